@@ -1,0 +1,73 @@
+"""The one exception hierarchy of confcal.
+
+Every error a user can cause is a :class:`ConfcalError`. The CLI catches that base class once and
+prints its lines; Python callers catch it (or a subclass) and read the structured details.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["ConfcalError", "InvalidInput", "OutputError", "Problem"]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with the input, located precisely enough to fix it.
+
+    ``event`` is how the event is known to a human: its ``id`` in quotes, or ``#N`` (1-based
+    position) when it has no usable id.
+    """
+
+    message: str
+    source: str | None = None
+    event: str | None = None
+    field: str | None = None
+    value: object = None
+
+    def located(self, *, source: str | None = None, event: str | None = None) -> Problem:
+        """The same problem, with the file and event filled in where they were not known yet."""
+        return attrs.evolve(
+            self,
+            source=self.source if self.source is not None else source,
+            event=self.event if self.event is not None else event,
+        )
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(self.source)
+        if self.event:
+            where.append(f"event {self.event}")
+        if self.field:
+            where.append(self.field)
+        return ": ".join([*where, self.message])
+
+
+class ConfcalError(Exception):
+    """Base class of every error confcal raises for something a user can fix."""
+
+
+class InvalidInput(ConfcalError, ValueError):
+    """The programme cannot be turned into calendars; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        if not problems:
+            raise ValueError("InvalidInput needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(
+        cls, message: str, *, field: str | None = None, value: object = None
+    ) -> InvalidInput:
+        """An error with one problem, for checks that stop at the first thing wrong."""
+        return cls([Problem(message, field=field, value=value)])
+
+    def located(self, *, source: str | None = None, event: str | None = None) -> InvalidInput:
+        """The same error with every problem's file and event filled in where missing."""
+        return InvalidInput([p.located(source=source, event=event) for p in self.problems])
+
+
+class OutputError(ConfcalError, OSError):
+    """A calendar could not be written where it was asked to go."""

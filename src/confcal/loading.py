@@ -1,0 +1,358 @@
+"""Reading events.json into a :class:`~confcal.model.Schedule`, reporting every problem at once.
+
+An organizer edits events.json by hand; one run must tell them everything that is wrong, each
+problem naming the file, the event, the field and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import icalendar
+
+from . import zones
+from .errors import InvalidInput, Problem
+from .model import STATUSES, Event, Schedule, When
+
+__all__ = ["load", "loads"]
+
+_CALENDAR_KEYS = ("name", "timezone", "description", "url", "uid_domain", "day_change", "updated")
+_EVENT_KEYS = (
+    "id", "title", "start", "end", "duration", "timezone", "type", "location", "description",
+    "url", "speakers", "status",
+)  # fmt: skip
+_TOP_KEYS = ("calendar", "events")
+_WHEN = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:T(?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<offset>Z|[+-]\d{2}:\d{2})?)?"
+)
+_CLOCK = re.compile(r"\d{2}:\d{2}")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def load(path: str | os.PathLike[str]) -> Schedule:
+    """Read an events.json file. Raises :class:`~confcal.errors.InvalidInput` listing every problem.
+
+    DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
+    modification time: never the clock, so the same file always gives the same calendars.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        data = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    except OSError as error:
+        raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    return loads(_decode(data, source), source=source, modified=modified)
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InvalidInput(
+            [
+                Problem(
+                    f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column}",
+                    source=source,
+                )
+            ]
+        ) from None
+
+
+def loads(
+    text: str, *, source: str = "<string>", modified: dt.datetime | None = None
+) -> Schedule:
+    """Read events.json from a string; ``source`` names it in messages. See :func:`load`."""
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            [Problem(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}", source=source)]
+        ) from None
+    except _DuplicateKey as error:
+        raise InvalidInput([Problem(f"key {error.key!r} appears twice in one object", source=source)]) from None
+    except ValueError as error:
+        raise InvalidInput([Problem(f"not valid JSON: {error}", source=source)]) from None
+    return _Reader(source).schedule(document, modified)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+class _Reader:
+    """Collects problems while building the schedule, so that all are reported together."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, *, event: str | None = None, field: str | None = None, value: object = None) -> None:
+        self.problems.append(Problem(message, source=self.source, event=event, field=field, value=value))
+
+    def unknown_keys(self, mapping: dict[str, Any], known: tuple[str, ...], *, event: str | None = None, where: str = "") -> None:
+        for key in mapping:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+                self.problem(f"unknown key {key!r}{hint}", event=event, field=f"{where}{key}", value=key)
+
+    def text(self, mapping: dict[str, Any], key: str, *, event: str | None = None, where: str = "", required: bool = False) -> str | None:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem("is required", event=event, field=f"{where}{key}")
+            return None
+        if not isinstance(value, str):
+            self.problem(f"must be text, not {_kind(value)}: {value!r}", event=event, field=f"{where}{key}", value=value)
+            return None
+        if required and not value.strip():
+            self.problem("must not be empty", event=event, field=f"{where}{key}", value=value)
+            return None
+        return value
+
+    def schedule(self, document: object, modified: dt.datetime | None) -> Schedule:
+        if not isinstance(document, dict):
+            self.problem(f'the file must be a JSON object with "calendar" and "events", not {_kind(document)}')
+            raise InvalidInput(self.problems)
+        self.unknown_keys(document, _TOP_KEYS)
+        calendar = document.get("calendar")
+        if not isinstance(calendar, dict):
+            what = "is required" if calendar is None else f"must be an object, not {_kind(calendar)}"
+            self.problem(what, field="calendar", value=calendar)
+            calendar = {}
+        events = document.get("events")
+        if not isinstance(events, list):
+            what = "is required" if events is None else f"must be a list, not {_kind(events)}"
+            self.problem(what, field="events", value=events)
+            events = []
+        fields = self.calendar_fields(calendar, modified)
+        schedule = None
+        if not self.problems:
+            try:
+                schedule = Schedule(**fields)
+            except InvalidInput as error:
+                self.problems.extend(
+                    attrs.evolve(p, source=self.source, field=f"calendar.{p.field}") for p in error.problems
+                )
+        zone = fields.get("timezone")
+        built = [self.event(raw, index, zone) for index, raw in enumerate(events, start=1)]
+        self.duplicates(built)
+        if self.problems or schedule is None:
+            raise InvalidInput(self.problems)
+        return attrs.evolve(schedule, events=[e for e in built if e is not None])
+
+    def calendar_fields(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dict[str, Any]:
+        where = "calendar."
+        self.unknown_keys(calendar, _CALENDAR_KEYS, where=where)
+        fields: dict[str, Any] = {}
+        fields["name"] = self.text(calendar, "name", where=where, required=True)
+        zone = self.text(calendar, "timezone", where=where, required=True)
+        if zone is not None and self.zone(zone, field="calendar.timezone"):
+            fields["timezone"] = zone
+        for key in ("description", "url", "uid_domain"):
+            value = self.text(calendar, key, where=where)
+            if value is not None:
+                fields[key] = value
+        change = self.text(calendar, "day_change", where=where)
+        if change is not None:
+            try:
+                if not _CLOCK.fullmatch(change):
+                    raise ValueError
+                fields["day_change"] = dt.time.fromisoformat(change)
+            except ValueError:
+                self.problem(f"{change!r} is not a time of day HH:MM", field="calendar.day_change", value=change)
+        fields["dtstamp"] = self.dtstamp(calendar, modified)
+        return fields
+
+    def dtstamp(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dt.datetime:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch:
+            try:
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                self.problems.append(
+                    Problem(f"{epoch!r} is not a number of seconds since 1970", source="SOURCE_DATE_EPOCH", value=epoch)
+                )
+                return _EPOCH
+        updated = self.text(calendar, "updated", where="calendar.")
+        if updated is not None:
+            try:
+                stamp = dt.datetime.fromisoformat(updated)
+                if stamp.tzinfo is None:
+                    raise ValueError
+                return stamp.astimezone(dt.UTC)
+            except ValueError:
+                self.problem(
+                    f"{updated!r} is not a date and time with a UTC offset, such as 2024-11-14T09:00:00Z",
+                    field="calendar.updated",
+                    value=updated,
+                )
+        return modified if modified is not None else _EPOCH
+
+    def zone(self, name: str, *, event: str | None = None, field: str) -> bool:
+        try:
+            zones.check_zone(name)
+        except InvalidInput as error:
+            self.problem(error.problems[0].message, event=event, field=field, value=name)
+            return False
+        return True
+
+    def event(self, raw: object, index: int, calendar_zone: str | None) -> Event | None:
+        if not isinstance(raw, dict):
+            self.problem(f"must be an object, not {_kind(raw)}", event=f"#{index}", value=raw)
+            return None
+        raw_id = raw.get("id")
+        label = f'"{raw_id}"' if isinstance(raw_id, str) and raw_id else f"#{index}"
+        before = len(self.problems)
+        self.unknown_keys(raw, _EVENT_KEYS, event=label)
+        fields: dict[str, Any] = {}
+        for key in ("id", "title"):
+            fields[key] = self.text(raw, key, event=label, required=True)
+        for key in ("type", "location", "description", "url"):
+            fields[key] = self.text(raw, key, event=label)
+        status = self.text(raw, "status", event=label)
+        if status is not None:
+            if status.lower() in STATUSES:
+                fields["status"] = status.lower()
+            else:
+                self.problem(f"{status!r} is not one of {', '.join(STATUSES)}", event=label, field="status", value=status)
+        fields["speakers"] = self.speakers(raw, label)
+        zone = calendar_zone
+        own_zone = self.text(raw, "timezone", event=label)
+        if own_zone is not None:
+            zone = own_zone if self.zone(own_zone, event=label, field="timezone") else None
+        start, end = self.times(raw, label, zone)
+        if len(self.problems) > before or zone is None or start is None or end is None:
+            return None
+        try:
+            return Event(start=start, end=end, **fields)
+        except InvalidInput as error:
+            self.problems.extend(p.located(source=self.source, event=label) for p in error.problems)
+            return None
+
+    def speakers(self, raw: dict[str, Any], label: str) -> tuple[str, ...]:
+        value = raw.get("speakers")
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+            self.problem(f"must be a list of names, not {value!r}", event=label, field="speakers", value=value)
+            return ()
+        return tuple(value)
+
+    def times(self, raw: dict[str, Any], label: str, zone: str | None) -> tuple[When | None, When | None]:
+        start_text = self.text(raw, "start", event=label, required=True)
+        end_text = self.text(raw, "end", event=label)
+        duration_text = self.text(raw, "duration", event=label)
+        if end_text is not None and duration_text is not None:
+            self.problem("give end or duration, not both", event=label, field="duration", value=duration_text)
+            return None, None
+        if end_text is None and duration_text is None and "end" not in raw and "duration" not in raw:
+            self.problem("is required (or a duration such as PT45M)", event=label, field="end")
+            return None, None
+        if start_text is None or zone is None:
+            return None, None
+        start = self.when(start_text, label, "start", zone)
+        if start is None:
+            return None, None
+        if duration_text is not None:
+            return start, self.after(start, duration_text, label, zone)
+        assert end_text is not None
+        end = self.when(end_text, label, "end", zone)
+        if end is None:
+            return start, None
+        if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
+            self.problem(
+                f"{end_text!r} mixes an all-day date with a timed start {start_text!r}: give both as dates or both as times",
+                event=label, field="end", value=end_text,
+            )  # fmt: skip
+            return start, None
+        if not isinstance(end, dt.datetime):
+            end += dt.timedelta(days=1)  # the last day, inclusive, as people write it
+        return start, end
+
+    def when(self, text: str, label: str, field: str, zone: str) -> When | None:
+        match = _WHEN.fullmatch(text)
+        if match is None:
+            self.problem(
+                f"{text!r} is not a date (2024-11-19) or a local date and time (2024-11-19T11:21)",
+                event=label, field=field, value=text,
+            )  # fmt: skip
+            return None
+        try:
+            if match["time"] is None:
+                return dt.date.fromisoformat(match["date"])
+            naive = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}")
+        except ValueError as error:
+            self.problem(f"{text!r} is not a real date or time ({error})", event=label, field=field, value=text)
+            return None
+        offset = None
+        if match["offset"]:
+            offset = dt.timedelta(0) if match["offset"] == "Z" else dt.datetime.fromisoformat(f"2000-01-01T00:00{match['offset']}").utcoffset()
+        try:
+            return zones.localize(naive, zone, offset)
+        except InvalidInput as error:
+            self.problem(error.problems[0].message, event=label, field=field, value=text)
+            return None
+
+    def after(self, start: When, text: str, label: str, zone: str) -> When | None:
+        try:
+            duration = icalendar.vDuration.from_ical(text)
+            if not isinstance(duration, dt.timedelta):
+                raise ValueError
+        except ValueError:
+            self.problem(f"{text!r} is not an ISO 8601 duration such as PT45M or P2D", event=label, field="duration", value=text)
+            return None
+        if duration <= dt.timedelta(0):
+            self.problem(f"{text!r} must be longer than zero", event=label, field="duration", value=text)
+            return None
+        if not isinstance(start, dt.datetime):
+            if duration % dt.timedelta(days=1):
+                self.problem(f"{text!r} is not whole days, as an all-day event needs", event=label, field="duration", value=text)
+                return None
+            return start + duration
+        # Elapsed time: a 60-minute session that spans the clock change still lasts 60 minutes.
+        return zones.from_instant(start.astimezone(dt.UTC) + duration, zone)
+
+    def duplicates(self, events: list[Event | None]) -> None:
+        seen: dict[str, str] = {}
+        for event in events:
+            if event is None:
+                continue
+            key = event.id.lower()
+            if key in seen:
+                same = "" if seen[key] == event.id else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
+                self.problem(f"id {event.id!r} is used by another event too{same}", event=f'"{event.id}"', field="id", value=event.id)
+            else:
+                seen[key] = event.id
+
