@@ -33,6 +33,7 @@ class _Group(click.Group):
         except ConfcalError as error:
             click.echo(f"error: {error}", err=True)
         ctx.exit(1)
+        return None  # unreachable: ctx.exit raises
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -121,4 +121,5 @@ def calendar(schedule: Schedule) -> icalendar.Calendar:
 
 def serialize(schedule: Schedule) -> bytes:
     """The iCalendar bytes of ``schedule`` (CRLF line ends, folded at 75 octets)."""
-    return calendar(schedule).to_ical()
+    data: bytes = calendar(schedule).to_ical()
+    return data

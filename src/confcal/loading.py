@@ -69,18 +69,25 @@ def _decode(data: bytes, source: str) -> str:
         ) from None
 
 
-def loads(
-    text: str, *, source: str = "<string>", modified: dt.datetime | None = None
-) -> Schedule:
+def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
     """Read events.json from a string; ``source`` names it in messages. See :func:`load`."""
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        document = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            [Problem(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}", source=source)]
+            [
+                Problem(
+                    f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
+                    source=source,
+                )
+            ]
         ) from None
     except _DuplicateKey as error:
-        raise InvalidInput([Problem(f"key {error.key!r} appears twice in one object", source=source)]) from None
+        raise InvalidInput(
+            [Problem(f"key {error.key!r} appears twice in one object", source=source)]
+        ) from None
     except ValueError as error:
         raise InvalidInput([Problem(f"not valid JSON: {error}", source=source)]) from None
     return _Reader(source).schedule(document, modified)
@@ -117,24 +124,59 @@ class _Reader:
         self.source = source
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, *, event: str | None = None, field: str | None = None, value: object = None) -> None:
-        self.problems.append(Problem(message, source=self.source, event=event, field=field, value=value))
+    def problem(
+        self,
+        message: str,
+        *,
+        event: str | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.problems.append(
+            Problem(message, source=self.source, event=event, field=field, value=value)
+        )
 
-    def unknown_keys(self, mapping: dict[str, Any], known: tuple[str, ...], *, event: str | None = None, where: str = "") -> None:
+    def unknown_keys(
+        self,
+        mapping: dict[str, Any],
+        known: tuple[str, ...],
+        *,
+        event: str | None = None,
+        where: str = "",
+    ) -> None:
         for key in mapping:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
-                self.problem(f"unknown key {key!r}{hint}", event=event, field=f"{where}{key}", value=key)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; known keys: {', '.join(known)}"
+                )
+                self.problem(
+                    f"unknown key {key!r}{hint}", event=event, field=f"{where}{key}", value=key
+                )
 
-    def text(self, mapping: dict[str, Any], key: str, *, event: str | None = None, where: str = "", required: bool = False) -> str | None:
+    def text(
+        self,
+        mapping: dict[str, Any],
+        key: str,
+        *,
+        event: str | None = None,
+        where: str = "",
+        required: bool = False,
+    ) -> str | None:
         value = mapping.get(key)
         if value is None:
             if required:
                 self.problem("is required", event=event, field=f"{where}{key}")
             return None
         if not isinstance(value, str):
-            self.problem(f"must be text, not {_kind(value)}: {value!r}", event=event, field=f"{where}{key}", value=value)
+            self.problem(
+                f"must be text, not {_kind(value)}: {value!r}",
+                event=event,
+                field=f"{where}{key}",
+                value=value,
+            )
             return None
         if required and not value.strip():
             self.problem("must not be empty", event=event, field=f"{where}{key}", value=value)
@@ -143,12 +185,17 @@ class _Reader:
 
     def schedule(self, document: object, modified: dt.datetime | None) -> Schedule:
         if not isinstance(document, dict):
-            self.problem(f'the file must be a JSON object with "calendar" and "events", not {_kind(document)}')
+            self.problem(
+                'the file must be a JSON object with "calendar" and "events", '
+                f"not {_kind(document)}"
+            )
             raise InvalidInput(self.problems)
         self.unknown_keys(document, _TOP_KEYS)
         calendar = document.get("calendar")
         if not isinstance(calendar, dict):
-            what = "is required" if calendar is None else f"must be an object, not {_kind(calendar)}"
+            what = (
+                "is required" if calendar is None else f"must be an object, not {_kind(calendar)}"
+            )
             self.problem(what, field="calendar", value=calendar)
             calendar = {}
         events = document.get("events")
@@ -163,7 +210,8 @@ class _Reader:
                 schedule = Schedule(**fields)
             except InvalidInput as error:
                 self.problems.extend(
-                    attrs.evolve(p, source=self.source, field=f"calendar.{p.field}") for p in error.problems
+                    attrs.evolve(p, source=self.source, field=f"calendar.{p.field}")
+                    for p in error.problems
                 )
         zone = fields.get("timezone")
         built = [self.event(raw, index, zone) for index, raw in enumerate(events, start=1)]
@@ -172,7 +220,9 @@ class _Reader:
             raise InvalidInput(self.problems)
         return attrs.evolve(schedule, events=[e for e in built if e is not None])
 
-    def calendar_fields(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dict[str, Any]:
+    def calendar_fields(
+        self, calendar: dict[str, Any], modified: dt.datetime | None
+    ) -> dict[str, Any]:
         where = "calendar."
         self.unknown_keys(calendar, _CALENDAR_KEYS, where=where)
         fields: dict[str, Any] = {}
@@ -191,7 +241,11 @@ class _Reader:
                     raise ValueError
                 fields["day_change"] = dt.time.fromisoformat(change)
             except ValueError:
-                self.problem(f"{change!r} is not a time of day HH:MM", field="calendar.day_change", value=change)
+                self.problem(
+                    f"{change!r} is not a time of day HH:MM",
+                    field="calendar.day_change",
+                    value=change,
+                )
         fields["dtstamp"] = self.dtstamp(calendar, modified)
         return fields
 
@@ -202,7 +256,11 @@ class _Reader:
                 return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
             except (ValueError, OverflowError, OSError):
                 self.problems.append(
-                    Problem(f"{epoch!r} is not a number of seconds since 1970", source="SOURCE_DATE_EPOCH", value=epoch)
+                    Problem(
+                        f"{epoch!r} is not a number of seconds since 1970",
+                        source="SOURCE_DATE_EPOCH",
+                        value=epoch,
+                    )
                 )
                 return _EPOCH
         updated = self.text(calendar, "updated", where="calendar.")
@@ -214,7 +272,8 @@ class _Reader:
                 return stamp.astimezone(dt.UTC)
             except ValueError:
                 self.problem(
-                    f"{updated!r} is not a date and time with a UTC offset, such as 2024-11-14T09:00:00Z",
+                    f"{updated!r} is not a date and time with a UTC offset, "
+                    "such as 2024-11-14T09:00:00Z",
                     field="calendar.updated",
                     value=updated,
                 )
@@ -246,7 +305,12 @@ class _Reader:
             if status.lower() in STATUSES:
                 fields["status"] = status.lower()
             else:
-                self.problem(f"{status!r} is not one of {', '.join(STATUSES)}", event=label, field="status", value=status)
+                self.problem(
+                    f"{status!r} is not one of {', '.join(STATUSES)}",
+                    event=label,
+                    field="status",
+                    value=status,
+                )
         fields["speakers"] = self.speakers(raw, label)
         zone = calendar_zone
         own_zone = self.text(raw, "timezone", event=label)
@@ -266,18 +330,32 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-            self.problem(f"must be a list of names, not {value!r}", event=label, field="speakers", value=value)
+            self.problem(
+                f"must be a list of names, not {value!r}",
+                event=label,
+                field="speakers",
+                value=value,
+            )
             return ()
         return tuple(value)
 
-    def times(self, raw: dict[str, Any], label: str, zone: str | None) -> tuple[When | None, When | None]:
+    def times(
+        self, raw: dict[str, Any], label: str, zone: str | None
+    ) -> tuple[When | None, When | None]:
         start_text = self.text(raw, "start", event=label, required=True)
         end_text = self.text(raw, "end", event=label)
         duration_text = self.text(raw, "duration", event=label)
         if end_text is not None and duration_text is not None:
-            self.problem("give end or duration, not both", event=label, field="duration", value=duration_text)
+            self.problem(
+                "give end or duration, not both", event=label, field="duration", value=duration_text
+            )
             return None, None
-        if end_text is None and duration_text is None and "end" not in raw and "duration" not in raw:
+        if (
+            end_text is None
+            and duration_text is None
+            and "end" not in raw
+            and "duration" not in raw
+        ):
             self.problem("is required (or a duration such as PT45M)", event=label, field="end")
             return None, None
         if start_text is None or zone is None:
@@ -293,7 +371,8 @@ class _Reader:
             return start, None
         if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
             self.problem(
-                f"{end_text!r} mixes an all-day date with a timed start {start_text!r}: give both as dates or both as times",
+                f"{end_text!r} mixes an all-day date with a timed start {start_text!r}: "
+                "give both as dates or both as times",
                 event=label, field="end", value=end_text,
             )  # fmt: skip
             return start, None
@@ -314,11 +393,20 @@ class _Reader:
                 return dt.date.fromisoformat(match["date"])
             naive = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}")
         except ValueError as error:
-            self.problem(f"{text!r} is not a real date or time ({error})", event=label, field=field, value=text)
+            self.problem(
+                f"{text!r} is not a real date or time ({error})",
+                event=label,
+                field=field,
+                value=text,
+            )
             return None
         offset = None
         if match["offset"]:
-            offset = dt.timedelta(0) if match["offset"] == "Z" else dt.datetime.fromisoformat(f"2000-01-01T00:00{match['offset']}").utcoffset()
+            offset = (
+                dt.timedelta(0)
+                if match["offset"] == "Z"
+                else dt.datetime.fromisoformat(f"2000-01-01T00:00{match['offset']}").utcoffset()
+            )
         try:
             return zones.localize(naive, zone, offset)
         except InvalidInput as error:
@@ -327,18 +415,30 @@ class _Reader:
 
     def after(self, start: When, text: str, label: str, zone: str) -> When | None:
         try:
-            duration = icalendar.vDuration.from_ical(text)
+            duration = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
             if not isinstance(duration, dt.timedelta):
                 raise ValueError
         except ValueError:
-            self.problem(f"{text!r} is not an ISO 8601 duration such as PT45M or P2D", event=label, field="duration", value=text)
+            self.problem(
+                f"{text!r} is not an ISO 8601 duration such as PT45M or P2D",
+                event=label,
+                field="duration",
+                value=text,
+            )
             return None
         if duration <= dt.timedelta(0):
-            self.problem(f"{text!r} must be longer than zero", event=label, field="duration", value=text)
+            self.problem(
+                f"{text!r} must be longer than zero", event=label, field="duration", value=text
+            )
             return None
         if not isinstance(start, dt.datetime):
             if duration % dt.timedelta(days=1):
-                self.problem(f"{text!r} is not whole days, as an all-day event needs", event=label, field="duration", value=text)
+                self.problem(
+                    f"{text!r} is not whole days, as an all-day event needs",
+                    event=label,
+                    field="duration",
+                    value=text,
+                )
                 return None
             return start + duration
         # Elapsed time: a 60-minute session that spans the clock change still lasts 60 minutes.
@@ -351,8 +451,16 @@ class _Reader:
                 continue
             key = event.id.lower()
             if key in seen:
-                same = "" if seen[key] == event.id else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
-                self.problem(f"id {event.id!r} is used by another event too{same}", event=f'"{event.id}"', field="id", value=event.id)
+                same = (
+                    ""
+                    if seen[key] == event.id
+                    else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
+                )
+                self.problem(
+                    f"id {event.id!r} is used by another event too{same}",
+                    event=f'"{event.id}"',
+                    field="id",
+                    value=event.id,
+                )
             else:
                 seen[key] = event.id
-

@@ -65,7 +65,9 @@ def _check_text(field: str, value: str | None, *, single_line: bool = False) -> 
     bad = _CONTROL.search(value)
     if bad:
         raise _problem(
-            field, f"contains the control character {bad.group()!r}, which a calendar cannot hold", value
+            field,
+            f"contains the control character {bad.group()!r}, which a calendar cannot hold",
+            value,
         )
     if single_line and "\n" in value:
         raise _problem(field, f"must be one line, got {value!r}", value)
@@ -85,7 +87,9 @@ def _check_when(field: str, value: object) -> None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise _problem(
-                field, f"{value.isoformat()} has no time zone; localize it with confcal.zones.localize()", value
+                field,
+                f"{value.isoformat()} has no time zone; localize it with confcal.zones.localize()",
+                value,
             )
         name = zones.zone_name(value)
         if name is not None:
@@ -132,17 +136,25 @@ class Event:
         _check_text("type", self.type, single_line=True)
         for speaker in self.speakers:
             _check_text("speakers", speaker, single_line=True)
-        if self.url is not None and (not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)):
-            raise _problem("url", f"{self.url!r} is not a URL (spaces and control characters are not allowed)", self.url)
+        if self.url is not None and (
+            not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
+        ):
+            raise _problem(
+                "url",
+                f"{self.url!r} is not a URL (spaces and control characters are not allowed)",
+                self.url,
+            )
         if self.status is not None and self.status not in STATUSES:
-            raise _problem("status", f"{self.status!r} is not one of {', '.join(STATUSES)}", self.status)
+            raise _problem(
+                "status", f"{self.status!r} is not one of {', '.join(STATUSES)}", self.status
+            )
         _check_when("start", self.start)
         _check_when("end", self.end)
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise _problem(
                 "end", "start and end must both be times or both be dates (all-day)", self.end
             )
-        if self.end <= self.start:  # type: ignore[operator]
+        if self.end <= self.start:
             raise _problem(
                 "end", f"{_show(self.end)} is not after start {_show(self.start)}", self.end
             )
@@ -177,7 +189,9 @@ class Event:
         midnight = dt.datetime.combine(self.start, dt.time(), zones.check_zone(zone))
         return midnight.astimezone(dt.UTC), self.id
 
-    def to_vevent(self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = _EPOCH) -> icalendar.Event:
+    def to_vevent(
+        self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = _EPOCH
+    ) -> icalendar.Event:
         """The event as an ``icalendar`` VEVENT."""
         from .ical import vevent
 
@@ -198,7 +212,9 @@ def _events(value: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(value)
 
 
-def _check_events(instance: Schedule, attribute: attrs.Attribute[Any], value: tuple[Event, ...]) -> None:
+def _check_events(
+    instance: Schedule, attribute: attrs.Attribute[Any], value: tuple[Event, ...]
+) -> None:
     seen: set[str] = set()
     for event in value:
         if not isinstance(event, Event):
@@ -235,10 +251,14 @@ class Schedule:
     def __attrs_post_init__(self) -> None:
         _check_text("name", self.name, single_line=True)
         _check_text("description", self.description)
-        if self.url is not None and (not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)):
+        if self.url is not None and (
+            not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
+        ):
             raise _problem("url", f"{self.url!r} is not a URL", self.url)
         if self.uid_domain is not None and not _ID.fullmatch(self.uid_domain):
-            raise _problem("uid_domain", f"{self.uid_domain!r} is not a domain name", self.uid_domain)
+            raise _problem(
+                "uid_domain", f"{self.uid_domain!r} is not a domain name", self.uid_domain
+            )
 
     @property
     def uid_host(self) -> str:

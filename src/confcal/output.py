@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from .errors import OutputError
@@ -22,7 +22,7 @@ __all__ = ["MANIFEST", "Split", "render", "write_atomic", "write_files"]
 MANIFEST = ".confcal-files"
 
 
-class Split(str, Enum):
+class Split(StrEnum):
     """How a programme is divided into files."""
 
     NONE = "none"

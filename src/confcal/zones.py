@@ -18,6 +18,7 @@ import bisect
 import datetime as dt
 import functools
 import importlib.resources
+import io
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -63,7 +64,7 @@ def check_zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         if not name or name != name.strip() or name.startswith(("/", ".")):
             raise ValueError(name)
-        zone = zoneinfo.ZoneInfo(name)
+        zone = _tzdata_zone(name)
         _pytz_zone(name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError, pytz.UnknownTimeZoneError, OSError):
         raise InvalidInput.single(
@@ -74,13 +75,32 @@ def check_zone(name: str) -> zoneinfo.ZoneInfo:
     return zone
 
 
+def _tzif(name: str) -> bytes:
+    return importlib.resources.files("tzdata").joinpath("zoneinfo", *name.split("/")).read_bytes()
+
+
+def _tzdata_zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone from the ``tzdata`` package, whatever the machine's own zoneinfo holds.
+
+    The same input must give the same calendar on every machine, and the rule read from the
+    package's TZif footer must be checked against the same data.
+    """
+    if ".." in name.split("/") or "\\" in name:
+        raise ValueError(name)
+    try:
+        data = _tzif(name)
+    except (OSError, ValueError):
+        return zoneinfo.ZoneInfo(name)  # a zone newer than the tzdata package
+    return zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=name)
+
+
 @functools.cache
 def _pytz_zone(name: str) -> BaseTzInfo:
     return pytz.timezone(name)
 
 
 def utc_offset(naive: dt.datetime, zone: str, fold: int = 0) -> dt.timedelta:
-    """The UTC offset of a wall-clock time in ``zone`` (``fold=1``: the second of a repeated hour)."""
+    """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second."""
     offset = naive.replace(tzinfo=check_zone(zone), fold=fold).utcoffset()
     assert offset is not None
     return offset
@@ -92,7 +112,7 @@ def _exists(naive: dt.datetime, zone: str) -> bool:
 
 
 def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
-    """Whether a wall-clock time occurs twice in ``zone`` (the hour repeated when clocks go back)."""
+    """Whether a wall-clock time occurs twice in ``zone`` (when clocks go back)."""
     return _exists(naive, zone) and utc_offset(naive, zone, 0) != utc_offset(naive, zone, 1)
 
 
@@ -169,7 +189,7 @@ def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
 
 
 def zone_name(value: dt.datetime) -> str | None:
-    """The IANA name a datetime's zone is written under as TZID; ``None`` for UTC (written ``Z``)."""
+    """The IANA name a datetime is written under as TZID; ``None`` for UTC (written ``Z``)."""
     tzinfo = value.tzinfo
     name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
     if not isinstance(name, str) or name in _UTC_NAMES:
@@ -178,7 +198,7 @@ def zone_name(value: dt.datetime) -> str | None:
 
 
 def to_local(value: dt.datetime, zone: str) -> dt.datetime:
-    """An aware datetime as wall-clock time in ``zone`` (a ``zoneinfo`` datetime, right in any year)."""
+    """An aware datetime as wall-clock time in ``zone`` (``zoneinfo``: right in any year)."""
     return value.astimezone(check_zone(zone))
 
 
@@ -251,7 +271,9 @@ def _parse_posix(text: str) -> _PosixZone | None:
     std_offset = -_parse_time(match["stdoff"])
     if not match["dst"]:
         return _PosixZone(match["std"].strip("<>"), std_offset)
-    dst_offset = -_parse_time(match["dstoff"]) if match["dstoff"] else std_offset + dt.timedelta(hours=1)
+    dst_offset = (
+        -_parse_time(match["dstoff"]) if match["dstoff"] else std_offset + dt.timedelta(hours=1)
+    )
     if not match["start"]:
         return None
     start, end = _parse_rule(match["start"]), _parse_rule(match["end"])
@@ -266,8 +288,8 @@ def _parse_posix(text: str) -> _PosixZone | None:
 def _current_rule(zone: str) -> _PosixZone | None:
     """The zone's rule for all future years, as tzdata's TZif footer states it."""
     try:
-        data = importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
-    except (OSError, ModuleNotFoundError):  # pragma: no cover - tzdata is a dependency
+        data = _tzif(zone)
+    except (OSError, ValueError):  # a zone newer than the tzdata package
         return None
     if not data.startswith(b"TZif") or data[4:5] < b"2":
         return None
@@ -370,13 +392,18 @@ class ZoneDefinition:
         component.add("tzid", self.zone)
         for obs in self.observances:
             block = (
-                icalendar.TimezoneDaylight() if obs.kind == "DAYLIGHT" else icalendar.TimezoneStandard()
+                icalendar.TimezoneDaylight()
+                if obs.kind == "DAYLIGHT"
+                else icalendar.TimezoneStandard()
             )
             block.add("dtstart", obs.start)
             if obs.rule is not None:
                 block.add("rrule", obs.rule.to_ical())
-            if obs.rdates:
-                block.add("rdate", list(obs.rdates))
+            if obs.rule is None:
+                # DTSTART is an onset in itself (RFC 5545 3.6.5), but Home Assistant's ``ical``
+                # counts only RRULE and RDATE onsets and reads the zone as UTC without one.
+                # Repeating DTSTART as an RDATE changes nothing for readers that follow the RFC.
+                block.add("rdate", [obs.start, *obs.rdates])
             block.add("tzoffsetfrom", obs.offset_from)
             block.add("tzoffsetto", obs.offset_to)
             block.add("tzname", obs.name)
@@ -393,7 +420,9 @@ class _State:
 
 def _state(zone: zoneinfo.ZoneInfo, instant: dt.datetime) -> _State:
     local = instant.astimezone(zone)
-    return _State(local.utcoffset() or dt.timedelta(0), local.dst() or dt.timedelta(0), local.tzname() or "")
+    return _State(
+        local.utcoffset() or dt.timedelta(0), local.dst() or dt.timedelta(0), local.tzname() or ""
+    )
 
 
 @attrs.frozen
@@ -443,7 +472,9 @@ def _kind(transition: _Transition) -> Kind:
     # DAYLIGHT is the observance with the larger offset. tzdata marks Europe/Dublin's winter as
     # negative DST, so "summer" is either positive DST or the return from negative DST.
     after, before = transition.after, transition.before
-    if after.dst > dt.timedelta(0) or (after.dst == dt.timedelta(0) and before.dst < dt.timedelta(0)):
+    if after.dst > dt.timedelta(0) or (
+        after.dst == dt.timedelta(0) and before.dst < dt.timedelta(0)
+    ):
         return "DAYLIGHT"
     return "STANDARD"
 
@@ -468,14 +499,15 @@ def _rule_form(date: _PosixDate) -> tuple[YearlyRule, dt.timedelta] | None:
 
 
 def _rule_definition(zone: str, first: dt.datetime) -> ZoneDefinition | None:
-    """The zone's current rule as one STANDARD and at most one DAYLIGHT, starting before ``first``."""
+    """The zone's current rule as one STANDARD and at most one DAYLIGHT, begun by ``first``."""
     posix = _current_rule(zone)
     if posix is None:
         return None
     if posix.dst_start is None or posix.dst_end is None or posix.dst_offset is None:
         start = dt.datetime(1970, 1, 1)
         return ZoneDefinition(
-            zone, (Observance("STANDARD", posix.std_name, posix.std_offset, posix.std_offset, start),)
+            zone,
+            (Observance("STANDARD", posix.std_name, posix.std_offset, posix.std_offset, start),),
         )
     phases = [
         # (name, offset, onset date, offset before the onset)
@@ -518,6 +550,9 @@ def _transition_definition(zone: str, first: dt.datetime, last: dt.datetime) -> 
         Observance(kind, name, before, after, onsets[0], rdates=tuple(onsets[1:]))
         for (kind, name, before, after), onsets in groups.items()
     ]
+    if all(o.kind == "DAYLIGHT" for o in observances):
+        # Outlook ignores a VTIMEZONE without STANDARD; the kind changes no offset.
+        observances = [attrs.evolve(o, kind="STANDARD") for o in observances]
     observances.sort(key=lambda o: (o.kind != "STANDARD", o.start))
     return ZoneDefinition(zone, tuple(observances))
 

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def programmes_dir() -> Path | None:
+    """The real programmes kept beside the repository (never inside it), if present."""
+    candidates = [os.environ.get("CONFCAL_PROGRAMMES"), REPO.parent / "shared" / "programmes"]
+    candidates.append("/work/shared/programmes")
+    for candidate in candidates:
+        if candidate and Path(candidate, "38c3", "events.json").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    return REPO / "events.json"
+
+
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start without SOURCE_DATE_EPOCH, whatever the environment running them has."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

@@ -1,0 +1,221 @@
+"""Independent iCalendar readers, each giving ``{UID: (start, end)}`` in UTC (dates for all-day).
+
+Clients resolve a TZID in different ways, and each way is represented:
+- by the file's own VTIMEZONE (Thunderbird, Evolution): dateutil's tzical, and Home Assistant's
+  ``ical`` and ``icalendar`` with the TZID renamed so that neither can look it up;
+- by the TZID's IANA name (Google, Apple): ``ics``, ``icalendar`` and ``vobject`` as they are
+  (vobject cannot serve as a VTIMEZONE reader: it takes a zone whose offset is 0 at 2000-01-01
+  and that has no transitions in 2000-2020 in the file, such as London's VTIMEZONE of 2024, for
+  UTC, and then leaves the times naive);
+- the way Outlook and Exchange do ([MS-OXCICAL] 2.1.3.1.1.19): :func:`outlook`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import re
+from collections.abc import Callable
+
+import icalendar
+
+Times = dict[str, tuple[dt.datetime | dt.date, dt.datetime | dt.date]]
+UTC = dt.UTC
+
+
+def _utc(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+    if isinstance(value, dt.datetime):
+        assert value.tzinfo is not None, value
+        return value.astimezone(UTC)
+    return value
+
+
+_calls = itertools.count()
+
+
+def hide_zone_names(data: bytes) -> str:
+    """The calendar with every TZID renamed, so a reader must use the VTIMEZONE in the file.
+
+    The new names differ on every call: vobject and icalendar keep zones by TZID process-wide,
+    and must not answer from a VTIMEZONE read for another test.
+    """
+    tag = f"X-Only-In-File-{next(_calls)}-"
+    return re.sub(
+        r"(TZID[=:])([^:;\r\n]+)", lambda m: m[1] + tag + m[2].replace("/", "-"), data.decode()
+    )
+
+
+def by_dateutil_tzical(data: bytes) -> Times:
+    """dateutil's VTIMEZONE reader (the engine inside vobject and ics.py), applied to each event."""
+    from dateutil.tz import tzical
+
+    blocks = re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", data.decode(), flags=re.S)
+    zones = tzical(io.StringIO("".join(blocks))) if blocks else None
+    result: Times = {}
+    for ev in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+        times = []
+        for name in ("DTSTART", "DTEND"):
+            prop = ev[name]
+            tzid = prop.params.get("TZID")
+            value = prop.dt
+            if tzid:
+                assert zones is not None
+                value = value.replace(tzinfo=zones.get(tzid))
+            times.append(_utc(value))
+        result[str(ev["UID"])] = (times[0], times[1])
+    return result
+
+
+def by_vobject(data: bytes) -> Times:
+    """vobject as a client uses it: it resolves an IANA TZID by name (through pytz)."""
+    import vobject
+
+    # vobject keeps every zone it has read by TZID, for the whole process: start afresh, as a
+    # client opening this one file would.
+    registry = vars(vobject.icalendar)["__tzidMap"]
+    registry.clear()
+    vobject.icalendar.registerTzid("UTC", vobject.icalendar.utc)
+    cal = vobject.readOne(data.decode())
+    return {ev.uid.value: (_utc(ev.dtstart.value), _utc(ev.dtend.value)) for ev in cal.vevent_list}
+
+
+def by_ical_file_zone(data: bytes) -> Times:
+    from ical.calendar_stream import IcsCalendarStream
+
+    cal = IcsCalendarStream.calendar_from_ics(hide_zone_names(data))
+    return {ev.uid: (_utc(ev.dtstart), _utc(ev.dtend)) for ev in cal.events}
+
+
+def by_icalendar_file_zone(data: bytes) -> Times:
+    cal = icalendar.Calendar.from_ical(hide_zone_names(data))
+    return {
+        str(ev["UID"]): (_utc(ev.decoded("DTSTART")), _utc(ev.decoded("DTEND")))
+        for ev in cal.walk("VEVENT")
+    }
+
+
+def by_ics_name(data: bytes) -> Times:
+    import ics
+
+    cal = ics.Calendar(data.decode())
+    result: Times = {}
+    for ev in cal.events:
+        if ev.all_day:
+            result[ev.uid] = (ev.begin.date(), ev.end.date())
+        else:
+            result[ev.uid] = (ev.begin.datetime.astimezone(UTC), ev.end.datetime.astimezone(UTC))
+    return result
+
+
+def by_icalendar_name(data: bytes) -> Times:
+    cal = icalendar.Calendar.from_ical(data)
+    return {
+        str(ev["UID"]): (_utc(ev.decoded("DTSTART")), _utc(ev.decoded("DTEND")))
+        for ev in cal.walk("VEVENT")
+    }
+
+
+# --- Outlook's reading: one yearly rule per zone ---
+
+_WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class NotOutlookReadable(AssertionError):
+    """The VTIMEZONE is not one Outlook can approximate as [MS-OXCICAL] describes."""
+
+
+def _yearly_rule(block: icalendar.cal.Component) -> tuple[int, int, int, dt.timedelta]:
+    rule = block.get("RRULE")
+    if rule is None:
+        raise NotOutlookReadable(f"{block.name} has no RRULE")
+    if set(rule) - {"FREQ", "BYMONTH", "BYDAY"} or rule["FREQ"] != ["YEARLY"]:
+        raise NotOutlookReadable(f"not FREQ=YEARLY;BYMONTH;BYDAY: {rule.to_ical()!r}")
+    (month,) = rule["BYMONTH"]
+    (byday,) = rule["BYDAY"]
+    match = re.fullmatch(r"(-1|[1-4])([A-Z]{2})", str(byday))
+    if not match:
+        raise NotOutlookReadable(f"BYDAY={byday} is not nDD")
+    start = block.decoded("DTSTART")
+    time = start - dt.datetime.combine(start.date(), dt.time())
+    return int(month), int(match[1]), _WEEKDAYS.index(match[2]), time
+
+
+def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> dt.date:
+    days = [
+        dt.date(year, month, d)
+        for d in range(1, 32)
+        if _valid(year, month, d) and dt.date(year, month, d).weekday() == weekday
+    ]
+    return days[nth - 1] if nth > 0 else days[nth]
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def outlook_zones(data: bytes) -> dict[str, Callable[[dt.datetime], dt.timedelta]]:
+    """For each VTIMEZONE, the function from local wall-clock time to UTC offset Outlook uses."""
+    cal = icalendar.Calendar.from_ical(data)
+    zones = {}
+    for vtz in cal.walk("VTIMEZONE"):
+        standards = [c for c in vtz.subcomponents if c.name == "STANDARD"]
+        daylights = [c for c in vtz.subcomponents if c.name == "DAYLIGHT"]
+        if not standards:
+            raise NotOutlookReadable(f"{vtz['TZID']} has no STANDARD")
+        std = max(standards, key=lambda c: c.decoded("DTSTART"))
+        std_offset = std.decoded("TZOFFSETTO")
+        if not daylights:
+            zones[str(vtz["TZID"])] = lambda local, o=std_offset: o
+            continue
+        day = max(daylights, key=lambda c: c.decoded("DTSTART"))
+        day_offset = day.decoded("TZOFFSETTO")
+        std_rule, day_rule = _yearly_rule(std), _yearly_rule(day)
+
+        def offset(
+            local: dt.datetime, s=std_rule, d=day_rule, so=std_offset, do=day_offset
+        ) -> dt.timedelta:
+            to_day = (
+                dt.datetime.combine(_nth_weekday(local.year, d[0], d[1], d[2]), dt.time()) + d[3]
+            )
+            to_std = (
+                dt.datetime.combine(_nth_weekday(local.year, s[0], s[1], s[2]), dt.time()) + s[3]
+            )
+            if to_day < to_std:  # northern hemisphere
+                return do if to_day <= local < to_std else so
+            return so if to_std <= local < to_day else do
+
+        zones[str(vtz["TZID"])] = offset
+    return zones
+
+
+def outlook(data: bytes) -> Times:
+    """Each event's times as Outlook computes them from the VTIMEZONEs."""
+    zones = outlook_zones(data)
+    cal = icalendar.Calendar.from_ical(data)
+    result: Times = {}
+    for ev in cal.walk("VEVENT"):
+        times = []
+        for name in ("DTSTART", "DTEND"):
+            prop = ev[name]
+            value = prop.dt
+            tzid = prop.params.get("TZID")
+            if tzid:
+                local = value.replace(tzinfo=None)
+                value = (local - zones[tzid](local)).replace(tzinfo=UTC)
+            times.append(_utc(value))
+        result[str(ev["UID"])] = (times[0], times[1])
+    return result
+
+
+FILE_ZONE_READERS = {
+    "dateutil": by_dateutil_tzical,
+    "ical": by_ical_file_zone,
+    "icalendar-vtimezone": by_icalendar_file_zone,
+}
+NAME_READERS = {"ics": by_ics_name, "icalendar": by_icalendar_name, "vobject": by_vobject}
+ALL_READERS = {**FILE_ZONE_READERS, **NAME_READERS, "outlook": outlook}

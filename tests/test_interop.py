@@ -1,0 +1,76 @@
+"""The SC24 calendar read back by independent readers: each session at its UTC time, text intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+
+import confcal
+import readers
+
+# The seed's Eastern times, converted by hand: EST is UTC-5 throughout SC24 (17-22 Nov 2024).
+EXPECTED_UTC = {
+    "parsl-cwl": ("2024-11-18T16:21", "2024-11-18T16:44"),
+    "seesaw-poster": ("2024-11-19T17:00", "2024-11-19T22:00"),
+    "hpc-software-sustainability-bof": ("2024-11-19T22:15", "2024-11-19T23:45"),
+    "workflows-community-bof": ("2024-11-19T22:15", "2024-11-19T23:45"),
+    "serverless-hpc-panel": ("2024-11-21T15:30", "2024-11-21T17:00"),
+    "iri-interfaces-bof": ("2024-11-21T17:15", "2024-11-21T18:15"),
+    "globus-compute": ("2024-11-22T13:40", "2024-11-22T14:10"),
+}
+DOMAIN = "sc24.parsl-project.org"
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def seed_ics() -> bytes:
+    return confcal.load(Path(__file__).resolve().parents[1] / "events.json").to_ical()
+
+
+@pytest.mark.parametrize("reader", sorted(readers.ALL_READERS))
+def test_every_reader_puts_each_seed_session_at_its_utc_time(seed_ics: bytes, reader: str) -> None:
+    times = readers.ALL_READERS[reader](seed_ics)
+    expected = {
+        f"{event_id}@{DOMAIN}": (_utc(start), _utc(end))
+        for event_id, (start, end) in EXPECTED_UTC.items()
+    }
+    assert times == expected
+
+
+def test_seed_text_survives_in_vobject_exactly_as_published(
+    seed_ics: bytes, seed_path: Path
+) -> None:
+    import vobject
+
+    source = {e["id"]: e for e in json.loads(seed_path.read_text("utf-8"))["events"]}
+    cal = vobject.readOne(seed_ics.decode())
+    assert len(cal.vevent_list) == len(source) == 7
+    for vevent in cal.vevent_list:
+        event = source[vevent.uid.value.split("@")[0]]
+        assert vevent.summary.value == event["title"]
+        assert vevent.location.value == event["location"]
+        assert vevent.description.value.startswith(event["description"])
+        assert vevent.categories.value == [event["type"]]
+
+
+def test_seed_poster_names_its_author_in_the_description(seed_ics: bytes) -> None:
+    cal = icalendar.Calendar.from_ical(seed_ics)
+    (poster,) = [e for e in cal.walk("VEVENT") if e["UID"].startswith("seesaw-poster@")]
+    assert str(poster["DESCRIPTION"]).endswith("\n\nSpeaker: Matthew Chung, UC Riverside")
+    assert "ATTENDEE" not in poster and "ORGANIZER" not in poster
+
+
+def test_seed_vtimezone_is_small_and_has_no_comment(seed_ics: bytes) -> None:
+    start = seed_ics.index(b"BEGIN:VTIMEZONE")
+    end = seed_ics.index(b"END:VTIMEZONE") + len(b"END:VTIMEZONE\r\n")
+    block = seed_ics[start:end]
+    assert len(block) < 1024
+    assert b"COMMENT" not in block
+    assert seed_ics.count(b"BEGIN:VTIMEZONE") == 1
