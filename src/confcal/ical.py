@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 import icalendar
@@ -17,6 +18,31 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     _VERSION = "0"
 PRODID = f"-//confcal//confcal {_VERSION}//EN"
+
+
+_ESCAPES = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}
+_SPECIAL = re.compile(r"[\\;,\n]")
+
+
+def _escape(text: str) -> str:
+    """RFC 5545 3.3.11 TEXT escaping, in one pass.
+
+    ``icalendar``'s own escaping first turns a literal backslash-N into a newline, so a
+    description holding ``C:\\New`` would lose its backslash and gain a line break.
+    """
+    return _SPECIAL.sub(lambda match: _ESCAPES[match[0]], text)
+
+
+class _Text(icalendar.vText):
+    """A TEXT value that reads back as exactly the text it was made from."""
+
+    def to_ical(self) -> bytes:
+        return _escape(str(self)).encode()
+
+
+class _Categories(icalendar.vCategory):
+    def to_ical(self) -> bytes:
+        return b",".join(_escape(str(c)).encode() for c in self.cats)
 
 
 def _written_zone(value: dt.datetime) -> str | None:
@@ -63,14 +89,14 @@ def vevent(event: Event, *, uid_domain: str, dtstamp: dt.datetime) -> icalendar.
     component.add("dtstamp", dtstamp.astimezone(dt.UTC))
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
-    component.add("summary", event.title)
+    component.add("summary", _Text(event.title))
     if event.location:
-        component.add("location", event.location)
+        component.add("location", _Text(event.location))
     description = _description(event)
     if description:
-        component.add("description", description)
+        component.add("description", _Text(description))
     if event.type:
-        component.add("categories", [event.type])
+        component.add("categories", _Categories([event.type]))
     if event.url:
         component.add("url", event.url)
     if event.status:
@@ -102,13 +128,13 @@ def calendar(schedule: Schedule) -> icalendar.Calendar:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     # NAME/DESCRIPTION are RFC 7986; Google and Apple read only the X-WR- forms.
-    cal.add("name", schedule.name)
+    cal.add("name", _Text(schedule.name))
     # X- properties are TEXT by default (RFC 5545 3.8.8.2), so they are escaped like TEXT.
-    cal.add("x-wr-calname", icalendar.vText(schedule.name))
+    cal.add("x-wr-calname", _Text(schedule.name))
     cal.add("x-wr-timezone", schedule.timezone)
     if schedule.description:
-        cal.add("description", schedule.description)
-        cal.add("x-wr-caldesc", icalendar.vText(schedule.description))
+        cal.add("description", _Text(schedule.description))
+        cal.add("x-wr-caldesc", _Text(schedule.description))
     if schedule.url:
         cal.add("url", schedule.url)
     events = schedule.sorted_events()

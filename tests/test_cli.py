@@ -1,0 +1,169 @@
+"""The confcal command: thin over the library, data to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+
+from confcal.cli import cli
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "confcal", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_export_writes_the_whole_programme_to_stdout(seed_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", str(seed_path)])
+    assert result.exit_code == 0, result.output
+    cal = icalendar.Calendar.from_ical(result.stdout_bytes)
+    assert len(cal.walk("VEVENT")) == 7
+
+
+def test_export_to_a_file_writes_the_same_bytes_as_stdout(seed_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "parsl.ics"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["export", str(seed_path), "-o", str(target)]).exit_code == 0
+    assert target.read_bytes() == runner.invoke(cli, ["export", str(seed_path)]).stdout_bytes
+
+
+def test_split_day_writes_one_calendar_per_conference_day(seed_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["export", str(seed_path), "--split", "day", "-o", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "d").glob("*.ics"))
+    assert files == ["2024-11-18.ics", "2024-11-19.ics", "2024-11-21.ics", "2024-11-22.ics"]
+    tuesday = icalendar.Calendar.from_ical((tmp_path / "d" / "2024-11-19.ics").read_bytes())
+    assert len(tuesday.walk("VEVENT")) == 3
+    assert len(tuesday.walk("VTIMEZONE")) == 1
+
+
+def test_split_event_writes_one_complete_calendar_per_session(
+    seed_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "s"
+    assert (
+        CliRunner()
+        .invoke(cli, ["export", str(seed_path), "--split", "event", "-o", str(out)])
+        .exit_code
+        == 0
+    )
+    files = sorted(out.glob("*.ics"))
+    assert len(files) == 7
+    cwl = icalendar.Calendar.from_ical((out / "parsl-cwl.ics").read_bytes())
+    (vevent,) = cwl.walk("VEVENT")
+    assert str(vevent["UID"]) == "parsl-cwl@sc24.parsl-project.org"
+    assert vevent.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(
+        2024, 11, 18, 16, 21, tzinfo=dt.UTC
+    )
+    assert len(cwl.walk("VTIMEZONE")) == 1
+
+
+def test_uids_are_the_same_in_full_day_and_event_files(seed_path: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    uids = {}
+    for split in ("none", "day", "event"):
+        target = tmp_path / split
+        out = str(target / "all.ics") if split == "none" else str(target)
+        target.mkdir()
+        assert (
+            runner.invoke(cli, ["export", str(seed_path), "--split", split, "-o", out]).exit_code
+            == 0
+        )
+        uids[split] = sorted(
+            str(e["UID"])
+            for f in target.glob("*.ics")
+            for e in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT")
+        )
+    assert uids["none"] == uids["day"] == uids["event"]
+    assert len(uids["none"]) == 7
+
+
+def test_rebuild_removes_the_file_of_a_day_that_has_no_events_left(tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    two_days = (
+        '{"calendar": {"name": "C", "timezone": "UTC"}, "events": ['
+        '{"id": "a", "title": "A", "start": "2024-11-18T09:00", "end": "2024-11-18T10:00"}%s]}'
+    )
+    events.write_text(
+        two_days
+        % ',{"id": "b", "title": "B", "start": "2024-11-19T09:00", "end": "2024-11-19T10:00"}'
+    )
+    out, keep = tmp_path / "days", tmp_path / "days" / "notes.txt"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["export", str(events), "--split", "day", "-o", str(out)]).exit_code == 0
+    )
+    keep.write_text("mine")
+    events.write_text(two_days % "")
+    assert (
+        runner.invoke(cli, ["export", str(events), "--split", "day", "-o", str(out)]).exit_code == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".confcal-files",
+        "2024-11-18.ics",
+        "notes.txt",
+    ]
+
+
+def test_unchanged_output_is_not_rewritten(seed_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "parsl.ics"
+    runner = CliRunner()
+    runner.invoke(cli, ["export", str(seed_path), "-o", str(target)])
+    os.utime(target, (1, 1))
+    assert runner.invoke(cli, ["export", str(seed_path), "-o", str(target)]).exit_code == 0
+    assert target.stat().st_mtime == 1
+
+
+def test_check_prints_a_one_line_summary(seed_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(seed_path)])
+    assert result.exit_code == 0
+    assert result.output == (
+        f"{seed_path}: ok: 7 events on 4 days (2024-11-18 to 2024-11-22), "
+        "time zone America/New_York\n"
+    )
+
+
+def test_bad_input_exits_1_with_the_problem_on_stderr_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "events.json"
+    bad.write_text('{"calendar": {"name": "C", "timezone": "Mars/Base"}, "events": []}')
+    result = run("check", str(bad))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"error: {bad}: calendar.timezone: unknown time zone 'Mars/Base'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_split_without_a_folder_is_a_usage_error(seed_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", str(seed_path), "--split", "day"])
+    assert result.exit_code == 2
+    assert "give the folder with -o" in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["export"], ["export", "x.json", "--split", "week"], ["frobnicate"]]
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert CliRunner().invoke(cli, args).exit_code == 2
+
+
+def test_python_dash_m_confcal_runs_the_cli(seed_path: Path) -> None:
+    result = run("check", str(seed_path))
+    assert result.returncode == 0
+    assert "7 events" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["export", "check"])
+def test_every_command_help_shows_an_example(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"confcal {command} events.json" in result.output
