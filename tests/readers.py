@@ -1,8 +1,9 @@
 """Independent iCalendar readers, each giving ``{UID: (start, end)}`` in UTC (dates for all-day).
 
 Clients resolve a TZID in different ways, and each way is represented:
-- by the file's own VTIMEZONE (Thunderbird, Evolution): dateutil's tzical, and Home Assistant's
-  ``ical`` and ``icalendar`` with the TZID renamed so that neither can look it up;
+- by the file's own VTIMEZONE: Thunderbird's ical.js and Evolution's libical (where installed:
+  ``.ci/run`` installs them), dateutil's tzical, and Home Assistant's ``ical`` and
+  ``icalendar`` with the TZID renamed so that neither can look it up;
 - by the TZID's IANA name (Google, Apple): ``ics``, ``icalendar`` and ``vobject`` as they are
   (vobject cannot serve as a VTIMEZONE reader: it takes a zone whose offset is 0 at 2000-01-01
   and that has no transitions in 2000-2020 in the file, such as London's VTIMEZONE of 2024, for
@@ -13,10 +14,16 @@ Clients resolve a TZID in different ways, and each way is represented:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import icalendar
 
@@ -212,10 +219,112 @@ def outlook(data: bytes) -> Times:
     return result
 
 
+# --- Real clients' parsers: libical (Evolution) and ical.js (Thunderbird) -------------------------
+
+NATIVE = Path(__file__).resolve().parent / "readers_native"
+
+
+@functools.cache
+def _libical_reader() -> Path | None:
+    """``readers_native/libical_read.c`` built against the machine's libical, if it has one."""
+    if shutil.which("gcc") is None or shutil.which("pkg-config") is None:
+        return None
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "libical"], capture_output=True, text=True, check=False
+    )
+    if flags.returncode != 0:
+        return None
+    binary = Path(tempfile.mkdtemp(prefix="confcal-libical-")) / "libical_read"
+    subprocess.run(
+        ["gcc", "-O1", "-o", str(binary), str(NATIVE / "libical_read.c"), *flags.stdout.split()],
+        check=True,
+    )
+    return binary
+
+
+def _icaljs_available() -> bool:
+    return shutil.which("node") is not None and (NATIVE / "node_modules" / "ical.js").is_dir()
+
+
+def _run_on(datas: list[bytes], command: list[str]) -> list[list[str]]:
+    """Run a reader once on many calendars (a process start per calendar would be slow)."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for index, data in enumerate(datas):
+            path = Path(folder, f"{index}.ics")
+            path.write_bytes(data)
+            paths.append(str(path))
+        result = subprocess.run([*command, *paths], capture_output=True, text=True, check=True)
+    outputs: list[list[str]] = []
+    for line in result.stdout.splitlines():
+        if line.startswith("file: "):
+            outputs.append([])
+        else:
+            outputs[-1].append(line)
+    assert len(outputs) == len(datas), result.stdout
+    return outputs
+
+
+def _parse_native(lines: list[str]) -> Times:
+    def value(text: str) -> dt.datetime | dt.date:
+        if "T" in text:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return dt.date.fromisoformat(text)
+
+    result: Times = {}
+    for line in lines:
+        if not line.startswith("problem: "):
+            uid, start, end = line.split("\t")
+            result[uid] = (value(start), value(end))
+    return result
+
+
+def _libical_command() -> list[str]:
+    binary = _libical_reader()
+    assert binary is not None
+    return [str(binary)]
+
+
+def _icaljs_command() -> list[str]:
+    return ["node", str(NATIVE / "icaljs_read.mjs")]
+
+
+def libical_problems(data: bytes) -> list[str]:
+    """What libical's restriction checker reports (X-LIC-ERROR), one line each."""
+    (lines,) = _run_on([data], _libical_command())
+    return [line for line in lines if line.startswith("problem: ")]
+
+
+def by_libical_many(datas: list[bytes]) -> list[Times]:
+    return [_parse_native(lines) for lines in _run_on(datas, _libical_command())]
+
+
+def by_icaljs_many(datas: list[bytes]) -> list[Times]:
+    return [_parse_native(lines) for lines in _run_on(datas, _icaljs_command())]
+
+
+def by_libical(data: bytes) -> Times:
+    return by_libical_many([data])[0]
+
+
+def by_icaljs(data: bytes) -> Times:
+    return by_icaljs_many([data])[0]
+
+
+NATIVE_AVAILABLE = {"libical": _libical_reader() is not None, "ical.js": _icaljs_available()}
+#: In CI the native readers must run, never skip: .ci/run installs them.
+NATIVE_REQUIRED = os.environ.get("CI") == "true"
+#: Readers that take many calendars in one run.
+BATCH_READERS = {"libical": by_libical_many, "ical.js": by_icaljs_many}
+
 FILE_ZONE_READERS = {
     "dateutil": by_dateutil_tzical,
     "ical": by_ical_file_zone,
     "icalendar-vtimezone": by_icalendar_file_zone,
 }
+if NATIVE_AVAILABLE["libical"]:
+    FILE_ZONE_READERS["libical"] = by_libical
+if NATIVE_AVAILABLE["ical.js"]:
+    FILE_ZONE_READERS["ical.js"] = by_icaljs
 NAME_READERS = {"ics": by_ics_name, "icalendar": by_icalendar_name, "vobject": by_vobject}
 ALL_READERS = {**FILE_ZONE_READERS, **NAME_READERS, "outlook": outlook}

@@ -74,3 +74,21 @@ def test_seed_vtimezone_is_small_and_has_no_comment(seed_ics: bytes) -> None:
     assert len(block) < 1024
     assert b"COMMENT" not in block
     assert seed_ics.count(b"BEGIN:VTIMEZONE") == 1
+
+
+@pytest.mark.parametrize("reader", sorted(readers.NATIVE_AVAILABLE))
+def test_native_client_readers_run_where_ci_installs_them(reader: str) -> None:
+    if not readers.NATIVE_AVAILABLE[reader]:
+        if readers.NATIVE_REQUIRED:
+            pytest.fail(f"{reader} is not installed, but .ci/run installs it")
+        pytest.skip(f"{reader} is not installed (.ci/run installs it)")
+    assert reader in readers.FILE_ZONE_READERS
+
+
+@pytest.mark.skipif(not readers.NATIVE_AVAILABLE["libical"], reason="libical is not installed")
+def test_libical_restriction_checker_finds_nothing_but_the_itip_organizer(seed_ics: bytes) -> None:
+    # RFC 5546 (iTIP) wants an ORGANIZER in a PUBLISH; a programme has no one to name there, and
+    # speakers are not organizers. Everything else, VTIMEZONE included, must pass.
+    problems = readers.libical_problems(seed_ics)
+    assert problems
+    assert all("ORGANIZER" in p for p in problems), problems

@@ -488,8 +488,13 @@ def _rule_form(date: _PosixDate) -> tuple[YearlyRule, dt.timedelta] | None:
     # The onset falls on another day than the weekday named ("Sunday after the first Saturday",
     # Santiago's M9.1.6/24): a weekday within a window of days of the month.
     if date.week == 5:
-        days = range(-7 + shift, shift)
-        if not all(-28 <= d <= -1 for d in days):
+        # Counted from the month's end, but written as positive days: ical.js (Thunderbird)
+        # misreads negative BYMONTHDAY in a yearly rule. February's length varies: no fixed days.
+        if date.month == 2:
+            return None
+        length = _month_length(2001, date.month)
+        days = range(length - 6 + shift, length + 1 + shift)
+        if not all(1 <= d <= length for d in days):
             return None
     else:
         days = range((date.week - 1) * 7 + 1 + shift, date.week * 7 + 1 + shift)
