@@ -9,6 +9,8 @@ import zoneinfo
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import confcal
 import readers
@@ -333,3 +335,28 @@ def test_result_does_not_depend_on_the_machines_local_zone(monkeypatch: pytest.M
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def _all_zones() -> list[str]:
+    import zoneinfo as zi
+
+    return sorted(
+        z for z in zi.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zone=st.sampled_from(_all_zones()),
+    local=st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2100, 12, 30)),
+)
+def test_any_zone_any_year_reads_back_at_zoneinfo_instant(zone: str, local: dt.datetime) -> None:
+    local = local.replace(second=0, microsecond=0)
+    info = _zoneinfo(zone)
+    aware = local.replace(tzinfo=info)
+    assume(aware.astimezone(UTC).astimezone(info).replace(tzinfo=None) == local)  # not in a gap
+    assume(local.replace(fold=1, tzinfo=info).utcoffset() == aware.utcoffset())  # not repeated
+    data = _calendar(zone, [local.isoformat(timespec="minutes")], minutes=45)
+    expected = {"e0@t": _expected(zone, local.isoformat(timespec="minutes"), minutes=45)}
+    assert readers.by_dateutil_tzical(data) == expected
+    assert readers.by_icalendar_file_zone(data) == expected

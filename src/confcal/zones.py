@@ -20,6 +20,7 @@ import functools
 import importlib.resources
 import io
 import re
+import struct
 import zoneinfo
 from collections.abc import Iterator
 from typing import Literal
@@ -414,15 +415,13 @@ class ZoneDefinition:
 @attrs.frozen
 class _State:
     offset: dt.timedelta
-    dst: dt.timedelta
+    dst: bool
     name: str
 
 
 def _state(zone: zoneinfo.ZoneInfo, instant: dt.datetime) -> _State:
     local = instant.astimezone(zone)
-    return _State(
-        local.utcoffset() or dt.timedelta(0), local.dst() or dt.timedelta(0), local.tzname() or ""
-    )
+    return _State(local.utcoffset() or dt.timedelta(0), bool(local.dst()), local.tzname() or "")
 
 
 @attrs.frozen
@@ -432,8 +431,40 @@ class _Transition:
     after: _State
 
 
-def _transitions(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transition]:
-    """The zone's changes of offset or name in ``(lo, hi]``, found by ``zoneinfo`` itself."""
+@functools.cache
+def _tzif_transitions(zone: str) -> tuple[list[dt.datetime], list[_State], _State]:
+    """The transitions listed in the zone's TZif file (RFC 8536): their instants, the state each
+    one begins, and the state before the first. Later ones follow from the footer's rule."""
+    data = _tzif(zone)
+    counts = struct.unpack(">6l", data[20:44])
+    if data[4:5] >= b"2":  # skip the 32-bit block: the 64-bit one after it is complete
+        isutc, isstd, leap, times, types, chars = counts
+        data = data[44 + times * 5 + types * 6 + chars + leap * 8 + isstd + isutc :]
+        counts, size = struct.unpack(">6l", data[20:44]), 8
+    else:  # pragma: no cover - tzdata ships version 2 files and newer
+        size = 4
+    isutc, isstd, leap, times, types, chars = counts
+    body = data[44:]
+    instants = struct.unpack(f">{times}{'q' if size == 8 else 'l'}", body[: times * size])
+    indices = body[times * size : times * size + times]
+    at = times * size + times
+    kinds = [struct.unpack(">lBB", body[at + 6 * i : at + 6 * i + 6]) for i in range(types)]
+    names = body[at + 6 * types : at + 6 * types + chars]
+
+    def state(index: int) -> _State:
+        offset, isdst, name_at = kinds[index]
+        name = names[name_at : names.index(b"\0", name_at)].decode("ascii", "replace")
+        return _State(dt.timedelta(seconds=offset), bool(isdst), name)
+
+    return (
+        [dt.datetime.fromtimestamp(t, UTC) for t in instants],
+        [state(i) for i in indices],
+        state(0),
+    )
+
+
+def _scan(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transition]:
+    """Changes in ``(lo, hi]`` found by asking ``zoneinfo`` (for years the footer's rule governs)."""
     info = check_zone(zone)
     found = []
     t, state = lo, _state(info, lo)
@@ -443,8 +474,7 @@ def _transitions(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transitio
         if following != state:
             a, b = t, nxt  # state(a) == state, state(b) != state: bisect to the second
             while b - a > _SECOND:
-                mid = a + (b - a) / 2
-                mid = mid.replace(microsecond=0)
+                mid = (a + (b - a) / 2).replace(microsecond=0)
                 if mid <= a:
                     mid = a + _SECOND
                 if _state(info, mid) == state:
@@ -453,6 +483,23 @@ def _transitions(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transitio
                     b = mid
             found.append(_Transition(b, state, _state(info, b)))
         t, state = nxt, following
+    return found
+
+
+def _transitions(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transition]:
+    """The zone's changes of offset, DST or name in ``(lo, hi]``."""
+    try:
+        instants, states, initial = _tzif_transitions(zone)
+    except (OSError, ValueError, struct.error):  # a zone newer than the tzdata package
+        return _scan(zone, lo, hi)
+    first, last = bisect.bisect_right(instants, lo), bisect.bisect_right(instants, hi)
+    found = [
+        _Transition(instants[k], states[k - 1] if k else initial, states[k])
+        for k in range(first, last)
+    ]
+    tail = max(lo, instants[-1]) if instants else lo
+    if hi > tail:
+        found += _scan(zone, tail, hi)
     return found
 
 
@@ -469,12 +516,11 @@ def _last_transition_before(zone: str, instant: dt.datetime) -> _Transition | No
 
 
 def _kind(transition: _Transition) -> Kind:
-    # DAYLIGHT is the observance with the larger offset. tzdata marks Europe/Dublin's winter as
-    # negative DST, so "summer" is either positive DST or the return from negative DST.
-    after, before = transition.after, transition.before
-    if after.dst > dt.timedelta(0) or (
-        after.dst == dt.timedelta(0) and before.dst < dt.timedelta(0)
-    ):
+    # DAYLIGHT is the observance with the larger offset: a change into or out of DST that puts
+    # the clocks forward. tzdata marks Europe/Dublin's winter as negative DST, so its summer
+    # begins by leaving DST; a change of standard offset alone is no DAYLIGHT.
+    before, after = transition.before, transition.after
+    if before.dst != after.dst and after.offset > before.offset:
         return "DAYLIGHT"
     return "STANDARD"
 
