@@ -242,11 +242,13 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _when(row: Row) -> str:
-    """``11:21-11:44``; ``23:00-01:00+1`` when the session ends on a later day; ``all day``."""
+    """``11:21-11:44``; ``23:00-01:00+1`` when a session ends on a later date; ``Fri 01:00-03:00``
+    when it starts on a later date than the day it is listed under; ``all day``."""
     if row.start is None or row.end is None:
         return "all day"
     later = f"+{row.end_day_offset}" if row.end_day_offset else ""
-    return f"{row.start:%H:%M}-{row.end:%H:%M}{later}"
+    weekday = f"{_WEEKDAYS[row.start.weekday()]} " if row.start_day_offset else ""
+    return f"{weekday}{row.start:%H:%M}-{row.end:%H:%M}{later}"
 
 
 def main() -> None:

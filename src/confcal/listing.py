@@ -18,10 +18,11 @@ __all__ = ["Day", "Row", "programme"]
 
 @attrs.frozen
 class Row:
-    """One event on one day; ``start``/``end`` are wall-clock times in the listing's zone
-    (``zoneinfo``-aware), or ``None`` for an all-day event."""
+    """One event on one ``day`` of the listing; ``start``/``end`` are wall-clock times in the
+    listing's zone (``zoneinfo``-aware), or ``None`` for an all-day event."""
 
     event: Event
+    day: dt.date
     start: dt.datetime | None
     end: dt.datetime | None
 
@@ -29,6 +30,14 @@ class Row:
     def all_day(self) -> bool:
         """Whether the event is all-day (it is listed on every day it spans, without times)."""
         return self.start is None
+
+    @property
+    def start_day_offset(self) -> int:
+        """How many days after its listing day a timed event starts: ``1`` for a 01:00 session
+        that a conference whose days change at 04:00 counts to the day before; else 0."""
+        if self.start is None:
+            return 0
+        return (self.start.date() - self.day).days
 
     @property
     def end_day_offset(self) -> int:
@@ -59,13 +68,12 @@ def programme(schedule: Schedule, zone: str | None = None) -> list[Day]:
     day_change = schedule.day_change if zone == schedule.timezone else dt.time()
     by_day: dict[dt.date, list[Row]] = {}
     for event in schedule.sorted_events():
-        row = _row(event, zone)
         for day in event.days(zone, day_change):
-            by_day.setdefault(day, []).append(row)
+            by_day.setdefault(day, []).append(_row(event, day, zone))
     return [Day(day, tuple(by_day[day])) for day in sorted(by_day)]
 
 
-def _row(event: Event, zone: str) -> Row:
+def _row(event: Event, day: dt.date, zone: str) -> Row:
     if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
-        return Row(event, None, None)
-    return Row(event, zones.to_local(event.start, zone), zones.to_local(event.end, zone))
+        return Row(event, day, None, None)
+    return Row(event, day, zones.to_local(event.start, zone), zones.to_local(event.end, zone))
