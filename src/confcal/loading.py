@@ -11,7 +11,6 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +39,10 @@ _CLOCK = re.compile(r"\d{2}:\d{2}")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-_from_ical: Callable[[str], object] = icalendar.vDuration.from_ical
-
-
 def parse_duration(text: str) -> dt.timedelta | None:
-    """An ISO 8601 / RFC 5545 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
+    """An ISO 8601 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
     try:
-        value: object = _from_ical(text)
+        value: object = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
     except ValueError:
         return None
     return value if isinstance(value, dt.timedelta) else None

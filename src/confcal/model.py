@@ -229,9 +229,7 @@ def _check_events(
         seen.add(event.id.lower())
 
 
-def _check_refresh(
-    _: object, attribute: attrs.Attribute[Any], value: dt.timedelta | None
-) -> None:
+def _check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelta | None) -> None:
     if value is None:
         return
     if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0) or value.microseconds:
