@@ -30,11 +30,6 @@ ALL_IDS = {
 TIMED_NOT_CANCELLED = ALL_IDS - {"exhibition", "workshop-x"}
 
 
-@pytest.fixture(autouse=True)
-def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-
-
 @pytest.fixture
 def programme(tmp_path: Path) -> Path:
     path = tmp_path / "events.json"
