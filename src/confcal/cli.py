@@ -2,17 +2,101 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+import attrs
 import click
 
-from . import load
+from . import load, zones
 from .errors import ConfcalError, InvalidInput
+from .listing import Row, programme
+from .loading import parse_duration
 from .model import Schedule
 from .output import Split, render, write_atomic, write_files
 
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _days(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[dt.date, ...]:
+    days = []
+    for text in value:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r} is not a date YYYY-MM-DD, such as 2024-11-19"
+            ) from None
+    return tuple(days)
+
+
+def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
+    if value is None:
+        return None
+    duration = parse_duration(value)
+    if duration is None or duration <= dt.timedelta(0) or duration.microseconds:
+        raise click.BadParameter(
+            f"{value!r} is not a positive ISO 8601 duration such as PT6H or P1D"
+        )
+    return duration
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            zones.check_zone(value)
+        except InvalidInput as error:
+            raise click.BadParameter(error.problems[0].message) from None
+    return value
+
+
+def _filters(command: _F) -> _F:
+    """The options that choose events; they compose with every split, and with each other."""
+    options = [
+        click.option("--type", "types", multiple=True, metavar="TYPE",
+                     help="Only events of this type (ignoring case); repeat for several."),
+        click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD", callback=_days,
+                     help="Only events on this conference day; repeat for several."),
+        click.option("--id", "ids", multiple=True, metavar="ID",
+                     help="Only the event with this id; repeat for several."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _select(
+    schedule: Schedule, events: Path, types: tuple[str, ...], days: tuple[dt.date, ...],
+    ids: tuple[str, ...],
+) -> Schedule:  # fmt: skip
+    """The events the filters choose; an error naming the option when a value matches nothing."""
+    try:
+        return schedule.select(types=types, days=days, ids=ids)
+    except InvalidInput as error:
+        given = " ".join(
+            [f"--type {t}" for t in types]
+            + [f"--day {d}" for d in days]
+            + [f"--id {i}" for i in ids]
+        )
+        raise InvalidInput(
+            [
+                attrs.evolve(p, source=str(events), field=f"--{p.field}")
+                if p.field
+                else attrs.evolve(
+                    p, source=str(events), field=None, message=f"{p.message} ({given})"
+                )
+                for p in error.problems
+            ]
+        ) from None
 
 
 def _load(path: Path) -> Schedule:
@@ -39,7 +123,14 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="confcal")
 def cli() -> None:
-    """Turn a conference programme (events.json) into iCalendar files."""
+    """Turn a conference programme (events.json) into iCalendar files.
+
+    \b
+    Examples:
+      confcal check events.json
+      confcal export events.json -o parsl-sc24.ics
+      confcal list events.json --tz Europe/Berlin
+    """
 
 
 @cli.command()
@@ -52,7 +143,21 @@ def cli() -> None:
     "--split", type=click.Choice([s.value for s in Split]), default=Split.NONE.value,
     show_default=True, help="One calendar, one file per conference day, or one per session.",
 )  # fmt: skip
-def export(events: Path, output: Path | None, split: str) -> None:
+@_filters
+@click.option(
+    "--alarm", type=click.IntRange(min=0), metavar="MINUTES", default=None,
+    help="A reminder this many minutes before each timed session (not all-day or cancelled ones).",
+)  # fmt: skip
+@click.option(
+    "--refresh", metavar="DURATION", callback=_refresh, default=None,
+    help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
+    "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
+)  # fmt: skip
+def export(
+    events: Path, output: Path | None, split: str, types: tuple[str, ...],
+    days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
+    refresh: dt.timedelta | None,
+) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
     \b
@@ -60,10 +165,14 @@ def export(events: Path, output: Path | None, split: str) -> None:
       confcal export events.json -o parsl-sc24.ics
       confcal export events.json --split day -o calendars/days
       confcal export events.json --split event -o calendars/sessions
+      confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
     """
-    schedule = _load(events)
+    schedule = _select(_load(events), events, types, days, ids)
+    if refresh is not None:
+        schedule = attrs.evolve(schedule, refresh=refresh)
     kind = Split(split)
-    files = render(schedule, kind)
+    reminder = None if alarm is None else dt.timedelta(minutes=alarm)
+    files = render(schedule, kind, alarm=reminder, days=days)
     if kind is Split.NONE:
         data = files[""]
         if output is None or str(output) == "-":
@@ -93,6 +202,53 @@ def check(events: Path) -> None:
         f"{events}: ok: {len(schedule.events)} events on {len(days)} days{span}, "
         f"time zone {schedule.timezone}"
     )
+
+
+@cli.command("list")
+@click.argument("events", type=EVENTS)
+@click.option(
+    "--tz", metavar="ZONE", callback=_zone, default=None,
+    help="Show times in this IANA zone (e.g. Europe/Berlin) instead of the conference's.",
+)  # fmt: skip
+@_filters
+def list_(
+    events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
+    ids: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Print the programme as a table, by day, in the conference's zone or yours.
+
+    \b
+    Examples:
+      confcal list events.json
+      confcal list events.json --tz Europe/Berlin --day 2024-11-19
+    """
+    schedule = _select(_load(events), events, types, days, ids)
+    listing = programme(schedule, tz)
+    rows = [row for day in listing for row in day.rows]
+    widths = [max((len(cell) for cell in column), default=0) for column in zip(
+        *([_when(r), r.event.location or "", r.event.type or ""] for r in rows), strict=True
+    )]  # fmt: skip
+    click.echo(f"{schedule.name} (times in {tz or schedule.timezone})")
+    for day in listing:
+        click.echo(f"\n{_WEEKDAYS[day.date.weekday()]} {day.date.isoformat()}")
+        for row in day.rows:
+            cells = [_when(row), row.event.location or "", row.event.type or ""]
+            columns = "".join(f"{c.ljust(w)}  " for c, w in zip(cells, widths, strict=True) if w)
+            status = "" if row.event.status in {None, "confirmed"} else f"[{row.event.status}] "
+            click.echo(f"  {columns}{status}{row.event.title}")
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _when(row: Row) -> str:
+    """``11:21-11:44``; ``23:00-01:00+1`` when a session ends on a later date; ``Fri 01:00-03:00``
+    when it starts on a later date than the day it is listed under; ``all day``."""
+    if row.start is None or row.end is None:
+        return "all day"
+    later = f"+{row.end_day_offset}" if row.end_day_offset else ""
+    weekday = f"{_WEEKDAYS[row.start.weekday()]} " if row.start_day_offset else ""
+    return f"{weekday}{row.start:%H:%M}-{row.end:%H:%M}{later}"
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 import icalendar
 
 from . import zones
+from .errors import InvalidInput
 from .model import Event, Schedule, When
 
 __all__ = ["calendar", "serialize", "vevent"]
@@ -78,12 +79,21 @@ def _description(event: Event) -> str | None:
     return "\n\n".join(parts) or None
 
 
-def vevent(event: Event, *, uid_domain: str, dtstamp: dt.datetime) -> icalendar.Event:
+def vevent(
+    event: Event,
+    *,
+    uid_domain: str,
+    dtstamp: dt.datetime,
+    alarm: dt.timedelta | None = None,
+) -> icalendar.Event:
     """The VEVENT of ``event``; its UID is ``<id>@<uid_domain>``.
 
     Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
-    invitation and offer to reply to it.
+    invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
+    starts; all-day events (no time to be reminded of) and cancelled sessions get none.
     """
+    if alarm is not None and alarm < dt.timedelta(0):
+        raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
     component.add("dtstamp", dtstamp.astimezone(dt.UTC))
@@ -101,7 +111,18 @@ def vevent(event: Event, *, uid_domain: str, dtstamp: dt.datetime) -> icalendar.
         component.add("url", event.url)
     if event.status:
         component.add("status", event.status.upper())
+    if alarm is not None and not event.all_day and event.status != "cancelled":
+        component.add_component(_valarm(event.title, alarm))
     return component
+
+
+def _valarm(title: str, before: dt.timedelta) -> icalendar.Alarm:
+    """A reminder ``before`` the start (TRIGGER is relative to DTSTART by default)."""
+    reminder = icalendar.Alarm()
+    reminder.add("action", "DISPLAY")
+    reminder.add("description", _Text(title))  # required for DISPLAY (RFC 5545 3.6.6)
+    reminder.add("trigger", -before)
+    return reminder
 
 
 def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
@@ -120,8 +141,11 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     return spans
 
 
-def calendar(schedule: Schedule) -> icalendar.Calendar:
-    """The VCALENDAR of ``schedule``: its properties, one VTIMEZONE per zone used, its events."""
+def calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
+    """The VCALENDAR of ``schedule``: its properties, one VTIMEZONE per zone used, its events.
+
+    ``alarm`` is passed to :func:`vevent` for each event.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -137,15 +161,21 @@ def calendar(schedule: Schedule) -> icalendar.Calendar:
         cal.add("x-wr-caldesc", _Text(schedule.description))
     if schedule.url:
         cal.add("url", schedule.url)
+    if schedule.refresh is not None:
+        # RFC 7986's REFRESH-INTERVAL (Apple, Thunderbird) and Outlook's X-PUBLISHED-TTL.
+        cal.add("refresh-interval", schedule.refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", icalendar.vDuration(schedule.refresh))
     events = schedule.sorted_events()
     for zone, (first, last) in sorted(_zone_spans(events).items()):
         cal.add_component(zones.vtimezone(zone, first, last))
     for event in events:
-        cal.add_component(vevent(event, uid_domain=schedule.uid_host, dtstamp=schedule.dtstamp))
+        cal.add_component(
+            vevent(event, uid_domain=schedule.uid_host, dtstamp=schedule.dtstamp, alarm=alarm)
+        )
     return cal
 
 
-def serialize(schedule: Schedule) -> bytes:
+def serialize(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     """The iCalendar bytes of ``schedule`` (CRLF line ends, folded at 75 octets)."""
-    data: bytes = calendar(schedule).to_ical()
+    data: bytes = calendar(schedule, alarm=alarm).to_ical()
     return data

@@ -21,9 +21,11 @@ from . import zones
 from .errors import InvalidInput, Problem
 from .model import STATUSES, Event, Schedule, When
 
-__all__ = ["load", "loads"]
+__all__ = ["load", "loads", "parse_duration"]
 
-_CALENDAR_KEYS = ("name", "timezone", "description", "url", "uid_domain", "day_change", "updated")
+_CALENDAR_KEYS = (
+    "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
+)  # fmt: skip
 _EVENT_KEYS = (
     "id", "title", "start", "end", "duration", "timezone", "type", "location", "description",
     "url", "speakers", "status",
@@ -35,6 +37,15 @@ _WHEN = re.compile(
 )
 _CLOCK = re.compile(r"\d{2}:\d{2}")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def parse_duration(text: str) -> dt.timedelta | None:
+    """An ISO 8601 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
+    try:
+        value: object = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
+    except ValueError:
+        return None
+    return value if isinstance(value, dt.timedelta) else None
 
 
 def load(path: str | os.PathLike[str]) -> Schedule:
@@ -247,6 +258,17 @@ class _Reader:
                     value=change,
                 )
         fields["dtstamp"] = self.dtstamp(calendar, modified)
+        refresh = self.text(calendar, "refresh", where=where)
+        if refresh is not None:
+            interval = parse_duration(refresh)
+            if interval is None or interval <= dt.timedelta(0) or interval.microseconds:
+                self.problem(
+                    f"{refresh!r} is not a positive ISO 8601 duration such as PT6H or P1D",
+                    field="calendar.refresh",
+                    value=refresh,
+                )
+            else:
+                fields["refresh"] = interval
         return fields
 
     def dtstamp(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dt.datetime:

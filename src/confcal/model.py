@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from . import zones
-from .errors import InvalidInput
+from .errors import InvalidInput, Problem
 
 if TYPE_CHECKING:
     import icalendar
 
-__all__ = ["STATUSES", "Event", "Schedule", "When"]
+__all__ = ["DEFAULT_REFRESH", "STATUSES", "Event", "Schedule", "When"]
 
 #: A timed event's instant, or an all-day event's date.
 When = dt.datetime | dt.date
@@ -36,6 +36,10 @@ _RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNOREC
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+#: How often subscribers are asked to refresh the full calendar: often enough that a room change
+#: or cancellation reaches them the same day, rarely enough to spare the web server.
+DEFAULT_REFRESH = dt.timedelta(hours=6)
 
 
 def _text(value: str) -> str:
@@ -225,6 +229,13 @@ def _check_events(
         seen.add(event.id.lower())
 
 
+def _check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelta | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0) or value.microseconds:
+        raise _problem("refresh", f"{value!r} is not a positive duration in whole seconds", value)
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise _problem("updated", "must be timezone-aware", value)
@@ -236,7 +247,8 @@ class Schedule:
     """A calendar: its name, zone and other fields, and its events.
 
     ``dtstamp`` is written as every event's DTSTAMP: when the programme was last changed, so the
-    same programme always gives the same bytes (never the time of the build).
+    same programme always gives the same bytes (never the time of the build). ``refresh`` is how
+    often subscribers should reload it (written only on whole calendars, not on their parts).
     """
 
     name: str = attrs.field(converter=_text)
@@ -247,6 +259,7 @@ class Schedule:
     uid_domain: str | None = None
     day_change: dt.time = dt.time()
     dtstamp: dt.datetime = attrs.field(default=_EPOCH, converter=_utc)
+    refresh: dt.timedelta | None = attrs.field(default=DEFAULT_REFRESH, validator=_check_refresh)
 
     def __attrs_post_init__(self) -> None:
         _check_text("name", self.name, single_line=True)
@@ -289,17 +302,99 @@ class Schedule:
         }
 
     def subset(self, events: Iterable[Event], *, name: str) -> Schedule:
-        """A calendar of some of the events, whose UIDs stay those of the full calendar."""
-        return attrs.evolve(self, name=name, events=events, uid_domain=self.uid_host)
+        """A part of the calendar (a day, a session), whose UIDs stay those of the full calendar.
 
-    def to_calendar(self) -> icalendar.Calendar:
-        """The schedule as an ``icalendar`` VCALENDAR."""
+        A part is a download to import, not a feed to subscribe to, so it has no ``refresh``.
+        """
+        return attrs.evolve(self, name=name, events=events, uid_domain=self.uid_host, refresh=None)
+
+    def select(
+        self,
+        *,
+        types: Collection[str] = (),
+        days: Collection[dt.date] = (),
+        ids: Collection[str] = (),
+    ) -> Schedule:
+        """The same calendar with only the events that pass every filter given.
+
+        An event passes a filter when it matches one of its values: its ``type`` (ignoring case),
+        one of its conference days (as :meth:`days` counts them), its ``id`` (ignoring case, as ids
+        are unique). An empty filter lets every event pass. A value that matches no event of the
+        calendar is most likely a typo, so it raises :class:`InvalidInput` (naming every such
+        value); so does a combination that leaves no event.
+        """
+        if not (types or days or ids):
+            return self
+        wanted_types = {t.casefold() for t in types}
+        wanted_ids = {i.casefold() for i in ids}
+        wanted_days = set(days)
+        event_days = {e.id: set(e.days(self.timezone, self.day_change)) for e in self.events}
+        problems = self._unmatched(types, wanted_days, ids, event_days)
+        if problems:
+            raise InvalidInput(problems)
+        chosen = [
+            e
+            for e in self.events
+            if (not wanted_types or (e.type or "").casefold() in wanted_types)
+            and (not wanted_days or event_days[e.id] & wanted_days)
+            and (not wanted_ids or e.id.casefold() in wanted_ids)
+        ]
+        if not chosen:
+            raise InvalidInput.single("no event matches all the filters together")
+        return attrs.evolve(self, events=chosen)
+
+    def _unmatched(
+        self,
+        types: Collection[str],
+        days: set[dt.date],
+        ids: Collection[str],
+        event_days: dict[str, set[dt.date]],
+    ) -> list[Problem]:
+        """A problem for each filter value that no event of the calendar matches."""
+        known_types = sorted({e.type for e in self.events if e.type}, key=str.casefold)
+        known_days = sorted(set().union(*event_days.values()))
+        known_ids = {e.id.casefold() for e in self.events}
+        problems = [
+            Problem(
+                f"no event has the type {t!r} (the types are: {', '.join(known_types) or 'none'})",
+                field="type",
+                value=t,
+            )
+            for t in types
+            if t.casefold() not in {k.casefold() for k in known_types}
+        ]
+        problems += [
+            Problem(
+                f"{d.isoformat()} is not a day of the programme ({_days(known_days)})",
+                field="day",
+                value=d,
+            )
+            for d in sorted(days - set(known_days))
+        ]
+        problems += [
+            Problem(f"no event has the id {i!r}", field="id", value=i)
+            for i in ids
+            if i.casefold() not in known_ids
+        ]
+        return problems
+
+    def to_calendar(self, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
+        """The schedule as an ``icalendar`` VCALENDAR; ``alarm``: a reminder that long before
+        each timed session."""
         from .ical import calendar
 
-        return calendar(self)
+        return calendar(self, alarm=alarm)
 
-    def to_ical(self) -> bytes:
-        """The schedule as iCalendar bytes (RFC 5545)."""
+    def to_ical(self, *, alarm: dt.timedelta | None = None) -> bytes:
+        """The schedule as iCalendar bytes (RFC 5545); ``alarm`` as for :meth:`to_calendar`."""
         from .ical import serialize
 
-        return serialize(self)
+        return serialize(self, alarm=alarm)
+
+
+def _days(days: list[dt.date]) -> str:
+    if not days:
+        return "it has none"
+    if len(days) == 1:
+        return f"its only day is {days[0].isoformat()}"
+    return f"its days are {', '.join(d.isoformat() for d in days)}"

@@ -8,8 +8,10 @@ unchanged, so ``make``, ``rsync`` and web caches see no change where there is no
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import tempfile
+from collections.abc import Collection
 from enum import StrEnum
 from pathlib import Path
 
@@ -30,14 +32,28 @@ class Split(StrEnum):
     EVENT = "event"
 
 
-def render(schedule: Schedule, split: Split) -> dict[str, bytes]:
-    """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE."""
+def render(
+    schedule: Schedule,
+    split: Split,
+    *,
+    alarm: dt.timedelta | None = None,
+    days: Collection[dt.date] = (),
+) -> dict[str, bytes]:
+    """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
+
+    ``alarm``: see :func:`confcal.ical.vevent`. ``days``, for DAY: only these days' files (an
+    event spanning several days, selected for one of them, would otherwise bring the others).
+    """
     if split is Split.NONE:
-        return {"": schedule.to_ical()}
+        return {"": schedule.to_ical(alarm=alarm)}
     if split is Split.DAY:
-        return {f"{day.isoformat()}.ics": part.to_ical() for day, part in schedule.days().items()}
+        return {
+            f"{day.isoformat()}.ics": part.to_ical(alarm=alarm)
+            for day, part in schedule.days().items()
+            if not days or day in days
+        }
     return {
-        f"{event.id}.ics": schedule.subset([event], name=event.title).to_ical()
+        f"{event.id}.ics": schedule.subset([event], name=event.title).to_ical(alarm=alarm)
         for event in schedule.sorted_events()
     }
 
