@@ -132,9 +132,8 @@ def _read_xml(data: bytes, source: str) -> _Parsed:
         raise InvalidInput(
             [
                 Problem(
-                    "refused: the XML declares entities or external references "
-                    f"({type(error).__name__}); a schedule needs none, and expanding them could "
-                    "exhaust memory or reach the network",
+                    f"refused: the XML {_refusal(error)}; a schedule needs none, and expanding or "
+                    "fetching it could exhaust memory or reach the network",
                     source=source,
                 )
             ]
@@ -185,6 +184,15 @@ def _read_xml(data: bytes, source: str) -> _Parsed:
         days=tuple(days),
         events=tuple(events),
     )
+
+
+def _refusal(error: defusedxml.DefusedXmlException) -> str:
+    if isinstance(error, defusedxml.EntitiesForbidden):
+        target = f" ({error.sysid})" if error.sysid else ""
+        return f"declares the entity {error.name!r}{target}"
+    if isinstance(error, defusedxml.ExternalReferenceForbidden):
+        return f"refers to the external resource {error.sysid}"
+    return "has a document type declaration"
 
 
 def _xml_event(element: Element, room: Element, day: _Day, position: int) -> _RawEvent:
