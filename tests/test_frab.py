@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import attrs
@@ -19,32 +18,15 @@ from confcal import frab, zones
 from confcal.cli import cli
 from confcal.errors import InvalidInput, LoadWarning
 from confcal.model import Event, Schedule
+from conftest import programmes_dir
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "frab"
 UTC = dt.UTC
 
 
-def _programmes() -> Path | None:
-    """The real programmes kept beside the repository (never inside it), if present."""
-    candidates = [
-        os.environ.get("CONFCAL_PROGRAMMES"),
-        str(HERE.parent.parent / "shared" / "programmes"),
-        "/work/shared/programmes",
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate, "38c3", "source-schedule.xml").is_file():
-            return Path(candidate)
-    return None
-
-
-PROGRAMMES = _programmes()
+PROGRAMMES = programmes_dir()
 needs_programmes = pytest.mark.skipif(PROGRAMMES is None, reason="../shared/programmes is absent")
-
-
-@pytest.fixture(autouse=True)
-def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
 def load(name: str, **options: str) -> tuple[Schedule, list[LoadWarning]]:
@@ -631,7 +613,7 @@ def _zone(event: Event, calendar_zone: str) -> str | None:
     return zones.zone_name(event.start) or calendar_zone
 
 
-# The autouse fixture only removes SOURCE_DATE_EPOCH, which no example puts back.
+# conftest's autouse fixture only removes SOURCE_DATE_EPOCH, which no example puts back.
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -65,7 +65,9 @@ def load(
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
     kind = frab.detect(data) if format == "auto" else format
     if kind != "events":
-        imported = frab.loads(data, format=kind, source=source, timezone=timezone, modified=modified)
+        imported = frab.loads(
+            data, format=kind, source=source, timezone=timezone, modified=modified
+        )
         frab.warn_to(on_warning, imported.warnings)
         return imported.schedule
     if timezone is not None:
