@@ -5,19 +5,22 @@
 >>> schedule.to_ical()                              # doctest: +SKIP
 """
 
-from .errors import ConfcalError, InvalidInput, OutputError, Problem
+from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
 from .loading import load, loads
 from .model import Event, Schedule
 from .output import Split
+from .writing import dumps
 
 __all__ = [
     "ConfcalError",
     "Event",
     "InvalidInput",
+    "LoadWarning",
     "OutputError",
     "Problem",
     "Schedule",
     "Split",
+    "dumps",
     "load",
     "loads",
 ]

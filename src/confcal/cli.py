@@ -12,8 +12,9 @@ from typing import TypeVar
 import attrs
 import click
 
-from . import load, zones
-from .errors import ConfcalError, InvalidInput
+from . import dumps, load, zones
+from .errors import ConfcalError, InvalidInput, LoadWarning
+from .frab import FORMATS, Format
 from .listing import Row, programme
 from .loading import parse_duration
 from .model import Schedule
@@ -99,10 +100,26 @@ def _select(
         ) from None
 
 
-def _load(path: Path) -> Schedule:
+def _warn(warning: LoadWarning) -> None:
+    click.echo(f"warning: {warning}", err=True)
+
+
+def _load(path: Path, format: Format = "auto", timezone: str | None = None) -> Schedule:
     if not path.exists():
         raise InvalidInput.single(f"{path}: no such file")
-    return load(path)
+    return load(path, format=format, timezone=timezone, on_warning=_warn)
+
+
+def _programme_options(command: _F) -> _F:
+    """``--format`` and ``--timezone``, for every command that reads a programme."""
+    command = click.option(
+        "--timezone", metavar="ZONE", default=None,
+        help="IANA zone of a pretalx/frab schedule that names none (overrides the one it names).",
+    )(command)  # fmt: skip
+    return click.option(
+        "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+        help="events.json, or a pretalx/frab schedule.json or schedule.xml; auto: by content.",
+    )(command)  # fmt: skip
 
 
 class _Group(click.Group):
@@ -123,13 +140,15 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="confcal")
 def cli() -> None:
-    """Turn a conference programme (events.json) into iCalendar files.
+    """Turn a conference programme (events.json, or pretalx/frab schedule.json or .xml) into
+    iCalendar files.
 
     \b
     Examples:
       confcal check events.json
       confcal export events.json -o parsl-sc24.ics
       confcal list events.json --tz Europe/Berlin
+      confcal convert schedule.xml -o events.json
     """
 
 
@@ -153,10 +172,11 @@ def cli() -> None:
     help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
     "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
 )  # fmt: skip
+@_programme_options
 def export(
     events: Path, output: Path | None, split: str, types: tuple[str, ...],
     days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
-    refresh: dt.timedelta | None,
+    refresh: dt.timedelta | None, format_: Format, timezone: str | None,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -166,8 +186,9 @@ def export(
       confcal export events.json --split day -o calendars/days
       confcal export events.json --split event -o calendars/sessions
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
+      confcal export schedule.xml --split day -o calendars/days
     """
-    schedule = _select(_load(events), events, types, days, ids)
+    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     kind = Split(split)
@@ -188,14 +209,16 @@ def export(
 
 @cli.command()
 @click.argument("events", type=EVENTS)
-def check(events: Path) -> None:
+@_programme_options
+def check(events: Path, format_: Format, timezone: str | None) -> None:
     """Check a programme and summarize it; exit code 1 and every problem if it has any.
 
     \b
-    Example:
+    Examples:
       confcal check events.json
+      confcal check schedule.json --timezone Europe/Berlin
     """
-    schedule = _load(events)
+    schedule = _load(events, format_, timezone)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     click.echo(
@@ -211,9 +234,10 @@ def check(events: Path) -> None:
     help="Show times in this IANA zone (e.g. Europe/Berlin) instead of the conference's.",
 )  # fmt: skip
 @_filters
+@_programme_options
 def list_(
     events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...],
+    ids: tuple[str, ...], format_: Format, timezone: str | None,
 ) -> None:  # fmt: skip
     """Print the programme as a table, by day, in the conference's zone or yours.
 
@@ -221,8 +245,9 @@ def list_(
     Examples:
       confcal list events.json
       confcal list events.json --tz Europe/Berlin --day 2024-11-19
+      confcal list schedule.xml
     """
-    schedule = _select(_load(events), events, types, days, ids)
+    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     listing = programme(schedule, tz)
     rows = [row for day in listing for row in day.rows]
     widths = [max((len(cell) for cell in column), default=0) for column in zip(
@@ -249,6 +274,28 @@ def _when(row: Row) -> str:
     later = f"+{row.end_day_offset}" if row.end_day_offset else ""
     weekday = f"{_WEEKDAYS[row.start.weekday()]} " if row.start_day_offset else ""
     return f"{weekday}{row.start:%H:%M}-{row.end:%H:%M}{later}"
+
+
+@cli.command()
+@click.argument("schedule", type=EVENTS)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="events.json to write (default: stdout).",
+)  # fmt: skip
+@_programme_options
+def convert(schedule: Path, output: Path | None, format_: Format, timezone: str | None) -> None:
+    """Write a pretalx/frab schedule.json or schedule.xml as events.json, to edit by hand.
+
+    \b
+    Example:
+      confcal convert schedule.xml -o events.json
+    """
+    data = dumps(_load(schedule, format_, timezone)).encode("utf-8")
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomic(output, data)
 
 
 def main() -> None:

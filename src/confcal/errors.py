@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["ConfcalError", "InvalidInput", "OutputError", "Problem"]
+__all__ = ["ConfcalError", "InvalidInput", "LoadWarning", "OutputError", "Problem"]
 
 
 @attrs.frozen
@@ -42,6 +42,24 @@ class Problem:
         if self.field:
             where.append(self.field)
         return ": ".join([*where, self.message])
+
+
+@attrs.frozen
+class LoadWarning:
+    """Something confcal read but not quite as the file says: what it kept, located like a Problem.
+
+    Imported schedules are not always consistent (a zone their own offsets contradict, a session
+    listed under a day it does not belong to). confcal keeps what is certain, such as the instant,
+    and reports the rest this way rather than guessing silently or refusing the whole programme.
+    """
+
+    message: str
+    source: str | None = None
+    event: str | None = None
+    field: str | None = None
+    value: object = None
+
+    __str__ = Problem.__str__
 
 
 class ConfcalError(Exception):

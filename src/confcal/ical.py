@@ -105,8 +105,10 @@ def vevent(
     description = _description(event)
     if description:
         component.add("description", _Text(description))
-    if event.type:
-        component.add("categories", _Categories([event.type]))
+    categories = [c for c in (event.type, event.track) if c]
+    if categories:
+        # The track often repeats the type ("Workshop"/"Workshop"): once is enough.
+        component.add("categories", _Categories(list(dict.fromkeys(categories))))
     if event.url:
         component.add("url", event.url)
     if event.status:

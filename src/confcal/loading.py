@@ -11,14 +11,16 @@ import difflib
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 import icalendar
 
-from . import zones
-from .errors import InvalidInput, Problem
+from . import frab, zones
+from .errors import InvalidInput, LoadWarning, Problem
+from .frab import Format
 from .model import STATUSES, Event, Schedule, When
 
 __all__ = ["load", "loads", "parse_duration"]
@@ -27,8 +29,8 @@ _CALENDAR_KEYS = (
     "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
 )  # fmt: skip
 _EVENT_KEYS = (
-    "id", "title", "start", "end", "duration", "timezone", "type", "location", "description",
-    "url", "speakers", "status",
+    "id", "title", "start", "end", "duration", "timezone", "type", "track", "location",
+    "description", "url", "speakers", "status",
 )  # fmt: skip
 _TOP_KEYS = ("calendar", "events")
 _WHEN = re.compile(
@@ -48,8 +50,19 @@ def parse_duration(text: str) -> dt.timedelta | None:
     return value if isinstance(value, dt.timedelta) else None
 
 
-def load(path: str | os.PathLike[str]) -> Schedule:
-    """Read an events.json file. Raises :class:`~confcal.errors.InvalidInput` listing every problem.
+def load(
+    path: str | os.PathLike[str],
+    *,
+    format: Format = "auto",
+    timezone: str | None = None,
+    on_warning: Callable[[LoadWarning], None] | None = None,
+) -> Schedule:
+    """Read events.json, or a pretalx/frab schedule.json or schedule.xml (see :mod:`confcal.frab`).
+
+    The format is recognised by content unless ``format`` names it; ``timezone`` is the zone of a
+    schedule that names none. Whatever confcal read but not as the file says is passed to
+    ``on_warning`` (dropped without one). Raises :class:`~confcal.errors.InvalidInput` listing
+    every problem.
 
     DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
     modification time: never the clock, so the same file always gives the same calendars.
@@ -61,6 +74,16 @@ def load(path: str | os.PathLike[str]) -> Schedule:
         modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    kind = frab.detect(data) if format == "auto" else format
+    if kind != "events":
+        imported = frab.loads(
+            data, format=kind, source=source, timezone=timezone, modified=modified
+        )
+        frab.warn_to(on_warning, imported.warnings)
+        return imported.schedule
+    if timezone is not None:
+        message = "ignored the time zone given: events.json names its zone in calendar.timezone"
+        frab.warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
     return loads(_decode(data, source), source=source, modified=modified)
 
 
@@ -320,7 +343,7 @@ class _Reader:
         fields: dict[str, Any] = {}
         for key in ("id", "title"):
             fields[key] = self.text(raw, key, event=label, required=True)
-        for key in ("type", "location", "description", "url"):
+        for key in ("type", "track", "location", "description", "url"):
             fields[key] = self.text(raw, key, event=label)
         status = self.text(raw, "status", event=label)
         if status is not None:

@@ -125,6 +125,7 @@ class Event:
     start: When
     end: When
     type: str | None = attrs.field(default=None, converter=_optional_text)
+    track: str | None = attrs.field(default=None, converter=_optional_text)
     location: str | None = attrs.field(default=None, converter=_optional_text)
     description: str | None = attrs.field(default=None, converter=_optional_text)
     url: str | None = None
@@ -135,9 +136,10 @@ class Event:
         _check_text("title", self.title)
         if not self.title.strip():
             raise _problem("title", "must not be empty", self.title)
-        for name in ("type", "location", "description"):
+        for name in ("type", "track", "location", "description"):
             _check_text(name, getattr(self, name))
         _check_text("type", self.type, single_line=True)
+        _check_text("track", self.track, single_line=True)
         for speaker in self.speakers:
             _check_text("speakers", speaker, single_line=True)
         if self.url is not None and (

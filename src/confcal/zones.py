@@ -464,7 +464,7 @@ def _tzif_transitions(zone: str) -> tuple[list[dt.datetime], list[_State], _Stat
 
 
 def _scan(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transition]:
-    """Changes in ``(lo, hi]`` found by asking ``zoneinfo`` (for years the footer's rule governs)."""
+    """Changes in ``(lo, hi]`` asked of ``zoneinfo``: the years the footer's rule governs."""
     info = check_zone(zone)
     found = []
     t, state = lo, _state(info, lo)

@@ -1,0 +1,708 @@
+"""Reading pretalx/frab schedule.json and schedule.xml, converting them, and writing events.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import attrs
+import icalendar
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import confcal
+from confcal import frab, zones
+from confcal.cli import cli
+from confcal.errors import InvalidInput, LoadWarning
+from confcal.model import Event, Schedule
+from conftest import programmes_dir
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "frab"
+UTC = dt.UTC
+
+
+PROGRAMMES = programmes_dir()
+needs_programmes = pytest.mark.skipif(PROGRAMMES is None, reason="../shared/programmes is absent")
+
+
+def load(name: str, **options: str) -> tuple[Schedule, list[LoadWarning]]:
+    warnings: list[LoadWarning] = []
+    schedule = confcal.load(FIXTURES / name, on_warning=warnings.append, **options)  # type: ignore[arg-type]
+    return schedule, warnings
+
+
+def by_id(schedule: Schedule) -> dict[str, Event]:
+    return {event.id: event for event in schedule.events}
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(UTC)
+
+
+# --- Recognising the format -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pretalx.json", "frab-json"),
+        ("frab.json", "frab-json"),
+        ("schedule.xml", "frab-xml"),
+        ("bomb.xml", "frab-xml"),
+    ],
+)
+def test_format_is_recognised_by_content(name: str, expected: str) -> None:
+    assert frab.detect((FIXTURES / name).read_bytes()) == expected
+
+
+def test_events_json_is_recognised_even_when_a_description_mentions_schedule() -> None:
+    text = json.dumps(
+        {
+            "calendar": {"name": "C", "timezone": "Europe/Berlin"},
+            "events": [
+                {
+                    "id": "a",
+                    "title": "T",
+                    "start": "2025-01-01T10:00",
+                    "duration": "PT1H",
+                    "description": '{"schedule": {"conference": {}}}',
+                }
+            ],
+        }
+    )
+    assert frab.detect(text.encode()) == "events"
+
+
+def test_format_option_forces_the_reader(tmp_path: Path) -> None:
+    path = tmp_path / "programme.txt"
+    path.write_bytes((FIXTURES / "schedule.xml").read_bytes())
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path, format="frab-json")
+    assert "not valid JSON" in str(caught.value)
+    assert confcal.load(path, format="frab-xml").name == "ExampleConf 2026"
+
+
+# --- The mapping ----------------------------------------------------------------------------------
+
+
+def test_pretalx_json_maps_every_field() -> None:
+    schedule, warnings = load("pretalx.json")
+    assert warnings == []
+    assert (schedule.name, schedule.timezone) == ("DemoCon 2025", "Europe/Berlin")
+    assert schedule.url == "https://pretalx.example.org/democon-2025/schedule/"
+    assert schedule.uid_domain == "pretalx.example.org"
+    talk = by_id(schedule)["1f0c9a52-3b7e-5d21-a4c6-0e9f8d7c6b5a"]
+    assert talk.title == "Keeping time: Calendars for everyone"
+    assert talk.start == utc("2025-03-29T09:00:00Z")
+    assert talk.end == utc("2025-03-29T09:45:00Z")
+    assert zones.zone_name(talk.start) == "Europe/Berlin"
+    assert (talk.type, talk.track, talk.location) == ("Talk", "Infrastructure", "Hall A")
+    assert talk.speakers == ("Ada Lovelace", "Grace Hopper")
+    assert (
+        talk.description
+        == "Why calendars drift.\n\nA tour of time zones,\nclock changes and clients."
+    )
+    assert talk.url == "https://pretalx.example.org/democon-2025/talk/KT11AB/"
+
+
+def test_empty_fields_are_left_out() -> None:
+    schedule, _ = load("pretalx.json")
+    late = by_id(schedule)["2e1d8b63-4c8f-5e32-b5d7-1f0a9e8d7c6b"]
+    assert late.title == "Late-night hacking"
+    assert (late.track, late.description, late.speakers) == (None, None, ())
+    xml, _ = load("schedule.xml")
+    midnight = by_id(xml)["8ce3ffa3-2053-5f4d-8fc4-f223e5859a53"]
+    assert (midnight.title, midnight.url, midnight.track, midnight.description) == (
+        "After midnight",
+        None,
+        None,
+        None,
+    )
+
+
+def test_duration_is_elapsed_time_across_the_spring_clock_change() -> None:
+    schedule, _ = load("pretalx.json")
+    late = by_id(schedule)["2e1d8b63-4c8f-5e32-b5d7-1f0a9e8d7c6b"]
+    assert late.start == utc("2025-03-30T01:30:00+01:00")
+    assert late.end - late.start == dt.timedelta(hours=1)  # type: ignore[operator]
+    assert zones.to_local(late.end, "Europe/Berlin").strftime("%H:%M%z") == "03:30+0200"  # type: ignore[arg-type]
+
+
+def test_pretalx_duration_of_more_than_a_day_counts_the_days() -> None:
+    schedule, _ = load("pretalx.json")
+    hackathon = by_id(schedule)["3f2e9c74-5d90-5f43-c6e8-2a1b0f9e8d7c"]
+    assert hackathon.end - hackathon.start == dt.timedelta(days=1, hours=2)  # type: ignore[operator]
+
+
+def test_identical_abstract_and_description_are_written_once() -> None:
+    schedule, _ = load("pretalx.json")
+    assert by_id(schedule)["3f2e9c74-5d90-5f43-c6e8-2a1b0f9e8d7c"].description == "Build things."
+
+
+def test_frab_json_takes_the_id_when_there_is_no_guid_and_joins_title_and_subtitle() -> None:
+    schedule, _ = load("frab.json")
+    events = by_id(schedule)
+    assert events["a0a0fcfe-b7fb-46e3-84b6-97a5406016b4"].title == "Opening: Welcome to the camp"
+    assert events["a0a0fcfe-b7fb-46e3-84b6-97a5406016b4"].speakers == ("jinxx", "smtw")
+    assert events["10400"].title == "Night owls"
+    assert schedule.uid_domain == "fahrplan.example.org"
+
+
+def test_xml_maps_every_field() -> None:
+    schedule, _ = load("schedule.xml")
+    assert (schedule.name, schedule.timezone) == ("ExampleConf 2026", "Europe/Brussels")
+    welcome = by_id(schedule)["9c3ebb8c-7716-5130-b9fe-ff8544f5636d"]
+    assert welcome.title == "Welcome & opening: Where to find what"
+    assert welcome.end - welcome.start == dt.timedelta(minutes=20)  # type: ignore[operator]
+    assert (welcome.type, welcome.track, welcome.location) == ("maintrack", "Main Track", "Janson")
+    assert welcome.speakers == ("Staff", "Jörg Ämter")
+    assert welcome.description == "<p>Welcome and opening talk.</p>"
+    fontaine = by_id(schedule)["4711"]
+    assert fontaine.location == "K.1.105 (La Fontaine)"
+    assert (
+        fontaine.description
+        == "Its date carries +02:00, which Brussels is not in winter.\n\nMore about it."
+    )
+
+
+def test_type_and_track_become_categories_once_each() -> None:
+    schedule, _ = load("pretalx.json")
+    calendar = icalendar.Calendar.from_ical(schedule.to_ical())
+    categories = {
+        str(event["UID"]).split("@")[0]: [str(c) for c in event["CATEGORIES"].cats]
+        for event in calendar.walk("VEVENT")
+    }
+    assert categories["1f0c9a52-3b7e-5d21-a4c6-0e9f8d7c6b5a"] == ["Talk", "Infrastructure"]
+    assert categories["3f2e9c74-5d90-5f43-c6e8-2a1b0f9e8d7c"] == ["Workshop"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("00:45", dt.timedelta(minutes=45)),
+        ("26:00", dt.timedelta(hours=26)),
+        ("00:20:00", dt.timedelta(minutes=20)),
+        ("01:30:15", dt.timedelta(hours=1, minutes=30, seconds=15)),
+        ("1:02:30", dt.timedelta(days=1, hours=2, minutes=30)),
+        ("45", None),
+        ("00:75", None),
+        ("1:25:00", None),
+        ("a:bc", None),
+        ("-1:00", None),
+    ],
+)
+def test_duration_forms(text: str, expected: dt.timedelta | None) -> None:
+    assert frab.parse_duration(text) == expected
+
+
+# --- Conference days ------------------------------------------------------------------------------
+
+
+def test_day_change_is_derived_from_the_day_boundaries() -> None:
+    schedule, _ = load("pretalx.json")
+    assert schedule.day_change == dt.time(4, 0)
+
+
+def test_session_after_midnight_stays_on_the_day_it_is_listed_under() -> None:
+    schedule, warnings = load("pretalx.json")
+    days = {day: [e.id for e in part.events] for day, part in schedule.days().items()}
+    assert "2e1d8b63-4c8f-5e32-b5d7-1f0a9e8d7c6b" in days[dt.date(2025, 3, 29)]
+    assert not any(w.field == "day" for w in warnings)
+
+
+def test_day_change_given_by_the_file_wins_and_a_day_starts_at_it() -> None:
+    schedule, _ = load("schedule.xml")
+    assert schedule.day_change == dt.time(6, 0)
+    days = {day: {e.id for e in part.events} for day, part in schedule.days().items()}
+    assert "8ce3ffa3-2053-5f4d-8fc4-f223e5859a53" in days[dt.date(2026, 1, 31)]  # 01:00
+    assert "5d4c3b2a-1f0e-5d9c-8b7a-6f5e4d3c2b1a" in days[dt.date(2026, 2, 1)]  # 06:00 sharp
+
+
+def test_session_listed_under_another_day_is_kept_on_its_own_day_with_a_warning() -> None:
+    schedule, warnings = load("frab.json")
+    (warning,) = [w for w in warnings if w.field == "day"]
+    assert warning.event == '"c2c2fefe-d9fd-48e5-a6f2-b9e8d7c6b5a4"'
+    assert "conference day 2019-08-22" in warning.message
+    assert "lists it under 2019-08-21" in warning.message
+    day_two = schedule.days()[dt.date(2019, 8, 22)]
+    assert [e.id for e in day_two.events] == ["c2c2fefe-d9fd-48e5-a6f2-b9e8d7c6b5a4"]
+
+
+def _schedule_json(days: list[dict[str, object]], **conference: object) -> str:
+    conference = {"title": "Inline", "time_zone_name": "Europe/Berlin", "days": days, **conference}
+    return json.dumps({"schedule": {"version": "1", "conference": conference}})
+
+
+def _day(
+    index: int, date: str, start: str, events: list[dict[str, object]] | None = None
+) -> dict[str, object]:
+    return {
+        "index": index,
+        "date": date,
+        "day_start": start,
+        "day_end": start,
+        "rooms": {"R": events or []},
+    }
+
+
+def _talk(guid: str, date: str, **fields: object) -> dict[str, object]:
+    return {"guid": guid, "date": date, "duration": "00:30", "title": f"Talk {guid}", **fields}
+
+
+def test_day_boundaries_that_disagree_give_the_earliest_with_a_warning() -> None:
+    text = _schedule_json(
+        [
+            _day(
+                1,
+                "2025-06-01",
+                "2025-06-01T10:00:00+02:00",
+                [_talk("a", "2025-06-01T12:00:00+02:00")],
+            ),
+            _day(2, "2025-06-02", "2025-06-02T05:00:00+02:00"),
+            _day(3, "2025-06-03", "2025-06-03T04:00:00+02:00"),
+        ]
+    )
+    imported = frab.loads(text, source="inline.json")
+    assert imported.schedule.day_change == dt.time(4, 0)
+    (warning,) = imported.warnings
+    assert "day 2 at 05:00, day 3 at 04:00" in warning.message
+
+
+# --- Inconsistent and bad files -------------------------------------------------------------------
+
+
+def test_missing_zone_is_a_clear_error_naming_the_option() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        load("no-zone.json")
+    (problem,) = caught.value.problems
+    assert problem.source == str(FIXTURES / "no-zone.json")
+    assert problem.field == "conference.time_zone_name"
+    assert "--timezone ZONE" in problem.message
+
+
+def test_missing_zone_is_given_with_timezone() -> None:
+    schedule, warnings = load("no-zone.json", timezone="Europe/Berlin")
+    assert schedule.timezone == "Europe/Berlin"
+    assert warnings == []
+    assert schedule.events[0].start == utc("2020-12-14T08:00:00Z")
+
+
+def test_unknown_timezone_is_an_error() -> None:
+    with pytest.raises(InvalidInput, match="unknown time zone 'Mars/Olympus'"):
+        load("no-zone.json", timezone="Mars/Olympus")
+
+
+def test_offset_that_disagrees_with_the_zone_keeps_the_instant_and_warns() -> None:
+    schedule, warnings = load("pretalx-utc.json")
+    (event,) = schedule.events
+    assert event.start == utc("2020-12-14T08:00:00Z")
+    (warning,) = warnings
+    assert warning.event == '"8079583e-8321-506c-95af-fd2903a5f075"'
+    assert warning.field == "date"
+    assert "+01:00 disagrees with UTC" in warning.message
+    assert "start 09:00 is not the 08:00" in warning.message
+
+
+def test_offset_disagreeing_with_the_zone_in_xml_names_the_event_by_title() -> None:
+    schedule, warnings = load("schedule.xml")
+    (warning,) = warnings
+    assert warning.event == '"Offset from elsewhere"'
+    assert by_id(schedule)["4711"].start == utc("2026-01-31T13:00:00Z")
+
+
+def test_timezone_option_overrides_the_files_zone_with_a_warning() -> None:
+    schedule, warnings = load("pretalx-utc.json", timezone="Europe/Berlin")
+    assert schedule.timezone == "Europe/Berlin"
+    assert [w.field for w in warnings] == ["conference.time_zone_name"]
+
+
+def test_xml_bomb_is_refused_before_expansion() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(FIXTURES / "bomb.xml")
+    (problem,) = caught.value.problems
+    assert problem.source == str(FIXTURES / "bomb.xml")
+    assert "refused: the XML declares the entity 'lol'" in problem.message
+
+
+def test_external_entity_is_refused_without_reading_it() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(FIXTURES / "external-entity.xml")
+    message = str(caught.value)
+    assert "declares the entity 'secret' (file:///etc/passwd)" in message
+    assert "root:" not in message
+
+
+def test_malformed_xml_names_the_line() -> None:
+    with pytest.raises(InvalidInput, match=r"not well-formed XML: .* at line 2 column"):
+        frab.loads(b"<schedule>\n<conference></schedule>", source="bad.xml")
+
+
+def test_bad_event_field_names_file_event_field_and_value() -> None:
+    text = _schedule_json(
+        [
+            _day(
+                1,
+                "2025-06-01",
+                "2025-06-01T04:00:00+02:00",
+                [
+                    _talk("aa", "2025-06-01T12:00:00+02:00", duration="half an hour"),
+                    _talk("bb", "noon"),
+                    {"date": "2025-06-01T13:00:00+02:00", "duration": "00:30", "title": "No id"},
+                ],
+            )
+        ]
+    )
+    with pytest.raises(InvalidInput) as caught:
+        frab.loads(text, source="inline.json")
+    problems = {(p.source, p.event, p.field, p.value) for p in caught.value.problems}
+    assert problems == {
+        ("inline.json", '"aa"', "duration", "half an hour"),
+        ("inline.json", '"bb"', "date", "noon"),
+        ("inline.json", '"No id"', "guid", None),
+    }
+
+
+def test_the_same_guid_twice_is_an_error() -> None:
+    talk = _talk("same", "2025-06-01T12:00:00+02:00")
+    text = _schedule_json([_day(1, "2025-06-01", "2025-06-01T04:00:00+02:00", [talk, talk])])
+    with pytest.raises(InvalidInput, match="'same' is used by another event too"):
+        frab.loads(text)
+
+
+def test_unusable_ids_are_made_usable_deterministically_with_a_warning() -> None:
+    text = _schedule_json(
+        [
+            _day(
+                1,
+                "2025-06-01",
+                "2025-06-01T04:00:00+02:00",
+                [_talk("{Talk 7}", "2025-06-01T12:00:00+02:00")],
+            )
+        ]
+    )
+    first, second = frab.loads(text), frab.loads(text)
+    assert [e.id for e in first.schedule.events] == ["Talk-7"]
+    assert first == second
+    (warning,) = first.warnings
+    assert (warning.field, warning.value) == ("guid", "{Talk 7}")
+
+
+def test_zero_length_session_is_an_error() -> None:
+    text = _schedule_json(
+        [
+            _day(
+                1,
+                "2025-06-01",
+                "2025-06-01T04:00:00+02:00",
+                [_talk("z", "2025-06-01T12:00:00+02:00", duration="00:00")],
+            )
+        ]
+    )
+    with pytest.raises(InvalidInput, match="the session has no length"):
+        frab.loads(text)
+
+
+def test_hub_shape_with_start_end_room_and_track_objects() -> None:
+    document = {
+        "schedule": {
+            "version": "1",
+            "conference": {
+                "title": "Hub",
+                "time_zone_name": "Europe/Berlin",
+                "tracks": [{"name": "Hardware & Making", "slug": "hardware-making"}],
+                "days": [],
+            },
+            "events": [
+                {
+                    "guid": "b1740c2f-0c44-5f1b-89ed-456a9eecf0b8",
+                    "type": "TALK",
+                    "start": "2024-12-28T00:15:00+01:00",
+                    "end": "2024-12-28T00:55:00+01:00",
+                    "room": {"name": "Saal ZIGZAG"},
+                    "title": "A Competitive Time-Trial AI:",
+                    "subtitle": "Deep RL",
+                    "track": {"slug": "hardware-making"},
+                    "participants": [{"name": "Speaker One", "role": "SPEAKER"}],
+                }
+            ],
+        }
+    }
+    (event,) = frab.loads(json.dumps(document)).schedule.events
+    assert event.title == "A Competitive Time-Trial AI: Deep RL"
+    assert (event.location, event.track, event.speakers) == (
+        "Saal ZIGZAG",
+        "Hardware & Making",
+        ("Speaker One",),
+    )
+    assert event.end - event.start == dt.timedelta(minutes=40)  # type: ignore[operator]
+
+
+# --- The command line -----------------------------------------------------------------------------
+
+
+def test_check_prints_warnings_on_stderr_and_succeeds() -> None:
+    result = CliRunner().invoke(cli, ["check", str(FIXTURES / "pretalx-utc.json")])
+    assert result.exit_code == 0
+    assert result.stderr.startswith("warning: ")
+    assert 'event "8079583e-8321-506c-95af-fd2903a5f075": date:' in result.stderr
+    assert "ok: 1 events" in result.stdout
+
+
+def test_export_of_a_file_without_zone_needs_timezone(tmp_path: Path) -> None:
+    output = tmp_path / "out.ics"
+    args = ["export", str(FIXTURES / "no-zone.json"), "-o", str(output)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: ")
+    assert "--timezone ZONE" in refused.stderr
+    assert not output.exists()
+    done = CliRunner().invoke(cli, [*args, "--timezone", "Europe/Berlin"])
+    assert done.exit_code == 0, done.stderr
+    assert b"TZID=Europe/Berlin:20201214T090000" in output.read_bytes()
+
+
+def test_bomb_is_refused_by_the_cli_with_nothing_written(tmp_path: Path) -> None:
+    output = tmp_path / "events.json"
+    result = CliRunner().invoke(cli, ["convert", str(FIXTURES / "bomb.xml"), "-o", str(output)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    assert not output.exists()
+
+
+def test_convert_writes_events_json_that_exports_the_same_calendar(tmp_path: Path) -> None:
+    output = tmp_path / "events.json"
+    result = CliRunner().invoke(cli, ["convert", str(FIXTURES / "schedule.xml"), "-o", str(output)])
+    assert result.exit_code == 0, result.stderr
+    converted = confcal.load(output)
+    original = confcal.load(FIXTURES / "schedule.xml")
+    assert converted.to_ical() == attrs.evolve(original, dtstamp=converted.dtstamp).to_ical()
+    written = json.loads(output.read_text("utf-8"))
+    assert written["calendar"]["day_change"] == "06:00"
+    assert written["calendar"]["uid_domain"] == "example.org"
+    assert written["events"][0]["start"] == "2026-01-31T09:30"
+
+
+def test_format_option_is_offered_by_check_and_export() -> None:
+    for command in ("check", "export", "convert"):
+        result = CliRunner().invoke(cli, [command, "--help"])
+        assert "--format [auto|events|frab-json|frab-xml]" in result.output
+        assert "--timezone ZONE" in result.output
+
+
+# --- events.json writer ---------------------------------------------------------------------------
+
+
+def _local(text: str, zone: str) -> dt.datetime:
+    naive = dt.datetime.fromisoformat(text)
+    offset = naive.utcoffset()
+    return zones.localize(naive.replace(tzinfo=None), zone, offset)
+
+
+def test_dumps_writes_the_offset_only_for_a_repeated_hour() -> None:
+    zone = "America/New_York"
+    schedule = Schedule(
+        name="Fall back",
+        timezone=zone,
+        events=[
+            Event(
+                id="repeat",
+                title="In the repeated hour",
+                start=_local("2025-11-02T01:30-04:00", zone),
+                end=_local("2025-11-02T01:15-05:00", zone),
+            ),
+            Event(
+                id="abroad",
+                title="Elsewhere",
+                start=_local("2025-11-03T10:00", "Europe/Paris"),
+                end=_local("2025-11-03T11:00", "Europe/Paris"),
+            ),
+        ],
+    )
+    written = json.loads(confcal.dumps(schedule))
+    repeat, abroad = written["events"]
+    assert (repeat["start"], repeat["end"]) == ("2025-11-02T01:30-04:00", "2025-11-02T01:15-05:00")
+    assert "timezone" not in repeat
+    assert (abroad["start"], abroad["timezone"]) == ("2025-11-03T10:00", "Europe/Paris")
+    assert confcal.loads(confcal.dumps(schedule)) == schedule
+
+
+def test_track_is_read_from_events_json() -> None:
+    text = json.dumps(
+        {
+            "calendar": {"name": "C", "timezone": "Europe/Berlin"},
+            "events": [
+                {
+                    "id": "a",
+                    "title": "T",
+                    "start": "2025-01-01T10:00",
+                    "duration": "PT1H",
+                    "track": "Science",
+                }
+            ],
+        }
+    )
+    assert confcal.loads(text).events[0].track == "Science"
+
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
+# Instants around clock changes, where a wall clock is ambiguous or skipped.
+CHANGES = [utc("2025-11-02T05:00:00Z"), utc("2025-10-26T00:00:00Z"), utc("2025-04-06T15:00:00Z")]
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs")) | st.sampled_from("\n\t"), max_size=20
+)
+LINE = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=15)
+
+
+@st.composite
+def events(draw: st.DrawFn, index: int, zone: str) -> Event:
+    event_zone = draw(st.sampled_from([zone, zone, *ZONES]))
+    fields: dict[str, object] = {
+        "id": f"e{index}-{draw(st.from_regex(r'[a-z0-9._-]{0,8}', fullmatch=True))}",
+        "title": draw(LINE.filter(str.strip)),
+        "type": draw(st.none() | LINE),
+        "track": draw(st.none() | LINE),
+        "location": draw(st.none() | TEXT),
+        "description": draw(st.none() | TEXT),
+        "url": draw(
+            st.none() | st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/]{0,8}", fullmatch=True)
+        ),
+        "speakers": draw(st.lists(LINE, max_size=3)),
+        "status": draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
+    }
+    if draw(st.booleans()) and event_zone == zone:
+        day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2045, 12, 31)))
+        return Event(start=day, end=day + dt.timedelta(days=draw(st.integers(1, 4))), **fields)  # type: ignore[arg-type]
+    near = st.builds(
+        lambda c, m: c + dt.timedelta(minutes=m), st.sampled_from(CHANGES), st.integers(-180, 180)
+    )
+    anywhere = st.datetimes(
+        dt.datetime(2000, 1, 1), dt.datetime(2045, 12, 31), timezones=st.just(UTC)
+    )
+    instant = draw(near | anywhere).replace(second=0, microsecond=0)
+    length = dt.timedelta(minutes=draw(st.integers(1, 36 * 60)))
+    start = zones.from_instant(instant, event_zone)
+    return Event(start=start, end=zones.from_instant(instant + length, event_zone), **fields)  # type: ignore[arg-type]
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> Schedule:
+    zone = draw(st.sampled_from(ZONES))
+    count = draw(st.integers(0, 5))
+    return Schedule(
+        name=draw(LINE.filter(str.strip)),
+        timezone=zone,
+        events=[draw(events(i, zone)) for i in range(count)],
+        description=draw(st.none() | TEXT),
+        url=draw(st.none() | st.just("https://conf.example/programme")),
+        uid_domain=draw(st.none() | st.just("conf.example")),
+        day_change=dt.time(draw(st.integers(0, 23)), draw(st.integers(0, 59))),
+        dtstamp=draw(
+            st.datetimes(dt.datetime(1971, 1, 1), dt.datetime(2045, 1, 1), timezones=st.just(UTC))
+        ).replace(microsecond=0),
+    )
+
+
+def _zone(event: Event, calendar_zone: str) -> str | None:
+    if not isinstance(event.start, dt.datetime):
+        return None
+    return zones.zone_name(event.start) or calendar_zone
+
+
+# conftest's autouse fixture only removes SOURCE_DATE_EPOCH, which no example puts back.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(schedules())
+def test_events_json_round_trips(schedule: Schedule) -> None:
+    again = confcal.loads(confcal.dumps(schedule))
+    original = sorted(schedule.events, key=lambda e: e.id)
+    assert sorted(again.events, key=lambda e: e.id) == original
+    assert again == attrs.evolve(schedule, events=again.events)
+    zone = schedule.timezone
+    assert [_zone(e, zone) for e in sorted(again.events, key=lambda e: e.id)] == [
+        _zone(e, zone) for e in original
+    ]
+
+
+# --- The real programmes (skipped where ../shared/programmes is absent) ---------------------------
+
+
+def _instants(schedule: Schedule) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    calendar = schedule.to_calendar()
+    return {
+        str(vevent["UID"]): (
+            vevent["DTSTART"].dt.astimezone(UTC),
+            vevent["DTEND"].dt.astimezone(UTC),
+        )
+        for vevent in calendar.walk("VEVENT")
+    }
+
+
+@needs_programmes
+@pytest.mark.parametrize("name", ["38c3", "fosdem2026"])
+def test_published_schedule_xml_exports_like_its_events_json(name: str) -> None:
+    assert PROGRAMMES is not None
+    folder = PROGRAMMES / name
+    warnings: list[LoadWarning] = []
+    imported = confcal.load(folder / "source-schedule.xml", on_warning=warnings.append)
+    reference = confcal.load(folder / "events.json")
+    assert warnings == []
+    assert (imported.timezone, imported.day_change) == (reference.timezone, reference.day_change)
+    exported = _instants(imported)
+    assert exported == _instants(reference)
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    assert len(exported) == len(expected)
+    days = {
+        day.isoformat(): sorted(e.id for e in part.events) for day, part in imported.days().items()
+    }
+    assert days == {
+        day: sorted(ids)
+        for day, ids in json.loads((folder / "days.json").read_text("utf-8")).items()
+    }
+
+
+EXAMPLES = {
+    "frab-camp2019.json": 79,
+    "hub-schedule2.json": 2,
+    "pretalx-democon.json": 36,
+}
+
+
+@needs_programmes
+@pytest.mark.parametrize(("name", "count"), sorted(EXAMPLES.items()))
+def test_schema_example_loads(name: str, count: int) -> None:
+    assert PROGRAMMES is not None
+    warnings: list[LoadWarning] = []
+    schedule = confcal.load(PROGRAMMES / "frab-json-examples" / name, on_warning=warnings.append)
+    assert len(schedule.events) == count
+    if name == "pretalx-democon.json":
+        # Says UTC while every date carries +01:00: each event is named, its instant kept.
+        assert len(warnings) == count
+        assert all("+01:00 disagrees with UTC" in w.message and w.event for w in warnings)
+    else:
+        assert warnings == []
+
+
+@needs_programmes
+def test_schema_example_without_zone_needs_timezone() -> None:
+    assert PROGRAMMES is not None
+    path = PROGRAMMES / "frab-json-examples" / "pretalx-rc3.json"
+    with pytest.raises(InvalidInput, match="--timezone ZONE"):
+        confcal.load(path)
+    warnings: list[LoadWarning] = []
+    assert (
+        len(confcal.load(path, timezone="Europe/Berlin", on_warning=warnings.append).events) == 48
+    )
+    assert warnings == []
+
+
+@needs_programmes
+def test_the_schema_itself_is_refused_clearly() -> None:
+    assert PROGRAMMES is not None
+    with pytest.raises(InvalidInput, match=r"not a pretalx/frab schedule\.json"):
+        confcal.load(PROGRAMMES / "frab-json-examples" / "schema.json")
