@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import time
 import urllib.parse
@@ -36,6 +35,7 @@ from confcal.site import (
     webcal_link,
 )
 from confcal.zones import localize
+from conftest import programmes_dir
 
 NY = "America/New_York"
 DASH = "\N{EN DASH}"
@@ -608,6 +608,17 @@ def test_cli_site_on_bad_input_says_why_and_writes_nothing(tmp_path: Path) -> No
     assert not (tmp_path / "public").exists()
 
 
+def test_a_file_given_as_the_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    events = _events_json(tmp_path / "events.json")
+    before = events.read_bytes()
+    with pytest.raises(confcal.OutputError, match="is a file; the site needs a folder"):
+        build_site(schedule(timed()), events)
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(events)])
+    assert result.exit_code == 2  # click's own check of -o: a usage error
+    assert "is a file" in result.output
+    assert events.read_bytes() == before
+
+
 def test_cli_site_needs_an_output_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["site", str(_events_json(tmp_path / "events.json"))])
     assert result.exit_code == 2
@@ -621,17 +632,11 @@ def test_cli_site_help_shows_an_example() -> None:
 # --- A real programme --------------------------------------------------------------------------
 
 
-def _programmes() -> Path:
-    if os.environ.get("CONFCAL_PROGRAMMES"):
-        return Path(os.environ["CONFCAL_PROGRAMMES"])
-    beside = Path(__file__).resolve().parents[1].parent / "shared" / "programmes"
-    return beside if beside.is_dir() else Path("/work/shared/programmes")
-
-
 def test_38c3_page_lists_each_session_on_its_day_with_its_utc_times() -> None:
-    folder = _programmes() / "38c3"
-    if not (folder / "events.json").is_file():
-        pytest.skip(f"the real programmes are not here ({folder})")
+    programmes = programmes_dir()
+    if programmes is None:
+        pytest.skip("the real programmes (../shared/programmes) are not here")
+    folder = programmes / "38c3"
     sched = confcal.load(folder / "events.json")
     expected = json.loads((folder / "expected.json").read_text("utf-8"))
     days = json.loads((folder / "days.json").read_text("utf-8"))

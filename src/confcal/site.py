@@ -22,6 +22,7 @@ import attrs
 import jinja2
 
 from . import zones
+from .errors import OutputError
 from .model import Event, Schedule
 from .output import Split, render, write_files
 
@@ -38,6 +39,7 @@ __all__ = [
     "google_subscribe_link",
     "outlook_link",
     "page",
+    "paragraphs",
     "render_site",
     "web_url",
     "webcal_link",
@@ -457,6 +459,8 @@ def build_site(schedule: Schedule, folder: Path) -> list[Path]:
     written atomically and left alone when unchanged; a rebuild removes the calendars of days and
     sessions that are gone.
     """
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; the site needs a folder")
     site = render_site(schedule)
     changed: list[Path] = []
     for sub, files in site.items():
