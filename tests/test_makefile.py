@@ -81,11 +81,8 @@ def calendars(build: Path) -> set[str]:
 
 
 def everything_built() -> set[str]:
-    return (
-        {"programme.ics"}
-        | {f"days/{d}.ics" for d in DAYS}
-        | {f"sessions/{s}.ics" for s in SESSIONS}
-    )
+    exports = {f"days/{d}.ics" for d in DAYS} | {f"sessions/{s}.ics" for s in SESSIONS}
+    return {"programme.ics", "site/calendar.ics"} | exports | {f"site/{name}" for name in exports}
 
 
 def confcal_commands(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -104,8 +101,10 @@ def test_first_build_makes_the_whole_programme_each_day_and_each_session(
     repo, result = first_build
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("confcal export") == 3
+    assert result.stdout.count("confcal site") == 1
     build = repo / "examples" / "build"
     assert calendars(build) == everything_built()
+    assert "Parsl+CWL" in (build / "site" / "index.html").read_text("utf-8")
     for name in calendars(build):
         assert icalendar.Calendar.from_ical((build / name).read_bytes()).walk("VEVENT")
 
@@ -149,11 +148,13 @@ def test_an_edit_rewrites_only_its_files_and_removes_what_is_gone(built: Path) -
     document["events"][0]["location"] = "B303"  # parsl-cwl moves
     (built / "events.json").write_text(json.dumps(document), "utf-8")
     assert make(built).returncode == 0
-    assert calendars(build) == everything_built() - {
-        "days/2024-11-22.ics", "sessions/globus-compute.ics",
-    }  # fmt: skip
+    gone = {"days/2024-11-22.ics", "sessions/globus-compute.ics"}
+    assert calendars(build) == everything_built() - gone - {f"site/{name}" for name in gone}
     changed = {n for n, t in mtimes(build).items() if n.endswith(".ics") and t != before[n]}
-    assert changed == {"programme.ics", "days/2024-11-18.ics", "sessions/parsl-cwl.ics"}
+    edited = {"days/2024-11-18.ics", "sessions/parsl-cwl.ics"}
+    assert changed == {"programme.ics", "site/calendar.ics"} | edited | {
+        f"site/{n}" for n in edited
+    }
 
 
 def test_a_calendar_deleted_by_hand_is_made_again(built: Path) -> None:
@@ -207,6 +208,7 @@ def test_input_and_build_folder_are_configurable(repo: Path) -> None:
         "export ../programmes/sc24.json -o public/programme.ics",
         "export ../programmes/sc24.json --split day -o public/days",
         "export ../programmes/sc24.json --split event -o public/sessions",
+        "site ../programmes/sc24.json -o public/site",
     ]
 
 

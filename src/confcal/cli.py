@@ -298,6 +298,35 @@ def convert(schedule: Path, output: Path | None, format_: Format, timezone: str 
         write_atomic(output, data)
 
 
+@cli.command()
+@click.argument("events", type=EVENTS)
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+    help="Folder to write index.html and its calendars into (created if missing).",
+)  # fmt: skip
+@_programme_options
+def site(events: Path, output: Path, format_: Format, timezone: str | None) -> None:
+    """Write the attendees' page: index.html and the .ics files it links to.
+
+    Publish the folder as it is, at calendar.url if that is set (the page's
+    subscribe link points there). It holds:
+
+    \b
+      index.html              the programme, with download and add-to-calendar links
+      calendar.ics            the whole programme
+      days/YYYY-MM-DD.ics     one calendar per conference day
+      sessions/<id>.ics       one calendar per session
+
+    \b
+    Example:
+      confcal site events.json -o public
+      confcal site schedule.xml -o public
+    """
+    from .site import build_site  # Jinja2 is loaded only by the command that needs it
+
+    build_site(_load(events, format_, timezone), output)
+
+
 def main() -> None:
     """Entry point of the ``confcal`` console script."""
     cli(prog_name="confcal")

@@ -1,0 +1,660 @@
+"""The attendees' page: its links, its escaping, its structure and the files beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import confcal
+from confcal.cli import cli
+from confcal.model import Event, Schedule
+from confcal.output import Split, render
+from confcal.site import (
+    CALENDAR_FILE,
+    MAX_LINK_LENGTH,
+    build_site,
+    feed_url,
+    fit_encoded,
+    google_link,
+    google_subscribe_link,
+    outlook_link,
+    page,
+    paragraphs,
+    web_url,
+    webcal_link,
+)
+from confcal.zones import localize
+from conftest import programmes_dir
+
+NY = "America/New_York"
+DASH = "\N{EN DASH}"
+
+
+def when(start_utc: str, start: str, end_utc: str, end: str) -> str:
+    """A session's times as the page writes them (instants in UTC, clock times as shown)."""
+    return (
+        f'<time datetime="{start_utc}">{start}</time>{DASH}<time datetime="{end_utc}">{end}</time>'
+    )
+
+
+def timed(
+    id: str = "parsl-cwl",
+    title: str = "Parsl+CWL: Towards Combining the Python and CWL Ecosystems",
+    start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
+    end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
+    zone: str = NY,
+    **fields: object,
+) -> Event:
+    return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
+
+
+def all_day(first: dt.date, last: dt.date, id: str = "posters", **fields: object) -> Event:
+    return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)
+
+
+def schedule(*events: Event, **fields: object) -> Schedule:
+    fields.setdefault("name", "Parsl at SC24")
+    fields.setdefault("timezone", NY)
+    return Schedule(events=events, **fields)  # type: ignore[arg-type]
+
+
+def query(link: str) -> dict[str, str]:
+    """The link's parameters, decoded; each must occur once."""
+    pairs = urllib.parse.parse_qsl(
+        urllib.parse.urlsplit(link).query, keep_blank_values=True, strict_parsing=True
+    )
+    params = dict(pairs)
+    assert len(params) == len(pairs)
+    return params
+
+
+# --- Google and Outlook links ------------------------------------------------------------------
+
+
+def test_google_dates_are_the_sessions_utc_times_to_the_second() -> None:
+    event = timed(
+        start=dt.datetime(2024, 11, 18, 11, 21, 30), end=dt.datetime(2024, 11, 18, 11, 44)
+    )
+    link = google_link(event, NY)
+    assert link.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE&")
+    assert "&dates=20241118T162130Z/20241118T164400Z&" in link
+    params = query(link)
+    assert params["text"] == event.title
+    assert params["location"] if event.location else "location" not in params
+    assert params["ctz"] == NY
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "expected"),
+    [
+        # Summer time after 2037, where pytz alone would say EST.
+        (NY, "2040-07-02T10:00", "2040-07-02T11:00", "20400702T140000Z/20400702T150000Z"),
+        # Across the clock change: starts at 00:30 EDT, ends at 02:30 EST, three hours later.
+        (NY, "2024-11-03T00:30", "2024-11-03T02:30", "20241103T043000Z/20241103T073000Z"),
+        (
+            "Australia/Lord_Howe",
+            "2025-01-10T09:00",
+            "2025-01-10T10:00",
+            "20250109T220000Z/20250109T230000Z",
+        ),
+        (
+            "Asia/Kathmandu",
+            "2025-03-01T09:00",
+            "2025-03-01T10:00",
+            "20250301T031500Z/20250301T041500Z",
+        ),
+    ],
+)
+def test_google_dates_are_right_in_any_zone_and_year(
+    zone: str, start: str, end: str, expected: str
+) -> None:
+    event = timed(
+        start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end), zone=zone
+    )
+    assert query(google_link(event, zone))["dates"] == expected
+
+
+def test_outlook_link_has_utc_iso_times_with_z() -> None:
+    event = timed(location="B302")
+    link = outlook_link(event)
+    assert link.startswith(
+        "https://outlook.live.com/calendar/0/deeplink/compose?"
+        "path=/calendar/action/compose&rru=addevent&"
+    )
+    params = query(link)
+    assert params["startdt"] == "2024-11-18T16:21:00Z"
+    assert params["enddt"] == "2024-11-18T16:44:00Z"
+    assert params["subject"] == event.title
+    assert params["location"] == "B302"
+    assert "allday" not in params
+
+
+def test_all_day_links_give_dates_with_the_end_exclusive() -> None:
+    event = all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 20))
+    assert query(google_link(event, NY))["dates"] == "20241119/20241121"
+    params = query(outlook_link(event))
+    assert (params["startdt"], params["enddt"], params["allday"]) == (
+        "2024-11-19",
+        "2024-11-21",
+        "true",
+    )
+
+
+def test_text_is_percent_encoded_including_ampersand_hash_newline_and_non_ascii() -> None:
+    event = timed(
+        title="Café & Bar #1?\nNext=2+2 / 100%",
+        location="Saal 1 & 2",
+        description="Größe: ½ — 東京 🎉\n\nline two",
+    )
+    for link, key in ((google_link(event, NY), "text"), (outlook_link(event), "subject")):
+        assert link.isascii()
+        assert "#" not in link
+        assert "\n" not in link
+        assert " " not in link
+        assert f"{key}=Caf%C3%A9%20%26%20Bar%20%231%3F%0ANext%3D2%2B2%20%2F%20100%25&" in link
+        params = query(link)
+        assert params[key] == event.title
+        assert params["location"] == "Saal 1 & 2"
+    assert query(google_link(event, NY))["details"] == "Größe: ½ — 東京 🎉\n\nline two"
+
+
+def test_details_carry_speakers_abstract_and_the_sessions_page() -> None:
+    event = timed(
+        description="The abstract.",
+        speakers=["Ada Lovelace", "Grace Hopper"],
+        url="https://sc24.example.org/parsl-cwl",
+    )
+    assert query(google_link(event, NY))["details"] == (
+        "Speakers: Ada Lovelace, Grace Hopper\n\nThe abstract.\n\nhttps://sc24.example.org/parsl-cwl"
+    )
+    assert query(outlook_link(event))["body"] == query(google_link(event, NY))["details"]
+
+
+def test_a_long_abstract_is_cut_at_a_word_keeping_speakers_and_page_link() -> None:
+    words = " ".join(f"wörd{n}" for n in range(3000))
+    event = timed(
+        description=words, speakers=["Ada Lovelace"], url="https://sc24.example.org/s/parsl-cwl"
+    )
+    for link, key in ((google_link(event, NY), "details"), (outlook_link(event), "body")):
+        assert len(link) <= MAX_LINK_LENGTH
+        details = query(link)[key]
+        speakers, abstract, url = details.split("\n\n")
+        assert speakers == "Speaker: Ada Lovelace"
+        assert url == "https://sc24.example.org/s/parsl-cwl"
+        assert abstract.endswith("…")
+        assert words.startswith(abstract[:-1])
+        assert words[len(abstract) - 1] == " "  # cut between words
+        assert len(abstract) > 300
+
+
+def test_an_absurdly_long_title_still_gives_a_short_link_with_the_right_times() -> None:
+    event = timed(title="Ω" * 5000, location="x" * 5000, description="y" * 5000)
+    for link in (google_link(event, NY), outlook_link(event)):
+        assert len(link) <= MAX_LINK_LENGTH
+    assert query(google_link(event, NY))["dates"] == "20241118T162100Z/20241118T164400Z"
+    assert query(outlook_link(event))["enddt"] == "2024-11-18T16:44:00Z"
+
+
+# Text an Event accepts: no control characters but newline and tab.
+_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85"
+    ).filter(lambda c: c in "\n\t" or (ord(c) >= 0x20 and c != "\x7f")),
+    max_size=400,
+)
+
+
+@given(text=_TEXT, budget=st.integers(min_value=-5, max_value=600))
+def test_fit_encoded_fits_the_budget_and_keeps_the_start(text: str, budget: int) -> None:
+    fitted = fit_encoded(text, budget)
+    assert len(urllib.parse.quote(fitted, safe="")) <= max(budget, 0)
+    if len(urllib.parse.quote(text, safe="")) <= budget:
+        assert fitted == text
+    elif fitted:
+        assert fitted.endswith("…")
+        assert text.startswith(fitted[:-1])
+
+
+@settings(max_examples=50)
+@given(title=_TEXT.filter(str.strip), description=_TEXT, location=_TEXT)
+def test_links_read_back_to_the_events_text(title: str, description: str, location: str) -> None:
+    event = timed(title=title, description=description or None, location=location or None)
+    for link, key, body in (
+        (google_link(event, NY), "text", "details"),
+        (outlook_link(event), "subject", "body"),
+    ):
+        assert link.isascii()
+        assert len(link) <= MAX_LINK_LENGTH
+        params = query(link)
+        shown = params[key]
+        assert shown == event.title or (shown.endswith("…") and event.title.startswith(shown[:-1]))
+        if body in params:
+            assert event.description is not None
+            assert params[body] == event.description or params[body].endswith("…")
+
+
+# --- Subscription ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://sc24.example.org/schedule/", "webcal://sc24.example.org/schedule/calendar.ics"),
+        ("https://sc24.example.org/schedule", "webcal://sc24.example.org/schedule/calendar.ics"),
+        (
+            "https://sc24.example.org/schedule/index.html",
+            "webcal://sc24.example.org/schedule/calendar.ics",
+        ),
+        ("https://sc24.example.org", "webcal://sc24.example.org/calendar.ics"),
+        (
+            "http://sc24.example.org:8080/a/b/?utm=1#day-2",
+            "webcal://sc24.example.org:8080/a/b/calendar.ics",
+        ),
+        ("ftp://sc24.example.org/", None),
+        ("javascript:alert(1)", None),
+        (None, None),
+    ],
+)
+def test_webcal_link_points_at_the_calendar_next_to_the_page(
+    url: str | None, expected: str | None
+) -> None:
+    assert webcal_link(url) == expected
+
+
+def test_feed_url_keeps_the_pages_scheme() -> None:
+    assert feed_url("https://example.org/sc24/") == "https://example.org/sc24/calendar.ics"
+
+
+def test_google_subscribe_link_passes_the_webcal_address_as_cid() -> None:
+    link = google_subscribe_link("webcal://example.org/sc24/calendar.ics")
+    assert query(link) == {"cid": "webcal://example.org/sc24/calendar.ics"}
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x", "//x.org/a", "mailto:a@b"]
+)
+def test_only_http_addresses_become_links(url: str) -> None:
+    assert web_url(url) is None
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The parts of a page the tests look at: elements, their attributes, and the text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+        self.by_tag: dict[str, list[str]] = {}
+        self.links: list[tuple[str, str]] = []
+        self._link: tuple[str, list[str]] | None = None
+        self._capture: list[tuple[str, list[str]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in {"h1", "h2", "h3", "title", "script", "style"}:
+            self._capture.append((tag, []))
+        if tag == "a":
+            self._link = (dict(attrs).get("href") or "", [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._capture and self._capture[-1][0] == tag:
+            name, parts = self._capture.pop()
+            self.by_tag.setdefault(name, []).append("".join(parts))
+        if tag == "a" and self._link is not None:
+            self.links.append((self._link[0], "".join(self._link[1])))
+            self._link = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for _, parts in self._capture:
+            parts.append(data)
+        if self._link is not None:
+            self._link[1].append(data)
+
+    def count(self, tag: str) -> int:
+        return sum(1 for t, _ in self.tags if t == tag)
+
+
+HOSTILE = '<script>alert("x")</script> & \'quotes\' "double" </p>'
+
+
+def test_every_input_text_is_escaped() -> None:
+    event = timed(
+        title=f"Title {HOSTILE}",
+        description=f"<b>bold?</b> {HOSTILE}\n\n<img src=x onerror=alert(1)>",
+        location=f"Room {HOSTILE}",
+        type=f"Type {HOSTILE}",
+        speakers=[f"Eve {HOSTILE}"],
+        url='https://example.org/"><script>alert(1)</script>',
+    )
+    html = page(
+        schedule(event, name=f"Name {HOSTILE}", description=f"About {HOSTILE}", timezone=NY)
+    )
+    parsed = _Page(html)
+    assert parsed.count("script") == 1  # ours, at the end
+    assert "alert" not in parsed.by_tag["script"][0]
+    assert parsed.count("b") == 0
+    assert parsed.count("img") == 0
+    text = "".join(parsed.text)
+    for field in ("Title", "Room", "Type", "Eve", "About"):
+        assert f"{field} {HOSTILE}" in text
+    assert parsed.by_tag["h1"] == [f"Name {HOSTILE}"]
+    assert parsed.by_tag["title"] == [f"Name {HOSTILE}"]
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;" in html
+    hrefs = [attrs.get("href") for tag, attrs in parsed.tags if tag == "a"]
+    assert 'https://example.org/"><script>alert(1)</script>' in hrefs  # an attribute, whole
+
+
+def test_a_javascript_url_is_not_made_a_link() -> None:
+    html = page(schedule(timed(url="javascript:alert(1)"), url="javascript:alert(2)"))
+    assert "javascript:" not in html.lower()
+
+
+def test_description_keeps_paragraphs_and_lines_as_text() -> None:
+    assert paragraphs("One\ntwo\n\n\n  Three  \n \n<p>four</p>") == [
+        ["One", "two"],
+        ["Three"],
+        ["<p>four</p>"],
+    ]
+    html = page(schedule(timed(description="One\ntwo\n\nThree <em>x</em>")))
+    assert "<p>One<br>two</p>\n<p>Three &lt;em&gt;x&lt;/em&gt;</p>" in html
+
+
+def test_the_page_lists_sessions_by_conference_day_in_the_conference_zone() -> None:
+    late = timed(
+        id="late",
+        title="Late",
+        start=dt.datetime(2024, 12, 28, 1, 0),
+        end=dt.datetime(2024, 12, 28, 2, 0),
+        zone="Europe/Berlin",
+    )
+    early = timed(
+        id="early",
+        title="Early",
+        start=dt.datetime(2024, 12, 27, 10, 0),
+        end=dt.datetime(2024, 12, 27, 11, 0),
+        zone="Europe/Berlin",
+    )
+    remote = timed(  # printed in New York time: shown in the conference's zone
+        id="remote",
+        title="Remote",
+        start=dt.datetime(2024, 12, 27, 9, 0),
+        end=dt.datetime(2024, 12, 27, 10, 0),
+        zone=NY,
+    )
+    html = page(schedule(late, early, remote, timezone="Europe/Berlin", day_change=dt.time(6, 0)))
+    parsed = _Page(html)
+    assert parsed.by_tag["h2"] == ["Friday 27 December 2024"]
+    assert parsed.by_tag["h3"] == ["Early", "Remote", "Late"]
+    assert (
+        when("2024-12-27T14:00:00Z", "15:00", "2024-12-27T15:00:00Z", "16:00")
+        + ' <abbr title="Europe/Berlin">CET</abbr>'
+        in html
+    )
+    assert when("2024-12-28T00:00:00Z", "01:00", "2024-12-28T01:00:00Z", "02:00") in html
+
+
+def test_times_after_2037_and_across_days_are_shown_right() -> None:
+    summer = timed(
+        id="s", title="S", start=dt.datetime(2040, 7, 2, 10, 0), end=dt.datetime(2040, 7, 2, 11, 0)
+    )
+    overnight = timed(
+        id="o", title="O", start=dt.datetime(2040, 7, 3, 22, 0), end=dt.datetime(2040, 7, 4, 1, 30)
+    )
+    html = page(schedule(summer, overnight))
+    assert (
+        when("2040-07-02T14:00:00Z", "10:00", "2040-07-02T15:00:00Z", "11:00")
+        + ' <abbr title="America/New_York">EDT</abbr>'
+        in html
+    )
+    assert when("2040-07-04T02:00:00Z", "22:00", "2040-07-04T05:30:00Z", "Wed 4 Jul 01:30") in html
+
+
+def test_all_day_sessions_are_listed_on_each_of_their_days() -> None:
+    event = all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 20))
+    parsed = _Page(page(schedule(event)))
+    assert parsed.by_tag["h2"] == ["Tuesday 19 November 2024", "Wednesday 20 November 2024"]
+    assert parsed.by_tag["h3"] == ["Posters", "Posters"]
+    assert f"All day, Tue 19 Nov {DASH} Wed 20 Nov" in "".join(parsed.text)
+    ids = [attrs["id"] for _, attrs in parsed.tags if attrs.get("id")]
+    assert len(ids) == len(set(ids))
+    assert "session-posters" in ids
+
+
+def test_the_page_is_structured_for_assistive_technology() -> None:
+    events = [
+        timed(),
+        timed(
+            id="b",
+            title="B",
+            start=dt.datetime(2024, 11, 19, 9, 0),
+            end=dt.datetime(2024, 11, 19, 10, 0),
+        ),
+    ]
+    parsed = _Page(page(schedule(*events, url="https://sc24.example.org/")))
+    html_attrs = next(attrs for tag, attrs in parsed.tags if tag == "html")
+    assert html_attrs["lang"] == "en"
+    assert parsed.count("h1") == 1
+    assert parsed.count("h2") == 2  # one per day
+    assert parsed.count("h3") == 2  # one per session
+    for landmark in ("header", "nav", "main", "footer"):
+        assert parsed.count(landmark) == 1, landmark
+    assert (
+        "meta",
+        {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+    ) in parsed.tags
+    texts = [text for _, text in parsed.links]
+    assert "Add “Parsl+CWL: Towards Combining the…” to Google Calendar" in texts
+    assert "Add “Parsl+CWL: Towards Combining the…” to Outlook.com" in texts
+    assert "Download “Parsl+CWL: Towards Combining the…” (.ics)" in texts
+    assert "Download all sessions of Mon 18 Nov (.ics)" in texts
+    assert "Download the whole programme (.ics)" in texts
+    assert "Subscribe to the whole programme" in texts
+    # Every link's text says where it goes without its surroundings, and no two differ in target
+    # while reading the same.
+    by_text: dict[str, set[str]] = {}
+    for href, text in parsed.links:
+        by_text.setdefault(text, set()).add(href)
+    assert all(len(hrefs) == 1 for hrefs in by_text.values()), by_text
+
+
+def test_the_page_requests_nothing_from_anywhere() -> None:
+    html = page(schedule(timed(url="https://example.org/talk"), url="https://example.org/"))
+    parsed = _Page(html)
+    assert not [attrs for _, attrs in parsed.tags if "src" in attrs or "srcset" in attrs]
+    assert [attrs for tag, attrs in parsed.tags if tag == "link"] == [
+        {"rel": "icon", "href": "data:,"}
+    ]
+    css = parsed.by_tag["style"][0]
+    assert "url(" not in css
+    assert "@import" not in css
+    assert "@font-face" not in css
+    assert "fetch(" not in parsed.by_tag["script"][0]
+    assert "XMLHttpRequest" not in parsed.by_tag["script"][0]
+
+
+def test_print_hides_the_link_clutter() -> None:
+    css = _Page(page(schedule(timed()))).by_tag["style"][0]
+    print_css = css[css.index("@media print") :]
+    assert re.search(r"nav, \.links, \.whole[^{]*\{ display: none", print_css)
+
+
+def test_cancelled_sessions_offer_no_add_links() -> None:
+    html = page(schedule(timed(status="cancelled")))
+    assert "calendar.google.com" not in html
+    assert "outlook.live.com" not in html
+    assert '<span class="status">cancelled</span>' in html
+    assert 'href="sessions/parsl-cwl.ics"' in html
+
+
+def test_subscribe_links_appear_only_with_a_url() -> None:
+    assert "webcal://" not in page(schedule(timed()))
+    html = page(schedule(timed(), url="https://sc24.example.org/parsl/"))
+    assert 'href="webcal://sc24.example.org/parsl/calendar.ics"' in html
+    assert "<code>https://sc24.example.org/parsl/calendar.ics</code>" in html
+
+
+def test_an_empty_programme_gives_a_page_that_says_so() -> None:
+    parsed = _Page(page(schedule()))
+    assert "No sessions have been published yet." in "".join(parsed.text)
+    assert parsed.count("nav") == 0
+
+
+def test_the_page_does_not_depend_on_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = []
+    for zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        pages.append(page(schedule(timed(), timed(id="b", title="B"))))
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert pages[0] == pages[1] == pages[2]
+
+
+# --- The files ---------------------------------------------------------------------------------
+
+
+def test_build_site_writes_the_page_and_the_calendars_it_links_to(tmp_path: Path) -> None:
+    sched = schedule(timed(), all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 20)))
+    build_site(sched, tmp_path)
+    assert (tmp_path / CALENDAR_FILE).read_bytes() == sched.to_ical()
+    for name, data in render(sched, Split.DAY).items():
+        assert (tmp_path / "days" / name).read_bytes() == data
+    for name, data in render(sched, Split.EVENT).items():
+        assert (tmp_path / "sessions" / name).read_bytes() == data
+    html = (tmp_path / "index.html").read_text("utf-8")
+    local_links = {
+        href
+        for href, _ in _Page(html).links
+        if not href.startswith(("https:", "http:", "webcal:", "#"))
+    }
+    assert local_links == {
+        CALENDAR_FILE,
+        "days/2024-11-18.ics",
+        "days/2024-11-19.ics",
+        "days/2024-11-20.ics",
+        "sessions/parsl-cwl.ics",
+        "sessions/posters.ics",
+    }
+    assert all((tmp_path / link).is_file() for link in local_links)
+
+
+def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Path) -> None:
+    build_site(schedule(timed(), timed(id="gone", title="Gone")), tmp_path)
+    assert (tmp_path / "sessions" / "gone.ics").exists()
+    changed = build_site(schedule(timed()), tmp_path)
+    assert not (tmp_path / "sessions" / "gone.ics").exists()
+    assert tmp_path / "index.html" in changed
+    assert build_site(schedule(timed()), tmp_path) == []  # unchanged: nothing rewritten
+
+
+def _events_json(path: Path, **calendar: object) -> Path:
+    data = {
+        "calendar": {
+            "name": "Parsl at SC24",
+            "timezone": NY,
+            "updated": "2024-11-14T00:00:00Z",
+            **calendar,
+        },
+        "events": [
+            {
+                "id": "parsl-cwl",
+                "title": "Parsl+CWL",
+                "start": "2024-11-18T11:21",
+                "end": "2024-11-18T11:44",
+            }
+        ],
+    }
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
+def test_cli_site_writes_the_folder(tmp_path: Path) -> None:
+    events = _events_json(tmp_path / "events.json", url="https://sc24.example.org/")
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(tmp_path / "public")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "public" / "index.html").is_file()
+    cal = icalendar.Calendar.from_ical(
+        (tmp_path / "public" / "sessions" / "parsl-cwl.ics").read_bytes()
+    )
+    (vevent,) = cal.walk("VEVENT")
+    assert vevent.decoded("dtstart").astimezone(dt.UTC) == dt.datetime(
+        2024, 11, 18, 16, 21, tzinfo=dt.UTC
+    )
+
+
+def test_cli_site_on_bad_input_says_why_and_writes_nothing(tmp_path: Path) -> None:
+    events = _events_json(tmp_path / "events.json", timezone="Mars/Olympus_Mons")
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(tmp_path / "public")])
+    assert result.exit_code == 1
+    assert "Mars/Olympus_Mons" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_file_given_as_the_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    events = _events_json(tmp_path / "events.json")
+    before = events.read_bytes()
+    with pytest.raises(confcal.OutputError, match="is a file; the site needs a folder"):
+        build_site(schedule(timed()), events)
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(events)])
+    assert result.exit_code == 2  # click's own check of -o: a usage error
+    assert "is a file" in result.output
+    assert events.read_bytes() == before
+
+
+def test_cli_site_needs_an_output_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["site", str(_events_json(tmp_path / "events.json"))])
+    assert result.exit_code == 2
+
+
+def test_cli_site_help_shows_an_example() -> None:
+    result = CliRunner().invoke(cli, ["site", "--help"])
+    assert "confcal site events.json -o public" in result.output
+
+
+# --- A real programme --------------------------------------------------------------------------
+
+
+def test_38c3_page_lists_each_session_on_its_day_with_its_utc_times() -> None:
+    programmes = programmes_dir()
+    if programmes is None:
+        pytest.skip("the real programmes (../shared/programmes) are not here")
+    folder = programmes / "38c3"
+    sched = confcal.load(folder / "events.json")
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    days = json.loads((folder / "days.json").read_text("utf-8"))
+    html = page(sched)
+    # The sessions of each day, in the order of the page.
+    sections = re.split(r'<section id="day-', html)[1:]
+    assert [s[:10] for s in sections] == sorted(days)
+    for section in sections:
+        day = section[:10]
+        found = set(re.findall(r'href="sessions/([^"]+)\.ics"', section))
+        assert found == set(days[day]), day
+    # Every session's Google link carries the source's own UTC times.
+    checked = set()
+    for article in re.split(r"<article", html)[1:]:
+        (session,) = re.findall(r'href="sessions/([^"]+)\.ics"', article)
+        (google,) = re.findall(r'href="(https://calendar\.google\.com/[^"]+)"', article)
+        start, end = (expected[session][k] for k in ("start_utc", "end_utc"))
+        compact = f"{start}/{end}".replace("-", "").replace(":", "")
+        assert query(google.replace("&amp;", "&"))["dates"] == compact, session
+        checked.add(session)
+    assert checked == {event.id for event in sched.events}
