@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import confcal
 from confcal.cli import cli
@@ -216,3 +218,117 @@ def test_no_traceback_reaches_a_real_terminal(name: str, command: str, tmp_path:
         assert line.startswith(f"error: {events}: "), line
     assert done.stdout == b""
     assert output.read_bytes() == OLD_CALENDAR
+
+
+# --- Anything at all: exit code 0 or 1, never an uncaught exception ---------------------------
+
+_VALID = {
+    "calendar": {
+        "name": "Fuzz",
+        "timezone": "Europe/Berlin",
+        "day_change": "04:00",
+        "updated": "2024-11-14T00:00:00Z",
+    },
+    "events": [
+        {"id": "a", "title": "A", "start": "2024-12-27T11:00", "end": "2024-12-27T12:00"},
+        {"id": "b", "title": "B", "start": "2024-12-28", "end": "2024-12-29", "location": "Hall"},
+        {"id": "c", "title": "C", "start": "2025-10-26T02:30+01:00", "duration": "PT45M"},
+    ],
+}
+_KEYS = [
+    "calendar", "events", "name", "timezone", "description", "url", "uid_domain", "day_change",
+    "updated", "id", "title", "start", "end", "duration", "type", "location", "speakers", "status",
+]  # fmt: skip
+_ZONES = [
+    "Europe/Berlin", "America/New_York", "UTC", "", " ", "../../etc/passwd", "/etc/localtime",
+    "Europe/../Europe/Berlin", "europe/berlin", "Etc/GMT+14", "EST5EDT", "posixrules", "Factory",
+    "right/UTC", "A" * 300, "Europe/Berlin\x00", "\ud800", "Australia/Lord_Howe",
+]  # fmt: skip
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.text(st.characters(codec=None, categories=["Cs", "Cc", "Zl", "Zp"]), max_size=5)
+)
+_json_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+# Built from parts rather than st.from_regex, which is many times slower to draw from.
+_times = st.builds(
+    "{}-{:02d}-{:02d}{}".format,
+    st.sampled_from([1, 1899, 1900, 2024, 2025, 2199, 2200, 9999]),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from(["", "T00:00", "T02:30", "T01:30", "T23:59", "T24:00", "T12:60", "T02:30:59"])
+    | st.builds("T{:02d}:{:02d}{}".format, st.integers(0, 25), st.integers(0, 61),
+                st.sampled_from(["", "Z", "+01:00", "+02:00", "-05:00", "+14:00", "+24:00"])),
+)  # fmt: skip
+_durations = st.builds(
+    "{}P{}".format,
+    st.sampled_from(["", "-", "+"]),
+    st.sampled_from(["", "T", "1D", "T45M", "1W", "999999999D", "T1H30M", "2DT1S", "T0S", "1Y"]),
+)
+_field_values = (
+    _json_values
+    | _times
+    | _durations
+    | st.sampled_from(_ZONES)
+    | st.text(max_size=40)
+    | st.sampled_from(["confirmed", "CANCELLED", "postponed", "00:00", "23:59", "24:00", "\r\n"])
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> object:
+    """The valid programme with a few fields replaced, removed or added."""
+    document = json.loads(json.dumps(_VALID))
+    calendar, events = document["calendar"], document["events"]
+    targets = [document, calendar, *events]  # taken first: a mutation may replace calendar/events
+    for _ in range(draw(st.integers(1, 4))):
+        target = draw(st.sampled_from(targets))
+        key = draw(st.sampled_from(_KEYS) | st.text(max_size=8))
+        if draw(st.integers(0, 3)) == 0:
+            target.pop(key, None)
+        else:
+            target[key] = draw(_field_values)
+    if draw(st.booleans()):
+        events.append(draw(st.dictionaries(st.sampled_from(_KEYS), _field_values)))
+    return document
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> bytes:
+    kind = draw(st.sampled_from(["mutated", "mutated", "mutated", "random", "text", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    if kind == "text":
+        return draw(st.text(max_size=200)).encode("utf-8", "surrogatepass")
+    document = draw(_mutated()) if kind == "mutated" else draw(_json_values)
+    ascii_only = draw(st.booleans())  # False: lone surrogates become bytes that are not UTF-8
+    return json.dumps(document, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
+@pytest.fixture(scope="module")
+def fuzz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz") / "events.json"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_documents())
+def test_check_never_crashes_on_any_document(fuzz_file: Path, data: bytes) -> None:
+    fuzz_file.write_bytes(data)
+    result = run("check", str(fuzz_file))
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"uncaught {result.exception!r} for {data!r}"
+    )
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:
+        assert result.stderr.startswith("error: ")
+        assert result.stdout == ""

@@ -474,23 +474,19 @@ class _Reader:
                 value=duration_text,
             )
             return None, None
-        if (
-            end_text is None
-            and duration_text is None
-            and "end" not in raw
-            and "duration" not in raw
-        ):
-            self.problem("is required (or a duration such as PT45M)", event=label, field="end")
-            return None, None
         start = None
         if start_text is not None and zone is not None:
             start = self.when(start_text, label, "start", zone)
+        if end_text is None and duration_text is None:
+            if raw.get("end") is None and raw.get("duration") is None:  # else: reported as not text
+                self.problem("is required (or a duration such as PT45M)", event=label, field="end")
+            return start, None
         if duration_text is not None:
             duration = self.duration(duration_text, label)
             if start is None or duration is None or zone is None:
                 return start, None
             return start, self.after(start, duration, duration_text, label, zone)
-        assert end_text is not None
+        assert end_text is not None  # duration_text is None, and not both are
         end = self.when(end_text, label, "end", zone) if zone is not None else None
         if start is None or end is None:
             return start, None
