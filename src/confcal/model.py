@@ -80,8 +80,6 @@ def _check_text(field: str, value: str | None, *, single_line: bool = False) -> 
             value,
         )
     if single_line and "\n" in value:
-        # A line break in SUMMARY or LOCATION is escaped safely, but clients show one line: it is
-        # a slip of the editor, or an attempt to make the text look like iCalendar properties.
         raise _problem(field, f"must be one line, got {shown(value)}", value)
 
 
@@ -141,12 +139,14 @@ class Event:
     status: Literal["confirmed", "tentative", "cancelled"] | None = None
 
     def __attrs_post_init__(self) -> None:
-        _check_text("title", self.title, single_line=True)
+        # Line breaks in a title or location are kept: written escaped (\n), they cannot add
+        # properties or components (tests/test_writing.py pins it).
+        _check_text("title", self.title)
         if not self.title.strip():
             raise _problem("title", "must not be empty", self.title)
         _check_text("type", self.type, single_line=True)
         _check_text("track", self.track, single_line=True)
-        _check_text("location", self.location, single_line=True)
+        _check_text("location", self.location)
         _check_text("description", self.description)
         for speaker in self.speakers:
             _check_text("speakers", speaker, single_line=True)
