@@ -287,15 +287,15 @@ class _Reader:
         self.unknown_keys(document, _TOP_KEYS)
         calendar = document.get("calendar")
         if not isinstance(calendar, dict):
-            what = (
-                "is required" if calendar is None else f"must be an object, not {_kind(calendar)}"
+            what = f"must be an object, not {_kind(calendar)}: {shown(calendar)}"
+            self.problem(
+                "is required" if calendar is None else what, field="calendar", value=calendar
             )
-            self.problem(what, field="calendar", value=calendar)
             calendar = {}
         events = document.get("events")
         if not isinstance(events, list):
-            what = "is required" if events is None else f"must be a list, not {_kind(events)}"
-            self.problem(what, field="events", value=events)
+            what = f"must be a list, not {_kind(events)}: {shown(events)}"
+            self.problem("is required" if events is None else what, field="events", value=events)
             events = []
         before = len(self.problems)
         fields = self.calendar_fields(calendar, modified)
