@@ -6,9 +6,29 @@ prints its lines; Python callers catch it (or a subclass) and read the structure
 
 from __future__ import annotations
 
+import reprlib
+
 import attrs
 
-__all__ = ["ConfcalError", "InvalidInput", "LoadWarning", "OutputError", "Problem"]
+__all__ = ["ConfcalError", "InvalidInput", "LoadWarning", "OutputError", "Problem", "shown"]
+
+
+class _Repr(reprlib.Repr):
+    def repr1(self, x: object, level: int) -> str:
+        if isinstance(x, dict) and type(x) is not dict:  # a JSON object as the loader reads it
+            return self.repr_dict(x, level)
+        return super().repr1(x, level)
+
+
+_REPR = _Repr()
+_REPR.maxstring = _REPR.maxother = 120
+_REPR.maxlevel = 3
+
+
+def shown(value: object) -> str:
+    """A value as a message shows it: ``repr``, so no control character reaches the terminal,
+    and shortened, so a runaway value does not bury the message."""
+    return _REPR.repr(value)
 
 
 @attrs.frozen

@@ -19,7 +19,7 @@ import attrs
 import icalendar
 
 from . import frab, zones
-from .errors import InvalidInput, LoadWarning, Problem
+from .errors import InvalidInput, LoadWarning, Problem, shown
 from .frab import Format
 from .model import STATUSES, Event, Schedule, When
 
@@ -38,6 +38,10 @@ _WHEN = re.compile(
     r"(?:T(?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<offset>Z|[+-]\d{2}:\d{2})?)?"
 )
 _CLOCK = re.compile(r"\d{2}:\d{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Years a programme's times may have: wider than any conference, narrow enough to catch a typo
+#: such as 2204, and far from where date arithmetic overflows.
+_YEARS = range(1900, 2200)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -45,7 +49,7 @@ def parse_duration(text: str) -> dt.timedelta | None:
     """An ISO 8601 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
     try:
         value: object = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: P99999999999D, past what Python counts
         return None
     return value if isinstance(value, dt.timedelta) else None
 
@@ -93,62 +97,93 @@ def _decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InvalidInput(
-            [
-                Problem(
-                    f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column}",
-                    source=source,
-                )
-            ]
-        ) from None
+        saved_as = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "another encoding"
+        problem = (
+            f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column} "
+            f"(saved as {saved_as}? save it as UTF-8)"
+        )
+        raise InvalidInput([Problem(problem, source=source)]) from None
 
 
 def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
     """Read events.json from a string; ``source`` names it in messages. See :func:`load`."""
-    try:
-        document = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant
+    if not text.strip():
+        raise InvalidInput(
+            [Problem("the file is empty; it must hold a JSON object", source=source)]
         )
+    try:
+        document = json.loads(text, object_pairs_hook=_Object, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        raise InvalidInput(
-            [
-                Problem(
-                    f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
-                    source=source,
-                )
-            ]
-        ) from None
-    except _DuplicateKey as error:
-        raise InvalidInput(
-            [Problem(f"key {error.key!r} appears twice in one object", source=source)]
-        ) from None
-    except ValueError as error:
-        raise InvalidInput([Problem(f"not valid JSON: {error}", source=source)]) from None
+        raise InvalidInput([Problem(_syntax(text, error), source=source)]) from None
+    except _NotJson as error:
+        problem = f"not valid JSON: {error} at {_position(text, error.constant)}"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+    except RecursionError:
+        problem = "not valid JSON for confcal: lists or objects nested too deep"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+    except ValueError as error:  # an integer of thousands of digits: Python's own limit
+        problem = f"not valid JSON: {str(error).split(';')[0]}"
+        raise InvalidInput([Problem(problem, source=source)]) from None
     return _Reader(source).schedule(document, modified)
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+def _syntax(text: str, error: json.JSONDecodeError) -> str:
+    """The JSON syntax error, where it is; a trailing comma (which JSON forbids) said so."""
+    before = text[: error.pos].rstrip()
+    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
+        comma = len(before) - 1
+        line = text.count("\n", 0, comma) + 1
+        column = comma - text.rfind("\n", 0, comma)
+        closing = text[error.pos]
+        return (
+            f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
+        )
+    return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys it had twice, to report them with their event."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.twice: list[tuple[str, object, object]] = []
+        for key, value in pairs:
+            if key in self:
+                self.twice.append((key, self[key], value))
+            self[key] = value
+
+
+class _NotJson(ValueError):
+    def __init__(self, constant: str) -> None:
+        super().__init__(f"{constant} is not a JSON number")
+        self.constant = constant
 
 
 def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
+    raise _NotJson(name)
+
+
+def _position(text: str, constant: str) -> str:
+    """Where ``constant`` (NaN, Infinity) first occurs outside a string, as line and column."""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(constant), text):
+        if not match.group().startswith('"'):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            return f"line {line} column {column}"
+    return "an unknown position"  # pragma: no cover - json found it, so we do
+
+
+def _name(key: str) -> str:
+    """A key as part of a field name: itself, unless printing it could garble the message."""
+    return key if key.isprintable() and len(key) <= 40 else shown(key)
 
 
 def _kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")
+    kinds = ((dict, "an object"), (list, "a list"), (str, "text"), (bool, "true/false"))
+    return next(
+        (name for kind, name in kinds if isinstance(value, kind)),
+        "null" if value is None else "a number",
+    )
 
 
 class _Reader:
@@ -178,6 +213,13 @@ class _Reader:
         event: str | None = None,
         where: str = "",
     ) -> None:
+        for key, first, second in getattr(mapping, "twice", ()):
+            self.problem(
+                f"appears twice in one object, as {shown(first)} and as {shown(second)}; keep one",
+                event=event,
+                field=f"{where}{_name(key)}",
+                value=second,
+            )
         for key in mapping:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
@@ -187,7 +229,10 @@ class _Reader:
                     else f"; known keys: {', '.join(known)}"
                 )
                 self.problem(
-                    f"unknown key {key!r}{hint}", event=event, field=f"{where}{key}", value=key
+                    f"unknown key {shown(key)}{hint}",
+                    event=event,
+                    field=f"{where}{_name(key)}",
+                    value=key,
                 )
 
     def text(
@@ -206,14 +251,29 @@ class _Reader:
             return None
         if not isinstance(value, str):
             self.problem(
-                f"must be text, not {_kind(value)}: {value!r}",
+                f"must be text, not {_kind(value)}: {shown(value)}",
+                event=event,
+                field=f"{where}{key}",
+                value=value,
+            )
+            return None
+        surrogate = _SURROGATE.search(value)
+        if surrogate:
+            self.problem(
+                f"{shown(value)} holds half of a UTF-16 surrogate pair "
+                f"({shown(surrogate.group())}), which is not a character",
                 event=event,
                 field=f"{where}{key}",
                 value=value,
             )
             return None
         if required and not value.strip():
-            self.problem("must not be empty", event=event, field=f"{where}{key}", value=value)
+            self.problem(
+                f"must not be empty: {shown(value)}",
+                event=event,
+                field=f"{where}{key}",
+                value=value,
+            )
             return None
         return value
 
@@ -221,25 +281,26 @@ class _Reader:
         if not isinstance(document, dict):
             self.problem(
                 'the file must be a JSON object with "calendar" and "events", '
-                f"not {_kind(document)}"
+                f"not {_kind(document)}: {shown(document)}"
             )
             raise InvalidInput(self.problems)
         self.unknown_keys(document, _TOP_KEYS)
         calendar = document.get("calendar")
         if not isinstance(calendar, dict):
-            what = (
-                "is required" if calendar is None else f"must be an object, not {_kind(calendar)}"
+            what = f"must be an object, not {_kind(calendar)}: {shown(calendar)}"
+            self.problem(
+                "is required" if calendar is None else what, field="calendar", value=calendar
             )
-            self.problem(what, field="calendar", value=calendar)
             calendar = {}
         events = document.get("events")
         if not isinstance(events, list):
-            what = "is required" if events is None else f"must be a list, not {_kind(events)}"
-            self.problem(what, field="events", value=events)
+            what = f"must be a list, not {_kind(events)}: {shown(events)}"
+            self.problem("is required" if events is None else what, field="events", value=events)
             events = []
+        before = len(self.problems)
         fields = self.calendar_fields(calendar, modified)
         schedule = None
-        if not self.problems:
+        if len(self.problems) == before and fields["name"] is not None and "timezone" in fields:
             try:
                 schedule = Schedule(**fields)
             except InvalidInput as error:
@@ -276,7 +337,7 @@ class _Reader:
                 fields["day_change"] = dt.time.fromisoformat(change)
             except ValueError:
                 self.problem(
-                    f"{change!r} is not a time of day HH:MM",
+                    f"{shown(change)} is not a time of day HH:MM",
                     field="calendar.day_change",
                     value=change,
                 )
@@ -286,7 +347,7 @@ class _Reader:
             interval = parse_duration(refresh)
             if interval is None or interval <= dt.timedelta(0) or interval.microseconds:
                 self.problem(
-                    f"{refresh!r} is not a positive ISO 8601 duration such as PT6H or P1D",
+                    f"{shown(refresh)} is not a positive ISO 8601 duration such as PT6H or P1D",
                     field="calendar.refresh",
                     value=refresh,
                 )
@@ -295,6 +356,7 @@ class _Reader:
         return fields
 
     def dtstamp(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dt.datetime:
+        updated = self.updated(calendar)
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch:
             try:
@@ -308,21 +370,28 @@ class _Reader:
                     )
                 )
                 return _EPOCH
-        updated = self.text(calendar, "updated", where="calendar.")
         if updated is not None:
-            try:
-                stamp = dt.datetime.fromisoformat(updated)
-                if stamp.tzinfo is None:
-                    raise ValueError
-                return stamp.astimezone(dt.UTC)
-            except ValueError:
-                self.problem(
-                    f"{updated!r} is not a date and time with a UTC offset, "
-                    "such as 2024-11-14T09:00:00Z",
-                    field="calendar.updated",
-                    value=updated,
-                )
+            return updated
         return modified if modified is not None else _EPOCH
+
+    def updated(self, calendar: dict[str, Any]) -> dt.datetime | None:
+        """``calendar.updated``, checked even where SOURCE_DATE_EPOCH overrides it."""
+        updated = self.text(calendar, "updated", where="calendar.")
+        if updated is None:
+            return None
+        try:
+            stamp = dt.datetime.fromisoformat(updated)
+            if stamp.tzinfo is None or stamp.year not in _YEARS:
+                raise ValueError
+            return stamp.astimezone(dt.UTC)
+        except ValueError:
+            self.problem(
+                f"{shown(updated)} is not a date and time with a UTC offset, "
+                f"such as 2024-11-14T09:00:00Z, in the years {_YEARS[0]} to {_YEARS[-1]}",
+                field="calendar.updated",
+                value=updated,
+            )
+            return None
 
     def zone(self, name: str, *, event: str | None = None, field: str) -> bool:
         try:
@@ -334,10 +403,16 @@ class _Reader:
 
     def event(self, raw: object, index: int, calendar_zone: str | None) -> Event | None:
         if not isinstance(raw, dict):
-            self.problem(f"must be an object, not {_kind(raw)}", event=f"#{index}", value=raw)
+            self.problem(
+                f"must be an object, not {_kind(raw)}: {shown(raw)}", event=f"#{index}", value=raw
+            )
             return None
         raw_id = raw.get("id")
-        label = f'"{raw_id}"' if isinstance(raw_id, str) and raw_id else f"#{index}"
+        # Quoted as written where that is safe to print; else by position (the id's own problem
+        # then shows it escaped).
+        label = f"#{index}"
+        if isinstance(raw_id, str) and raw_id.isprintable() and 0 < len(raw_id) <= 200:
+            label = f'"{raw_id}"'
         before = len(self.problems)
         self.unknown_keys(raw, _EVENT_KEYS, event=label)
         fields: dict[str, Any] = {}
@@ -351,7 +426,7 @@ class _Reader:
                 fields["status"] = status.lower()
             else:
                 self.problem(
-                    f"{status!r} is not one of {', '.join(STATUSES)}",
+                    f"{shown(status)} is not one of {', '.join(STATUSES)}",
                     event=label,
                     field="status",
                     value=status,
@@ -376,7 +451,7 @@ class _Reader:
             return ()
         if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
             self.problem(
-                f"must be a list of names, not {value!r}",
+                f"must be a list of names, not {shown(value)}",
                 event=label,
                 field="speakers",
                 value=value,
@@ -392,59 +467,96 @@ class _Reader:
         duration_text = self.text(raw, "duration", event=label)
         if end_text is not None and duration_text is not None:
             self.problem(
-                "give end or duration, not both", event=label, field="duration", value=duration_text
+                f"give end or duration, not both: end {shown(end_text)}, "
+                f"duration {shown(duration_text)}",
+                event=label,
+                field="duration",
+                value=duration_text,
             )
             return None, None
-        if (
-            end_text is None
-            and duration_text is None
-            and "end" not in raw
-            and "duration" not in raw
-        ):
-            self.problem("is required (or a duration such as PT45M)", event=label, field="end")
-            return None, None
-        if start_text is None or zone is None:
-            return None, None
-        start = self.when(start_text, label, "start", zone)
-        if start is None:
-            return None, None
-        if duration_text is not None:
-            return start, self.after(start, duration_text, label, zone)
-        assert end_text is not None
-        end = self.when(end_text, label, "end", zone)
-        if end is None:
+        start = None
+        if start_text is not None and zone is not None:
+            start = self.when(start_text, label, "start", zone)
+        if end_text is None and duration_text is None:
+            if raw.get("end") is None and raw.get("duration") is None:  # else: reported as not text
+                self.problem("is required (or a duration such as PT45M)", event=label, field="end")
             return start, None
+        if duration_text is not None:
+            duration = self.duration(duration_text, label)
+            if start is None or duration is None or zone is None:
+                return start, None
+            return start, self.after(start, duration, duration_text, label, zone)
+        assert end_text is not None  # duration_text is None, and not both are
+        end = self.when(end_text, label, "end", zone) if zone is not None else None
+        if start is None or end is None:
+            return start, None
+        assert start_text is not None
         if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
             self.problem(
-                f"{end_text!r} mixes an all-day date with a timed start {start_text!r}: "
-                "give both as dates or both as times",
-                event=label, field="end", value=end_text,
-            )  # fmt: skip
+                f"{shown(end_text)} mixes an all-day date with a timed start "
+                f"{shown(start_text)}: give both as dates or both as times",
+                event=label,
+                field="end",
+                value=end_text,
+            )
             return start, None
         if not isinstance(end, dt.datetime):
-            end += dt.timedelta(days=1)  # the last day, inclusive, as people write it
+            if end < start:
+                self.problem(
+                    f"{end_text} is before start {start_text} (the end of an all-day event is "
+                    "its last day)",
+                    event=label,
+                    field="end",
+                    value=end_text,
+                )
+                return start, None
+            return start, end + dt.timedelta(days=1)  # the last day, inclusive, as people write it
+        if end <= start:
+            self.problem(
+                f"{end_text} is not after start {start_text}",
+                event=label,
+                field="end",
+                value=end_text,
+            )
+            return start, None
         return start, end
 
     def when(self, text: str, label: str, field: str, zone: str) -> When | None:
         match = _WHEN.fullmatch(text)
         if match is None:
             self.problem(
-                f"{text!r} is not a date (2024-11-19) or a local date and time (2024-11-19T11:21)",
-                event=label, field=field, value=text,
-            )  # fmt: skip
-            return None
-        try:
-            if match["time"] is None:
-                return dt.date.fromisoformat(match["date"])
-            naive = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}")
-        except ValueError as error:
-            self.problem(
-                f"{text!r} is not a real date or time ({error})",
+                f"{shown(text)} is not a date (2024-11-19) or a local date and time "
+                "(2024-11-19T11:21)",
                 event=label,
                 field=field,
                 value=text,
             )
             return None
+        try:
+            day = dt.date.fromisoformat(match["date"])
+            naive = (
+                None
+                if match["time"] is None
+                else dt.datetime.fromisoformat(f"{match['date']}T{match['time']}")
+            )
+        except ValueError as error:
+            self.problem(
+                f"{shown(text)} is not a real date or time ({error})",
+                event=label,
+                field=field,
+                value=text,
+            )
+            return None
+        if day.year not in _YEARS:
+            self.problem(
+                f"{shown(text)}: year {day.year} is outside {_YEARS[0]} to {_YEARS[-1]}; a typo?",
+                event=label,
+                field=field,
+                value=text,
+            )
+            return None
+        if naive is None:
+            return day
         offset = None
         if match["offset"]:
             offset = (
@@ -458,14 +570,11 @@ class _Reader:
             self.problem(error.problems[0].message, event=label, field=field, value=text)
             return None
 
-    def after(self, start: When, text: str, label: str, zone: str) -> When | None:
-        try:
-            duration = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
-            if not isinstance(duration, dt.timedelta):
-                raise ValueError
-        except ValueError:
+    def duration(self, text: str, label: str) -> dt.timedelta | None:
+        duration = parse_duration(text)
+        if duration is None:
             self.problem(
-                f"{text!r} is not an ISO 8601 duration such as PT45M or P2D",
+                f"{shown(text)} is not an ISO 8601 duration such as PT45M or P2D",
                 event=label,
                 field="duration",
                 value=text,
@@ -473,20 +582,41 @@ class _Reader:
             return None
         if duration <= dt.timedelta(0):
             self.problem(
-                f"{text!r} must be longer than zero", event=label, field="duration", value=text
+                f"{shown(text)} must be longer than zero",
+                event=label,
+                field="duration",
+                value=text,
+            )
+            return None
+        return duration
+
+    def after(
+        self, start: When, duration: dt.timedelta, text: str, label: str, zone: str
+    ) -> When | None:
+        """The end ``duration`` after ``start``: elapsed time, whatever the clocks do meanwhile."""
+        if not isinstance(start, dt.datetime) and duration % dt.timedelta(days=1):
+            self.problem(
+                f"{shown(text)} is not whole days, as an all-day event needs",
+                event=label,
+                field="duration",
+                value=text,
+            )
+            return None
+        try:
+            end = start + duration
+            if end.year not in _YEARS:
+                raise OverflowError
+        except OverflowError:
+            self.problem(
+                f"{shown(text)} ends after the year {_YEARS[-1]}; a typo?",
+                event=label,
+                field="duration",
+                value=text,
             )
             return None
         if not isinstance(start, dt.datetime):
-            if duration % dt.timedelta(days=1):
-                self.problem(
-                    f"{text!r} is not whole days, as an all-day event needs",
-                    event=label,
-                    field="duration",
-                    value=text,
-                )
-                return None
-            return start + duration
-        # Elapsed time: a 60-minute session that spans the clock change still lasts 60 minutes.
+            return end
+        # A 60-minute session that spans the clock change still lasts 60 minutes.
         return zones.from_instant(start.astimezone(dt.UTC) + duration, zone)
 
     def duplicates(self, events: list[Event | None]) -> None:

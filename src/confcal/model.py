@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from . import zones
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, Problem, shown
 
 if TYPE_CHECKING:
     import icalendar
@@ -33,8 +33,9 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
 # which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+# Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: How often subscribers are asked to refresh the full calendar: often enough that a room change
@@ -68,13 +69,18 @@ def _check_text(field: str, value: str | None, *, single_line: bool = False) -> 
         raise _problem(field, f"must be text, not {type(value).__name__}", value)
     bad = _CONTROL.search(value)
     if bad:
+        at = bad.start()
+        part = value if len(value) <= 80 else f"...{value[max(at - 30, 0) : at + 30]}..."
+        what = (
+            "a lone surrogate" if "\ud800" <= bad.group() <= "\udfff" else "the control character"
+        )
         raise _problem(
             field,
-            f"contains the control character {bad.group()!r}, which a calendar cannot hold",
+            f"{shown(part)} contains {what} {bad.group()!r}, which a calendar cannot hold",
             value,
         )
     if single_line and "\n" in value:
-        raise _problem(field, f"must be one line, got {value!r}", value)
+        raise _problem(field, f"must be one line, got {shown(value)}", value)
 
 
 def _check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -133,13 +139,15 @@ class Event:
     status: Literal["confirmed", "tentative", "cancelled"] | None = None
 
     def __attrs_post_init__(self) -> None:
+        # Line breaks in a title or location are kept: written escaped (\n), they cannot add
+        # properties or components (tests/test_writing.py pins it).
         _check_text("title", self.title)
         if not self.title.strip():
             raise _problem("title", "must not be empty", self.title)
-        for name in ("type", "track", "location", "description"):
-            _check_text(name, getattr(self, name))
         _check_text("type", self.type, single_line=True)
         _check_text("track", self.track, single_line=True)
+        _check_text("location", self.location)
+        _check_text("description", self.description)
         for speaker in self.speakers:
             _check_text("speakers", speaker, single_line=True)
         if self.url is not None and (
@@ -147,7 +155,7 @@ class Event:
         ):
             raise _problem(
                 "url",
-                f"{self.url!r} is not a URL (spaces and control characters are not allowed)",
+                f"{shown(self.url)} is not a URL (spaces and control characters are not allowed)",
                 self.url,
             )
         if self.status is not None and self.status not in STATUSES:
@@ -269,7 +277,7 @@ class Schedule:
         if self.url is not None and (
             not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
         ):
-            raise _problem("url", f"{self.url!r} is not a URL", self.url)
+            raise _problem("url", f"{shown(self.url)} is not a URL", self.url)
         if self.uid_domain is not None and not _ID.fullmatch(self.uid_domain):
             raise _problem(
                 "uid_domain", f"{self.uid_domain!r} is not a domain name", self.uid_domain

@@ -61,7 +61,7 @@ def render(
 def _mode_for(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
@@ -78,7 +78,13 @@ def write_atomic(path: Path, data: bytes) -> bool:
         raise OutputError(f"{path}: cannot read: {error.strerror}") from None
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name, or use --split")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise OutputError(f"{path}: {path.parent} is a file, not a folder")
     mode = _mode_for(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # `-o calendars/all.ics` in a fresh clone
+    except OSError as error:
+        raise OutputError(f"{path}: cannot create its folder: {error.strerror}") from None
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -90,10 +96,12 @@ def write_atomic(path: Path, data: bytes) -> bool:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)  # mkstemp makes it private; a web server must read it
         os.replace(temporary, path)
-    except OSError as error:
+    except BaseException as error:  # also Ctrl-C: leave neither a half file nor a temporary one
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+        if isinstance(error, OSError):
+            raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+        raise
     return True
 
 
