@@ -360,3 +360,25 @@ def test_any_zone_any_year_reads_back_at_zoneinfo_instant(zone: str, local: dt.d
     expected = {"e0@t": _expected(zone, local.isoformat(timespec="minutes"), minutes=45)}
     assert readers.by_dateutil_tzical(data) == expected
     assert readers.by_icalendar_file_zone(data) == expected
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["America/New_York", "Europe/Dublin", "Australia/Sydney", "America/Santiago", "America/Nuuk"],
+)
+def test_transitions_after_the_tzif_list_follow_zoneinfo(zone: str) -> None:
+    lo, hi = dt.datetime(2036, 1, 1, tzinfo=UTC), dt.datetime(2045, 1, 1, tzinfo=UTC)
+    by_rule = [
+        (t.instant, t.before.offset, t.after.offset) for t in zones._transitions(zone, lo, hi)
+    ]
+    by_zoneinfo = [(t.instant, t.before.offset, t.after.offset) for t in zones._scan(zone, lo, hi)]
+    assert by_rule == by_zoneinfo
+    assert len(by_rule) == 18
+
+
+def test_calendar_spanning_two_centuries_is_right_in_every_file_zone_reader() -> None:
+    starts = ["1950-06-01T10:00", "2007-03-11T03:00", "2150-06-01T10:00", "2150-12-01T10:00"]
+    data = _calendar("America/New_York", starts)
+    expected = {f"e{i}@t": _expected("America/New_York", s) for i, s in enumerate(starts)}
+    for reader in readers.FILE_ZONE_READERS.values():
+        assert reader(data) == expected

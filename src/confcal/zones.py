@@ -404,7 +404,10 @@ class ZoneDefinition:
                 # DTSTART is an onset in itself (RFC 5545 3.6.5), but Home Assistant's ``ical``
                 # counts only RRULE and RDATE onsets and reads the zone as UTC without one.
                 # Repeating DTSTART as an RDATE changes nothing for readers that follow the RFC.
-                block.add("rdate", [obs.start, *obs.rdates])
+                # One date per RDATE line: ical.js (Thunderbird) reads only the first value of
+                # a comma-separated RDATE.
+                for onset in (obs.start, *obs.rdates):
+                    block.add("rdate", onset)
             block.add("tzoffsetfrom", obs.offset_from)
             block.add("tzoffsetto", obs.offset_to)
             block.add("tzname", obs.name)
@@ -499,7 +502,34 @@ def _transitions(zone: str, lo: dt.datetime, hi: dt.datetime) -> list[_Transitio
     ]
     tail = max(lo, instants[-1]) if instants else lo
     if hi > tail:
-        found += _scan(zone, tail, hi)
+        found += _rule_transitions(zone, tail, hi, states[-1] if states else initial)
+    return found
+
+
+def _rule_transitions(
+    zone: str, lo: dt.datetime, hi: dt.datetime, state: _State
+) -> list[_Transition]:
+    """Changes in ``(lo, hi]`` by the footer's rule, which governs after the TZif list ends."""
+    posix = _current_rule(zone)
+    if posix is None:
+        return _scan(zone, lo, hi)
+    if posix.dst_start is None or posix.dst_end is None or posix.dst_offset is None:
+        return []
+    daylight = _State(posix.dst_offset, True, posix.dst_name or "")
+    standard = _State(posix.std_offset, False, posix.std_name)
+    onsets = []
+    for year in range(lo.year - 1, hi.year + 2):
+        # Each onset is written in the local time in force before it.
+        onsets.append((posix.dst_start.onset(year) - posix.std_offset, daylight))
+        onsets.append((posix.dst_end.onset(year) - posix.dst_offset, standard))
+    found = []
+    for naive, after in sorted(onsets, key=lambda pair: pair[0]):
+        instant = naive.replace(tzinfo=UTC)
+        if instant > hi:
+            break
+        if instant > lo and after != state:
+            found.append(_Transition(instant, state, after))
+        state = after  # before lo, this only brings the state up to lo
     return found
 
 
