@@ -167,3 +167,62 @@ def test_every_command_help_shows_an_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert f"confcal {command} events.json" in result.output
+
+
+def _programme(tmp_path: Path, **event: object) -> Path:
+    import json
+
+    base = {"id": "e", "title": "T", "start": "2024-11-18T09:00", "end": "2024-11-18T10:00"}
+    path = tmp_path / "events.json"
+    calendar = {"name": "C", "timezone": "America/New_York"}
+    path.write_text(json.dumps({"calendar": calendar, "events": [{**base, **event}]}))
+    return path
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "--split", "event"], ["export", "--split", "day"], ["site"]]
+)
+def test_title_with_a_line_break_exports_through_every_split(
+    tmp_path: Path, command: list[str]
+) -> None:
+    events = _programme(tmp_path, title="Line one\nline two")
+    result = CliRunner().invoke(
+        cli, [command[0], str(events), *command[1:], "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    calendars = list((tmp_path / "out").rglob("*.ics"))
+    assert calendars
+    for path in calendars:
+        (vevent,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        assert str(vevent["SUMMARY"]) == "Line one\nline two"
+
+
+def test_output_to_a_pipe_is_written_not_replaced(tmp_path: Path) -> None:
+    events = _programme(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    result = run("export", str(events), "-o", str(fifo))
+    out, _ = reader.communicate(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert out.startswith(b"BEGIN:VCALENDAR")
+    assert fifo.is_fifo()
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    events = _programme(tmp_path)
+    real = tmp_path / "srv" / "calendar.ics"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "calendar.ics"
+    link.symlink_to(real)
+    assert CliRunner().invoke(cli, ["export", str(events), "-o", str(link)]).exit_code == 0
+    assert link.is_symlink()
+    assert real.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_an_alarm_longer_than_a_year_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["export", str(_programme(tmp_path)), "--alarm", "9999999999999"]
+    )
+    assert result.exit_code == 2

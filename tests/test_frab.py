@@ -94,7 +94,7 @@ def test_pretalx_json_maps_every_field() -> None:
     assert warnings == []
     assert (schedule.name, schedule.timezone) == ("DemoCon 2025", "Europe/Berlin")
     assert schedule.url == "https://pretalx.example.org/democon-2025/schedule/"
-    assert schedule.uid_domain == "pretalx.example.org"
+    assert schedule.uid_domain == "schedule.democon-2025.pretalx.example.org"
     talk = by_id(schedule)["1f0c9a52-3b7e-5d21-a4c6-0e9f8d7c6b5a"]
     assert talk.title == "Keeping time: Calendars for everyone"
     assert talk.start == utc("2025-03-29T09:00:00Z")
@@ -149,7 +149,7 @@ def test_frab_json_takes_the_id_when_there_is_no_guid_and_joins_title_and_subtit
     assert events["a0a0fcfe-b7fb-46e3-84b6-97a5406016b4"].title == "Opening: Welcome to the camp"
     assert events["a0a0fcfe-b7fb-46e3-84b6-97a5406016b4"].speakers == ("jinxx", "smtw")
     assert events["10400"].title == "Night owls"
-    assert schedule.uid_domain == "fahrplan.example.org"
+    assert schedule.uid_domain == "fahrplan.2019.camp.fahrplan.example.org"
 
 
 def test_xml_maps_every_field() -> None:
@@ -483,7 +483,7 @@ def test_convert_writes_events_json_that_exports_the_same_calendar(tmp_path: Pat
     assert converted.to_ical() == attrs.evolve(original, dtstamp=converted.dtstamp).to_ical()
     written = json.loads(output.read_text("utf-8"))
     assert written["calendar"]["day_change"] == "06:00"
-    assert written["calendar"]["uid_domain"] == "example.org"
+    assert written["calendar"]["uid_domain"] == "schedule.2026.example.org"
     assert written["events"][0]["start"] == "2026-01-31T09:30"
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from pathlib import Path
 
 import icalendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import confcal
 from confcal import Event, Schedule
 from confcal.zones import localize
 
@@ -115,16 +116,36 @@ def test_events_are_written_in_programme_order_whatever_the_input_order() -> Non
     assert uids == ["a-early@conf.example", "z-late@conf.example"]
 
 
-def test_the_same_programme_gives_the_same_bytes() -> None:
-    text = json.dumps(
-        {
-            "calendar": {"name": "C", "timezone": NY, "updated": "2024-11-14T00:00:00Z"},
-            "events": [
-                {"id": "a", "title": "A", "start": "2024-11-18T09:00", "end": "2024-11-18T10:00"}
-            ],
-        }
+def test_the_same_programme_gives_the_same_bytes_in_any_local_zone(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    events = tmp_path / "events.json"
+    events.write_text(
+        json.dumps(
+            {
+                "calendar": {"name": "C", "timezone": NY},
+                "events": [
+                    {
+                        "id": "a",
+                        "title": "A",
+                        "start": "2024-11-18T09:00",
+                        "end": "2024-11-18T10:00",
+                    }
+                ],
+            }
+        )
     )
-    assert confcal.loads(text).to_ical() == confcal.loads(text).to_ical()
+    outputs = set()
+    for local_zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
+        environment = {**os.environ, "TZ": local_zone, "SOURCE_DATE_EPOCH": "1700000000"}
+        os.utime(events, (1, 1))  # the file's time must not matter either
+        command = [sys.executable, "-m", "confcal", "export", str(events)]
+        outputs.add(
+            subprocess.run(command, capture_output=True, check=True, env=environment).stdout
+        )
+    assert len(outputs) == 1
+    assert b"DTSTAMP:20231114T221320Z" in outputs.pop()
 
 
 # Any text a programme may hold: everything but the control characters a calendar cannot carry.

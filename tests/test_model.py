@@ -150,7 +150,8 @@ def test_unknown_zone_is_refused() -> None:
     ("fields", "host"),
     [
         ({"uid_domain": "sc24.example.org"}, "sc24.example.org"),
-        ({"url": "https://Events.Example.org/2024/"}, "events.example.org"),
+        ({"url": "https://Events.Example.org/"}, "events.example.org"),
+        ({"url": "https://Events.Example.org/2024/?lang=de#top"}, "2024.events.example.org"),
         ({}, "parsl-at-sc24.confcal.invalid"),
     ],
 )
@@ -158,3 +159,23 @@ def test_uid_host_comes_from_uid_domain_then_url_then_name(
     fields: dict[str, str], host: str
 ) -> None:
     assert Schedule(name="Parsl at SC24", timezone=NY, **fields).uid_host == host
+
+
+def test_two_programmes_on_one_host_never_share_uids() -> None:
+    years = [
+        Schedule(name="FOSDEM", timezone=NY, url=f"https://fosdem.org/{y}/") for y in (2025, 2026)
+    ]
+    assert years[0].uid_host != years[1].uid_host
+
+
+def test_names_that_differ_only_outside_ascii_give_different_uids() -> None:
+    hosts = {
+        Schedule(name=name, timezone=NY).uid_host for name in ("日本会議 2025", "東京会議 2025")
+    }
+    assert len(hosts) == 2
+
+
+@pytest.mark.parametrize("field", ["title", "id"])
+def test_missing_text_is_an_invalid_input_not_a_crash(field: str) -> None:
+    with pytest.raises(InvalidInput):
+        event(**{field: None})

@@ -518,12 +518,14 @@ def test_an_empty_programme_gives_a_page_that_says_so() -> None:
 
 def test_the_page_does_not_depend_on_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     pages = []
-    for zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
-        monkeypatch.setenv("TZ", zone)
+    try:
+        for zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            pages.append(page(schedule(timed(), timed(id="b", title="B"))))
+    finally:
+        monkeypatch.undo()  # TZ as it was, for the tests that follow
         time.tzset()
-        pages.append(page(schedule(timed(), timed(id="b", title="B"))))
-    monkeypatch.delenv("TZ")
-    time.tzset()
     assert pages[0] == pages[1] == pages[2]
 
 

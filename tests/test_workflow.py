@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,9 +259,26 @@ SPLITS = ["none", "day", "event"]
 
 
 def selected(programme: Path, tmp_path: Path, split: str, *filters: str) -> set[str]:
-    out = tmp_path / ("all.ics" if split == "none" else split)
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    out = folder / ("all.ics" if split == "none" else split)
     export(programme, out, split, *filters)
     return set(vevents(out)) if split == "none" else uids_in(out)
+
+
+@pytest.mark.parametrize("split", ["day", "event"])
+def test_filtered_export_into_a_folder_keeps_the_other_files(
+    programme: Path, tmp_path: Path, split: str
+) -> None:
+    out = tmp_path / split
+    export(programme, out, split)
+    everything = {f.name for f in out.glob("*.ics")}
+    export(programme, out, split, "--type", "talk")
+    assert {f.name for f in out.glob("*.ics")} == everything
+    (out / "stale.ics").write_text("from an earlier run")
+    listed = (out / ".confcal-files").read_text("utf-8") + "stale.ics\n"
+    (out / ".confcal-files").write_text(listed)
+    export(programme, out, split)  # a full export still removes what is gone
+    assert {f.name for f in out.glob("*.ics")} == everything
 
 
 @pytest.mark.parametrize("split", SPLITS)

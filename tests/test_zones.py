@@ -382,3 +382,13 @@ def test_calendar_spanning_two_centuries_is_right_in_every_file_zone_reader() ->
     expected = {f"e{i}@t": _expected("America/New_York", s) for i, s in enumerate(starts)}
     for reader in readers.FILE_ZONE_READERS.values():
         assert reader(data) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "local"), [("Etc/GMT-3", "1969-07-20T20:00"), ("America/Inuvik", "1955-07-01T12:00")]
+)
+def test_fixed_offset_before_1970_is_described_from_before_the_session(
+    zone: str, local: str
+) -> None:
+    data = _calendar(zone, [local])
+    assert readers.by_dateutil_tzical(data) == {"e0@t": _expected(zone, local)}

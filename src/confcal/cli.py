@@ -20,6 +20,7 @@ from .loading import parse_duration
 from .model import Schedule
 from .output import Split, render, write_atomic, write_files
 
+_YEAR_OF_MINUTES = 366 * 24 * 60
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -164,7 +165,7 @@ def cli() -> None:
 )  # fmt: skip
 @_filters
 @click.option(
-    "--alarm", type=click.IntRange(min=0), metavar="MINUTES", default=None,
+    "--alarm", type=click.IntRange(min=0, max=_YEAR_OF_MINUTES), metavar="MINUTES", default=None,
     help="A reminder this many minutes before each timed session (not all-day or cancelled ones).",
 )  # fmt: skip
 @click.option(
@@ -204,7 +205,7 @@ def export(
         return
     if output is None or str(output) == "-":
         raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
-    write_files(output, files)
+    write_files(output, files, prune=not (types or days or ids))
 
 
 @cli.command()

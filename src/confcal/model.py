@@ -8,6 +8,7 @@ become aware through :func:`confcal.zones.localize`, never ``replace(tzinfo=...)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Literal
@@ -44,7 +45,9 @@ DEFAULT_REFRESH = dt.timedelta(hours=6)
 
 
 def _text(value: str) -> str:
-    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR)."""
+    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR). Not text: left to the checks."""
+    if not isinstance(value, str):
+        return value
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -142,7 +145,7 @@ class Event:
         # Line breaks in a title or location are kept: written escaped (\n), they cannot add
         # properties or components (tests/test_writing.py pins it).
         _check_text("title", self.title)
-        if not self.title.strip():
+        if self.title is None or not self.title.strip():
             raise _problem("title", "must not be empty", self.title)
         _check_text("type", self.type, single_line=True)
         _check_text("track", self.track, single_line=True)
@@ -212,6 +215,10 @@ class Event:
         return vevent(self, uid_domain=uid_domain, dtstamp=dtstamp)
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def _show(value: When) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="minutes")
@@ -273,6 +280,8 @@ class Schedule:
 
     def __attrs_post_init__(self) -> None:
         _check_text("name", self.name, single_line=True)
+        if self.name is None or not self.name.strip():
+            raise _problem("name", "must not be empty", self.name)
         _check_text("description", self.description)
         if self.url is not None and (
             not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
@@ -285,15 +294,27 @@ class Schedule:
 
     @property
     def uid_host(self) -> str:
-        """The right-hand side of every UID: ``uid_domain``, else the URL's host, else the name."""
+        """The right-hand side of every UID: ``uid_domain``, else from the URL, else the name.
+
+        From the URL, its path counts as well as its host (``https://fosdem.org/2026/`` gives
+        ``2026.fosdem.org``): two programmes on one host must not share UIDs, or importing one
+        would overwrite the other's sessions. A name that loses letters to the ASCII slug gets a
+        hash of itself, so that two such names stay apart.
+        """
         if self.uid_domain:
             return self.uid_domain
         if self.url:
-            host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", self.url, flags=re.I).split("/")[0]
-            host = host.rsplit("@", 1)[-1].split(":")[0]
-            if _ID.fullmatch(host):
-                return host.lower()
-        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "calendar"
+            rest = re.sub(r"^[a-z][a-z0-9+.-]*://", "", self.url, flags=re.I)
+            host, _, path = rest.partition("/")
+            host = host.rsplit("@", 1)[-1].split(":")[0].lower()
+            path = re.split(r"[?#]", path)[0]
+            parts = [_slug(p) for p in path.split("/") if _slug(p)]
+            candidate = ".".join([*reversed(parts), host])
+            if _ID.fullmatch(candidate):
+                return candidate
+        slug = _slug(self.name) or "calendar"
+        if slug.replace("-", "") != re.sub(r"[\W_]+", "", self.name.lower()):
+            slug += "-" + hashlib.sha256(self.name.encode()).hexdigest()[:8]
         return f"{slug}.confcal.invalid"
 
     def sorted_events(self) -> list[Event]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Collection
 from enum import StrEnum
@@ -53,7 +54,10 @@ def render(
             if not days or day in days
         }
     return {
-        f"{event.id}.ics": schedule.subset([event], name=event.title).to_ical(alarm=alarm)
+        # A calendar's name is one line; a title may hold line breaks.
+        f"{event.id}.ics": schedule.subset([event], name=" ".join(event.title.split())).to_ical(
+            alarm=alarm
+        )
         for event in schedule.sorted_events()
     }
 
@@ -68,7 +72,24 @@ def _mode_for(path: Path) -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` all at once or not at all; ``False`` when it already held it."""
+    """Write ``data`` to ``path`` all at once or not at all; ``False`` when it already held it.
+
+    A symbolic link stays a link: the file it points to is replaced. A device or pipe (such as
+    ``/dev/stdout``) cannot be replaced, only written to.
+    """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        kind = path.stat().st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):
+        try:
+            with path.open("wb") as stream:
+                stream.write(data)
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+        return True
     try:
         if path.read_bytes() == data:
             return False
@@ -105,9 +126,11 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
+def write_files(folder: Path, files: dict[str, bytes], *, prune: bool = True) -> list[Path]:
     """Write a split into ``folder``; remove what an earlier run wrote there and this one did not.
 
+    ``prune=False`` (a filtered export: the other days or sessions still exist) removes nothing
+    and keeps the earlier files on the list, so a later full export can still remove them.
     Returns the files whose content changed.
     """
     for name in files:
@@ -127,9 +150,13 @@ def write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
         previous = set()
     except OSError as error:
         raise OutputError(f"{manifest}: cannot read: {error.strerror}") from None
-    for name in sorted(previous - set(files)):
-        if Path(name).name == name and name.endswith(".ics"):
-            with contextlib.suppress(FileNotFoundError):
-                (folder / name).unlink()
-    write_atomic(manifest, "".join(f"{name}\n" for name in sorted(files)).encode())
+    listed = set(files)
+    if prune:
+        for name in sorted(previous - listed):
+            if Path(name).name == name and name.endswith(".ics"):
+                with contextlib.suppress(FileNotFoundError):
+                    (folder / name).unlink()
+    else:
+        listed |= {name for name in previous if (folder / name).is_file()}
+    write_atomic(manifest, "".join(f"{name}\n" for name in sorted(listed)).encode())
     return changed

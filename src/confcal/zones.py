@@ -133,7 +133,10 @@ def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) 
     that wall-clock time is refused.
     """
     if naive.tzinfo is not None:
-        raise ValueError("localize() takes a naive datetime")
+        raise InvalidInput.single(
+            f"{naive.isoformat()} already has a time zone; localize() takes a wall-clock time",
+            value=naive,
+        )
     check_zone(zone)
     if not _exists(naive, zone):
         raise InvalidInput.single(
@@ -579,13 +582,19 @@ def _rule_form(date: _PosixDate) -> tuple[YearlyRule, dt.timedelta] | None:
     return YearlyRule(date.month, weekday, monthdays=tuple(days)), time
 
 
+def _fixed_start(first: dt.datetime) -> dt.datetime:
+    """Where a zone's one fixed offset begins: 1970, the usual choice, or earlier if need be."""
+    before = first.replace(tzinfo=None) - dt.timedelta(days=2)
+    return min(dt.datetime(1970, 1, 1), dt.datetime.combine(before.date(), dt.time()))
+
+
 def _rule_definition(zone: str, first: dt.datetime) -> ZoneDefinition | None:
     """The zone's current rule as one STANDARD and at most one DAYLIGHT, begun by ``first``."""
     posix = _current_rule(zone)
     if posix is None:
         return None
     if posix.dst_start is None or posix.dst_end is None or posix.dst_offset is None:
-        start = dt.datetime(1970, 1, 1)
+        start = _fixed_start(first)
         return ZoneDefinition(
             zone,
             (Observance("STANDARD", posix.std_name, posix.std_offset, posix.std_offset, start),),
@@ -618,7 +627,7 @@ def _transition_definition(zone: str, first: dt.datetime, last: dt.datetime) -> 
     changes = ([opening] if opening else []) + _transitions(zone, first, last)
     if not changes:
         state = _state(info, first)
-        start = dt.datetime(1970, 1, 1)
+        start = _fixed_start(first)
         return ZoneDefinition(
             zone, (Observance("STANDARD", state.name, state.offset, state.offset, start),)
         )
