@@ -106,15 +106,13 @@ def _warn(warning: LoadWarning) -> None:
 
 
 def _load(path: Path, format: Format = "auto", timezone: str | None = None) -> Schedule:
-    if not path.exists():
-        raise InvalidInput.single(f"{path}: no such file")
     return load(path, format=format, timezone=timezone, on_warning=_warn)
 
 
 def _programme_options(command: _F) -> _F:
     """``--format`` and ``--timezone``, for every command that reads a programme."""
     command = click.option(
-        "--timezone", metavar="ZONE", default=None,
+        "--timezone", metavar="ZONE", default=None, callback=_zone,
         help="IANA zone of a pretalx/frab schedule that names none (overrides the one it names).",
     )(command)  # fmt: skip
     return click.option(
@@ -261,7 +259,8 @@ def list_(
             cells = [_when(row), row.event.location or "", row.event.type or ""]
             columns = "".join(f"{c.ljust(w)}  " for c, w in zip(cells, widths, strict=True) if w)
             status = "" if row.event.status in {None, "confirmed"} else f"[{row.event.status}] "
-            click.echo(f"  {columns}{status}{row.event.title}")
+            title = " ".join(row.event.title.split())  # one row per session
+            click.echo(f"  {columns}{status}{title}")
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

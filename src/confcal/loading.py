@@ -76,6 +76,8 @@ def load(
     try:
         data = path.read_bytes()
         modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    except FileNotFoundError:
+        raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
     kind = frab.detect(data) if format == "auto" else format
