@@ -3,6 +3,10 @@
 Both are frozen and validated on construction, so an object that exists is a valid one and
 nothing downstream checks again. Times are timezone-aware: wall-clock times from a programme
 become aware through :func:`confcal.zones.localize`, never ``replace(tzinfo=...)``.
+
+The model depends on :mod:`confcal.zones` (to check times) and :mod:`confcal.errors` only.
+``to_vevent()``, ``to_calendar()`` and ``to_ical()`` are conveniences for callers; they hand the
+work to :mod:`confcal.ical`, imported when called, so serialization never leaks into the model.
 """
 
 from __future__ import annotations
