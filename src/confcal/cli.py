@@ -101,6 +101,15 @@ def _select(
         ) from None
 
 
+def _emit(data: bytes, output: Path | None) -> None:
+    """Data to the file ``output`` (written atomically), or to stdout for none or ``-``."""
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomic(output, data)
+
+
 def _warn(warning: LoadWarning) -> None:
     click.echo(f"warning: {warning}", err=True)
 
@@ -194,12 +203,7 @@ def export(
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
     files = render(schedule, kind, alarm=reminder, days=days)
     if kind is Split.NONE:
-        data = files[""]
-        if output is None or str(output) == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
-            write_atomic(output, data)
+        _emit(files[""], output)
         return
     if output is None or str(output) == "-":
         raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
@@ -290,12 +294,7 @@ def convert(schedule: Path, output: Path | None, format_: Format, timezone: str 
     Example:
       confcal convert schedule.xml -o events.json
     """
-    data = dumps(_load(schedule, format_, timezone)).encode("utf-8")
-    if output is None or str(output) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_atomic(output, data)
+    _emit(dumps(_load(schedule, format_, timezone)).encode("utf-8"), output)
 
 
 @cli.command()
