@@ -7,9 +7,9 @@ from other processes on the machine hits both sides alike, and reports medians a
   from the events.json file to the bytes of one calendar;
 - all splits, in-process: one ``confcal.load`` then the whole calendar, the per-day and the
   per-event files (``confcal.output.render``), vs the baseline's single full export;
-- the command line, in subprocesses: ``confcal export`` to a file vs ``python baseline.py``;
+- the command line, in subprocesses: ``confcal export`` vs ``python baseline.py``, both to stdout;
   ``confcal --help`` vs ``python -c "import icalendar, pytz, attrs, click"``;
-- growth, each size in a fresh subprocess: time per session and peak memory (max RSS) of a full
+- growth, every export in a fresh subprocess: time per session and peak memory (VmHWM) of a full
   export, at 1,000 sessions and at the default size (``--big``: also at 100,000, which is slow).
 
     python benchmarks/run.py                      # 10,000 sessions, 5 rounds
@@ -74,41 +74,45 @@ def _confcal_command() -> list[str]:
 
 
 _GROWTH_CHILD = """
-import gc, json, resource, sys, time
+import json, resource, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[3])
-path, rounds = Path(sys.argv[1]), int(sys.argv[2])
-which = sys.argv[4]
+path, which = Path(sys.argv[1]), sys.argv[3]
+sys.path.insert(0, sys.argv[2])
 if which == "confcal":
     import confcal
     export = lambda: confcal.load(path).to_ical()
 else:
     import baseline
     export = lambda: baseline.build(path)
-times = []
-for _ in range(rounds):
-    gc.collect()
-    start = time.perf_counter()
-    export()
-    times.append(time.perf_counter() - start)
-times.sort()
+start = time.perf_counter()
+export()
+seconds = time.perf_counter() - start
 try:  # this program's own peak: ru_maxrss would include the parent's, from before exec
     status = Path("/proc/self/status").read_text()
     peak = int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1])
 except (OSError, StopIteration):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-print(json.dumps({"seconds": times[len(times) // 2], "peak_mib": peak / 1024}))
+print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024}))
 """
 
 
-def growth(path: Path, rounds: int, which: str) -> dict[str, float]:
-    """Median seconds and peak memory of a full export in a fresh process."""
-    done = subprocess.run(
-        [sys.executable, "-c", _GROWTH_CHILD, str(path), str(rounds), str(HERE), which],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout)
-    return result
+def growth(path: Path, rounds: int) -> dict[str, dict[str, float]]:
+    """Per side, the median seconds and peak memory of a full export, each in a fresh process.
+
+    A fresh process per export: nothing is cached from an earlier round, as on the command line.
+    """
+    results: dict[str, list[dict[str, float]]] = {"confcal": [], "baseline": []}
+    for round_ in range(rounds):
+        for which in ("confcal", "baseline") if round_ % 2 == 0 else ("baseline", "confcal"):
+            done = subprocess.run(
+                [sys.executable, "-c", _GROWTH_CHILD, str(path), str(HERE), which],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            results[which].append(json.loads(done.stdout))
+    return {
+        which: {key: statistics.median(r[key] for r in runs) for key in ("seconds", "peak_mib")}
+        for which, runs in results.items()
+    }
 
 
 def _ratio_line(label: str, mine: float, theirs: float, goal: str) -> str:
@@ -205,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                 work / f"events-{size}.json", size, seed=args.seed, zone=args.zone
             )
             rounds = max(1, min(args.repeat, 10_000 * args.repeat // size))
-            mine = growth(sized, rounds, "confcal")
-            theirs = growth(sized, rounds, "baseline")
+            measured = growth(sized, rounds)
+            mine, theirs = measured["confcal"], measured["baseline"]
             per_session[size] = mine["seconds"] / size
             print(
                 f"growth, {size:,} sessions: confcal {mine['seconds']:.3f} s "

@@ -210,6 +210,12 @@ def _pytz_with_offset(naive: dt.datetime, zone: str, offset: dt.timedelta) -> dt
 
 def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
     """An aware instant as a pytz-localized datetime in ``zone``, right in any year."""
+    return _from_instant(instant, zone)
+
+
+@functools.lru_cache(maxsize=8192)
+def _from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
+    # Keyed by the instant: aware datetimes that compare equal are the same instant.
     local = to_local(instant, zone)
     offset = local.utcoffset()
     assert offset is not None
