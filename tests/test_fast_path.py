@@ -34,7 +34,8 @@ def _varied() -> Schedule:
               start=_at("2025-11-02T01:30", ny, dt.timedelta(hours=-4)),
               end=_at("2025-11-02T01:45", ny, dt.timedelta(hours=-5))),
         Event(id="remote", title="Remote talk from Berlin", start=_at("2025-10-31T18:00", berlin),
-              end=_at("2025-10-31T18:30", berlin), type="Talk", speakers=("Ana",)),
+              end=_at("2025-10-31T18:30", berlin), type="Talk", track="Remote; online",
+              speakers=("Ana",)),
         Event(id="santiago", title="Santiago", start=_at("2025-09-07T10:00", santiago),
               end=_at("2025-09-07T11:00", santiago), status="cancelled"),
         Event(id="utc", title="In UTC", start=dt.datetime(2025, 11, 3, 12, tzinfo=dt.UTC),
@@ -57,26 +58,36 @@ def _varied() -> Schedule:
     )
 
 
-def _expected(schedule: Schedule) -> bytes:
-    return bytes(schedule.to_calendar().to_ical())
+def _expected(schedule: Schedule, alarm: dt.timedelta | None = None) -> bytes:
+    return bytes(schedule.to_calendar(alarm=alarm).to_ical())
 
 
-def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar() -> None:
+ALARMS = [None, dt.timedelta(minutes=15)]
+
+
+@pytest.mark.parametrize("alarm", ALARMS)
+def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar(
+    alarm: dt.timedelta | None,
+) -> None:
     schedule = _varied()
-    assert schedule.to_ical() == _expected(schedule)
-    assert schedule.to_ical() == _expected(schedule)  # warm caches: still the same
+    assert schedule.to_ical(alarm=alarm) == _expected(schedule, alarm)
+    assert schedule.to_ical(alarm=alarm) == _expected(schedule, alarm)  # warm caches: the same
 
 
+@pytest.mark.parametrize("alarm", ALARMS)
 @pytest.mark.parametrize("split", [Split.DAY, Split.EVENT])
-def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(split: Split) -> None:
+def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(
+    split: Split, alarm: dt.timedelta | None
+) -> None:
     schedule = _varied()
-    render(schedule, Split.NONE)  # warms the caches every split shares
+    render(schedule, Split.NONE)  # warms the caches every split shares (without the alarm)
     parts = (
         list(schedule.days().values())
         if split is Split.DAY
         else [schedule.subset([e], name=e.title) for e in schedule.sorted_events()]
     )
-    assert list(render(schedule, split).values()) == [_expected(part) for part in parts]
+    expected = [_expected(part, alarm) for part in parts]
+    assert list(render(schedule, split, alarm=alarm).values()) == expected
 
 
 def test_a_repeated_hour_and_a_uid_domain_derived_from_the_url_survive_the_fast_path() -> None:
