@@ -147,3 +147,13 @@ _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
 def test_fold_is_icalendars_fold_around_escapes_and_multibyte_characters(text: str) -> None:
     line = "DESCRIPTION:" + text
     assert ical_module._fold(line) == Contentline(line).to_ical()
+
+
+def _escape_once(text: str) -> str:
+    table = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}
+    return "".join(table.get(char, char) for char in text)
+
+
+@given(st.text(st.sampled_from(["a", "\\", ";", ",", "\n", "n", "é"]), max_size=60))
+def test_text_escaping_escapes_each_character_once(text: str) -> None:
+    assert ical_module._escape(text) == _escape_once(text)
