@@ -8,6 +8,7 @@ import weakref
 from importlib.metadata import PackageNotFoundError, version
 
 import icalendar
+from icalendar.parser import Contentline, Parameters
 
 from . import zones
 from .errors import InvalidInput
@@ -168,16 +169,18 @@ def _calendar_names(cal: icalendar.Calendar, name: str) -> None:
     cal.add("x-wr-calname", _Text(name))
 
 
-def _event_component(
-    schedule: Schedule, event: Event, alarm: dt.timedelta | None
-) -> icalendar.Event:
-    """The VEVENT of ``event`` in ``schedule``; :func:`_event_context` lists what it depends on."""
-    return vevent(event, uid_domain=schedule.uid_host, dtstamp=schedule.dtstamp, alarm=alarm)
+#: What a VEVENT depends on besides its event: the arguments of :func:`vevent`, and the key of the
+#: event's cached bytes.
+_Context = tuple[str, dt.datetime, dt.timedelta | None]
 
 
-def _event_context(schedule: Schedule, alarm: dt.timedelta | None) -> tuple[object, ...]:
-    """What :func:`_event_component` reads besides the event: the key of its cached bytes."""
+def _event_context(schedule: Schedule, alarm: dt.timedelta | None) -> _Context:
     return (schedule.uid_host, schedule.dtstamp, alarm)
+
+
+def _event_component(event: Event, context: _Context) -> icalendar.Event:
+    uid_domain, dtstamp, alarm = context
+    return vevent(event, uid_domain=uid_domain, dtstamp=dtstamp, alarm=alarm)
 
 
 def calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
@@ -190,8 +193,9 @@ def calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalen
     events = schedule.sorted_events()
     for zone, (first, last) in sorted(_zone_spans(events).items()):
         cal.add_component(zones.vtimezone(zone, first, last))
+    context = _event_context(schedule, alarm)
     for event in events:
-        cal.add_component(_event_component(schedule, event, alarm))
+        cal.add_component(_event_component(event, context))
     return cal
 
 
@@ -231,22 +235,34 @@ def _fold(line: str) -> bytes:
     return b"\r\n ".join(chunks)
 
 
+_NO_PARAMETERS = Parameters()
+
+
 def _to_ical(component: icalendar.cal.component.Component) -> bytes:
-    """``component.to_ical()``: icalendar's content lines, folded by :func:`_fold`."""
-    return b"".join([_fold(line) + b"\r\n" for line in component.content_lines() if line])
+    """``component.to_ical()``: icalendar's content lines, folded by :func:`_fold`.
+
+    Each line is icalendar's ``Contentline.from_parts``, as in ``Component.content_lines``, which
+    also builds an empty ``Parameters`` for every property that has its own (a sixth of the cost).
+    """
+    lines = []
+    for name, value in component.property_items():
+        params = getattr(value, "params", None)
+        line = Contentline.from_parts(name, _NO_PARAMETERS if params is None else params, value)
+        lines.append(_fold(line) + b"\r\n")
+    return b"".join(lines)
 
 
 class _EventBytes:
-    """The bytes of each event's VEVENT per :func:`_event_context`, for as long as the event lives.
+    """The bytes of each event's VEVENT per :data:`_Context`, for as long as the event lives.
 
     Keyed by identity, not equality: two equal events can differ in what is written (the same
     instant in two zones compares equal).
     """
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[Event], dict[tuple[object, ...], bytes]]] = {}
+        self._entries: dict[int, tuple[weakref.ref[Event], dict[_Context, bytes]]] = {}
 
-    def of(self, event: Event) -> dict[tuple[object, ...], bytes]:
+    def of(self, event: Event) -> dict[_Context, bytes]:
         key = id(event)
         entry = self._entries.get(key)
         if entry is not None and entry[0]() is event:
@@ -257,7 +273,7 @@ class _EventBytes:
             if entries.get(key, (None,))[0] is ref:
                 del entries[key]
 
-        cache: dict[tuple[object, ...], bytes] = {}
+        cache: dict[_Context, bytes] = {}
         entries[key] = (weakref.ref(event, forget), cache)
         return cache
 
@@ -265,13 +281,11 @@ class _EventBytes:
 _EVENT_BYTES = _EventBytes()
 
 
-def _vevent_bytes(
-    schedule: Schedule, event: Event, alarm: dt.timedelta | None, context: tuple[object, ...]
-) -> bytes:
+def _vevent_bytes(event: Event, context: _Context) -> bytes:
     cache = _EVENT_BYTES.of(event)
     data = cache.get(context)
     if data is None:
-        data = cache[context] = _to_ical(_event_component(schedule, event, alarm))
+        data = cache[context] = _to_ical(_event_component(event, context))
     return data
 
 
@@ -330,6 +344,6 @@ def serialize(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes
     for zone, (first, last) in sorted(_zone_spans(events).items()):
         parts.append(_vtimezone_bytes(zones.zone_definition(zone, first, last)))
     context = _event_context(schedule, alarm)
-    parts.extend(_vevent_bytes(schedule, event, alarm, context) for event in events)
+    parts.extend(_vevent_bytes(event, context) for event in events)
     parts.append(_END)
     return b"".join(parts)
