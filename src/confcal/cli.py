@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 import click
@@ -15,10 +15,12 @@ import click
 from . import dumps, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning
 from .frab import FORMATS, Format
-from .listing import Row, programme
 from .loading import parse_duration
 from .model import Schedule
 from .output import Split, render, write_atomic, write_files
+
+if TYPE_CHECKING:
+    from .listing import Row
 
 _YEAR_OF_MINUTES = 366 * 24 * 60
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
@@ -251,6 +253,8 @@ def list_(
       confcal list schedule.xml
     """
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    from .listing import programme  # only this command needs it: --help starts faster
+
     listing = programme(schedule, tz)
     rows = [row for day in listing for row in day.rows]
     widths = [max((len(cell) for cell in column), default=0) for column in zip(

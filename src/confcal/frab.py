@@ -17,16 +17,18 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Literal
-from xml.etree.ElementTree import Element, ParseError
+from typing import TYPE_CHECKING, Literal
 
 import attrs
-import defusedxml
-import defusedxml.ElementTree as safe_xml
 
 from . import zones
 from .errors import InvalidInput, LoadWarning, Problem
 from .model import Event, Schedule
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    import defusedxml
 
 __all__ = ["FORMATS", "Format", "Imported", "detect", "loads"]
 
@@ -126,6 +128,12 @@ class _Parsed:
 
 
 def _read_xml(data: bytes, source: str) -> _Parsed:
+    # Imported here, not with the module: every confcal start (even --help) would pay for them.
+    from xml.etree.ElementTree import Element, ParseError
+
+    import defusedxml
+    import defusedxml.ElementTree as safe_xml
+
     try:
         root = safe_xml.fromstring(data)
     except defusedxml.DefusedXmlException as error:
@@ -187,6 +195,8 @@ def _read_xml(data: bytes, source: str) -> _Parsed:
 
 
 def _refusal(error: defusedxml.DefusedXmlException) -> str:
+    import defusedxml
+
     if isinstance(error, defusedxml.EntitiesForbidden):
         target = f" ({error.sysid})" if error.sysid else ""
         return f"declares the entity {error.name!r}{target}"

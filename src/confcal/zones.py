@@ -102,19 +102,37 @@ def _pytz_zone(name: str) -> BaseTzInfo:
 
 def utc_offset(naive: dt.datetime, zone: str, fold: int = 0) -> dt.timedelta:
     """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second."""
+    return _utc_offset(_wall(naive), zone, fold)
+
+
+def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
+    """Whether a wall-clock time occurs twice in ``zone`` (when clocks go back)."""
+    return _is_ambiguous(_wall(naive), zone)
+
+
+def _wall(value: dt.datetime) -> dt.datetime:
+    # The caches below hold naive keys only: aware datetimes compare by instant, not wall clock.
+    return value if value.tzinfo is None else value.replace(tzinfo=None)
+
+
+# Programmes repeat their slot times across rooms and days, so the wall-clock questions below are
+# asked thousands of times over: they remember their answers (bounded, and keyed by naive times).
+@functools.lru_cache(maxsize=8192)
+def _utc_offset(naive: dt.datetime, zone: str, fold: int) -> dt.timedelta:
     offset = naive.replace(tzinfo=check_zone(zone), fold=fold).utcoffset()
     assert offset is not None
     return offset
 
 
+@functools.lru_cache(maxsize=8192)
 def _exists(naive: dt.datetime, zone: str) -> bool:
     aware = naive.replace(tzinfo=check_zone(zone))
     return aware.astimezone(UTC).astimezone(check_zone(zone)).replace(tzinfo=None) == naive
 
 
-def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
-    """Whether a wall-clock time occurs twice in ``zone`` (when clocks go back)."""
-    return _exists(naive, zone) and utc_offset(naive, zone, 0) != utc_offset(naive, zone, 1)
+@functools.lru_cache(maxsize=8192)
+def _is_ambiguous(naive: dt.datetime, zone: str) -> bool:
+    return _exists(naive, zone) and _utc_offset(naive, zone, 0) != _utc_offset(naive, zone, 1)
 
 
 def _format_offset(offset: dt.timedelta) -> str:
@@ -137,6 +155,12 @@ def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) 
             f"{naive.isoformat()} already has a time zone; localize() takes a wall-clock time",
             value=naive,
         )
+    return _localize(naive, naive.fold, zone, offset)
+
+
+@functools.lru_cache(maxsize=8192)
+def _localize(naive: dt.datetime, fold: int, zone: str, offset: dt.timedelta | None) -> dt.datetime:
+    # ``fold`` is part of the key: naive datetimes that differ only in it compare equal.
     check_zone(zone)
     if not _exists(naive, zone):
         raise InvalidInput.single(
@@ -186,6 +210,12 @@ def _pytz_with_offset(naive: dt.datetime, zone: str, offset: dt.timedelta) -> dt
 
 def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
     """An aware instant as a pytz-localized datetime in ``zone``, right in any year."""
+    return _from_instant(instant, zone)
+
+
+@functools.lru_cache(maxsize=8192)
+def _from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
+    # Keyed by the instant: aware datetimes that compare equal are the same instant.
     local = to_local(instant, zone)
     offset = local.utcoffset()
     assert offset is not None
@@ -675,6 +705,24 @@ def _agrees(definition: ZoneDefinition, first: dt.datetime, last: dt.datetime) -
     return True
 
 
+#: Spans over which a rule definition was checked, per definition. A definition that agrees with
+#: ``zoneinfo`` over a span agrees over every part of it: a day's or an event's calendar within
+#: the whole programme's span needs no second check.
+_AGREED: dict[ZoneDefinition, list[tuple[dt.datetime, dt.datetime]]] = {}
+
+
+def _rule_agrees(definition: ZoneDefinition, first: dt.datetime, last: dt.datetime) -> bool:
+    spans = _AGREED.get(definition, [])
+    if any(lo <= first and last <= hi for lo, hi in spans):
+        return True
+    if not _agrees(definition, first, last):
+        return False
+    if len(_AGREED) >= 256:
+        _AGREED.clear()
+    _AGREED[definition] = [*spans[-15:], (first, last)]
+    return True
+
+
 @functools.lru_cache(maxsize=4096)
 def zone_definition(zone: str, first: dt.datetime, last: dt.datetime) -> ZoneDefinition:
     """The VTIMEZONE for ``zone`` in a calendar whose times in it lie in ``[first, last]`` (UTC).
@@ -683,7 +731,7 @@ def zone_definition(zone: str, first: dt.datetime, last: dt.datetime) -> ZoneDef
     """
     first, last = first.astimezone(UTC), last.astimezone(UTC)
     definition = _rule_definition(zone, first)
-    if definition is not None and _agrees(definition, first, last):
+    if definition is not None and _rule_agrees(definition, first, last):
         return definition
     definition = _transition_definition(zone, first, last)
     if not _agrees(definition, first, last):  # pragma: no cover - would be a bug of ours
