@@ -429,12 +429,20 @@ class _Reader(Collector):
         if naive is None:
             return day
         offset = None
-        if match["offset"]:
-            offset = (
-                dt.timedelta(0)
-                if match["offset"] == "Z"
-                else dt.datetime.fromisoformat(f"2000-01-01T00:00{match['offset']}").utcoffset()
-            )
+        if match["offset"] == "Z":
+            offset = dt.timedelta(0)
+        elif match["offset"]:
+            hours, minutes = int(match["offset"][1:3]), int(match["offset"][4:6])
+            if hours >= 24 or minutes >= 60:
+                self.problem(
+                    f"{shown(text)}: {match['offset']} is not a UTC offset (-23:59 to +23:59)",
+                    event=label,
+                    field=field,
+                    value=text,
+                )
+                return None
+            offset = dt.timedelta(hours=hours, minutes=minutes)
+            offset = -offset if match["offset"].startswith("-") else offset
         return self.localized(
             lambda: zones.localize(naive, zone, offset), text, event=label, field=field
         )
