@@ -519,7 +519,7 @@ class _Mapper(Collector):
         if given is not None:
             if named is not None and named.strip() != given:
                 self.warn(
-                    f"the file says {named.strip()!r}; using {given!r} as asked (--timezone)",
+                    f"the file says {shown(named.strip())}; using {given!r} as asked (--timezone)",
                     field="conference.time_zone_name",
                     value=named,
                 )
@@ -541,7 +541,7 @@ class _Mapper(Collector):
             clock = _parse_clock(parsed.day_change)
             if clock is None or clock.second:
                 self.problem(
-                    f"{parsed.day_change!r} is not a time of day HH:MM",
+                    f"{shown(parsed.day_change)} is not a time of day HH:MM",
                     field="conference.day_change",
                     value=parsed.day_change,
                 )
@@ -597,7 +597,7 @@ class _Mapper(Collector):
         if not candidate or _RESERVED.fullmatch(candidate):
             candidate = f"event-{candidate}"[:200].rstrip("._-")
         self.warn(
-            f"{original!r} is not a usable confcal id; using {candidate!r} "
+            f"{shown(original)} is not a usable confcal id; using {candidate!r} "
             "(letters, digits, '.', '_' and '-' only)",
             event=label,
             field="guid" if guid else "id",
@@ -663,7 +663,7 @@ class _Mapper(Collector):
         parsed = _parse_instant(date_text)
         if parsed is None:
             self.problem(
-                f"{date_text!r} is not a date and time such as 2024-12-27T10:30:00+01:00",
+                f"{shown(date_text)} is not a date and time such as 2024-12-27T10:30:00+01:00",
                 event=label, field="date", value=date_text,
             )  # fmt: skip
             return None
@@ -693,7 +693,7 @@ class _Mapper(Collector):
             )
         if complaints:
             self.warn(
-                f"{date_text!r}: {', and '.join(complaints)}; kept the instant, "
+                f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
                 f"{local.strftime('%Y-%m-%d %H:%M')} {zone}",
                 event=label, field="date", value=date_text,
             )  # fmt: skip
@@ -740,7 +740,7 @@ class _Mapper(Collector):
             duration = _clock_duration(duration_text)
             if duration is None:
                 self.problem(
-                    f"{duration_text!r} is not a duration such as 00:45 (HH:MM)",
+                    f"{shown(duration_text)} is not a duration such as 00:45 (HH:MM)",
                     event=label, field="duration", value=duration_text,
                 )  # fmt: skip
                 return None
@@ -749,7 +749,7 @@ class _Mapper(Collector):
             end_instant = _parse_instant(end_text)
             if end_instant is None or end_instant.tzinfo is None:
                 self.problem(
-                    f"{end_text!r} is not a date and time with a UTC offset",
+                    f"{shown(end_text)} is not a date and time with a UTC offset",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
                 return None
@@ -757,7 +757,7 @@ class _Mapper(Collector):
                 return None
             if duration is not None and end_instant - start != duration:
                 self.warn(
-                    f"{end_text!r} is not the start plus the duration {duration_text}; "
+                    f"{shown(end_text)} is not the start plus the duration {duration_text}; "
                     "using the end",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
@@ -768,7 +768,7 @@ class _Mapper(Collector):
                     raise OverflowError
             except OverflowError:
                 self.problem(
-                    f"{duration_text!r} ends after the year {YEARS[-1]}; a typo?",
+                    f"{shown(duration_text)} ends after the year {YEARS[-1]}; a typo?",
                     event=label, field="duration", value=duration_text,
                 )  # fmt: skip
                 return None
