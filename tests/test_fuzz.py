@@ -147,7 +147,7 @@ def _schedule_json(draw: st.DrawFn) -> bytes:
             if draw(st.integers(0, 3)) == 0 and isinstance(container, dict):
                 del container[key]
             else:
-                container[key] = draw(_values)  # type: ignore[index]
+                container[key] = copy.deepcopy(draw(_values))  # type: ignore[index]
     text = json.dumps(document, ensure_ascii=draw(st.booleans()))
     return text.encode("utf-8", "surrogatepass")
 
