@@ -9,11 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import confcal
-from confcal.cli import cli
 from confcal.errors import LoadWarning
+from test_bad_input import assert_refused, run
 
 FIXTURES = Path(__file__).resolve().parent / "frab"
 PRETALX: dict[str, object] = json.loads((FIXTURES / "pretalx.json").read_text("utf-8"))
@@ -157,23 +156,6 @@ BAD_XML: dict[str, tuple[str, list[str]]] = {
         ["<day>", "no days and no events"],
     ),
 }
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=True)
-
-
-def assert_refused(result: Result, path: Path, words: list[str]) -> None:
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"uncaught {result.exception!r}\n{result.output}"
-    )
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert lines
-    assert all(line.startswith(f"error: {path}: ") for line in lines), result.stderr
-    for word in words:
-        assert word in result.stderr, f"{word!r} not in:\n{result.stderr}"
 
 
 CASES = [
