@@ -196,7 +196,7 @@ def test_type_and_track_become_categories_once_each() -> None:
     ],
 )
 def test_duration_forms(text: str, expected: dt.timedelta | None) -> None:
-    assert frab.parse_duration(text) == expected
+    assert frab._clock_duration(text) == expected
 
 
 # --- Conference days ------------------------------------------------------------------------------

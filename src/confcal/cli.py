@@ -116,8 +116,10 @@ def _warn(warning: LoadWarning) -> None:
     click.echo(f"warning: {warning}", err=True)
 
 
-def _load(path: Path, format: Format = "auto", timezone: str | None = None) -> Schedule:
-    return load(path, format=format, timezone=timezone, on_warning=_warn)
+def _load(
+    path: Path, format: Format = "auto", timezone: str | None = None, updated_only: bool = False
+) -> Schedule:
+    return load(path, format=format, timezone=timezone, on_warning=_warn, updated_only=updated_only)
 
 
 def _programme_options(command: _F) -> _F:
@@ -298,7 +300,9 @@ def convert(schedule: Path, output: Path | None, format_: Format, timezone: str 
     Example:
       confcal convert schedule.xml -o events.json
     """
-    _emit(dumps(_load(schedule, format_, timezone)).encode("utf-8"), output)
+    # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
+    # did, so that the converted file's own modification time takes over as it is edited.
+    _emit(dumps(_load(schedule, format_, timezone, updated_only=True)).encode("utf-8"), output)
 
 
 @cli.command()

@@ -13,17 +13,16 @@ refused before anything is expanded or fetched, whatever it says.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from . import zones
-from .errors import InvalidInput, LoadWarning, Problem
-from .model import Event, Schedule
+from ._reading import FORMATS, YEARS, Collector, Format, decode, kind, parse_json, twice, walk
+from .errors import InvalidInput, LoadWarning, Problem, shown
+from .model import _ID, _RESERVED, Event, Schedule
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -32,19 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "Format", "Imported", "detect", "loads"]
 
-#: What ``--format`` accepts: ``auto`` recognises the other three by content.
-Format = Literal["auto", "events", "frab-json", "frab-xml"]
-FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 # A JSON key outside a string: inside one, a quote is always escaped.
 _FRAB_JSON = re.compile(r'(?<!\\)"(?:schedule|conference)"\s*:\s*\{')
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
 _ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
+_PERSON_NAMES = ("public_name", "name", "full_public_name")
 _EVENT_TEXT = (
     "guid", "id", "date", "start", "end", "duration", "room", "title", "subtitle", "type",
     "track", "abstract", "description", "url",
@@ -75,22 +68,25 @@ def loads(
     source: str = "<string>",
     timezone: str | None = None,
     modified: dt.datetime | None = None,
+    environment: bool = True,
 ) -> Imported:
     """Read a pretalx/frab ``schedule.json`` or ``schedule.xml``.
 
     ``timezone`` is the zone for a file that names none (and overrides one it names, with a
-    warning when they differ). DTSTAMP is ``SOURCE_DATE_EPOCH``, else ``modified`` (the file's
-    modification time), as for events.json. Raises :class:`InvalidInput` listing every problem.
+    warning when they differ). DTSTAMP is ``SOURCE_DATE_EPOCH`` (unless ``environment`` is
+    false), else ``modified`` (the file's modification time), as for events.json. Raises
+    :class:`InvalidInput` listing every problem.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    kind = detect(raw) if format == "auto" else format
-    if kind == "frab-xml":
-        parsed = _read_xml(raw, source)
-    elif kind == "frab-json":
-        parsed = _read_json(raw, source)
+    form = detect(raw) if format == "auto" else format
+    mapper = _Mapper(source)
+    if form == "frab-xml":
+        parsed = _read_xml(raw, mapper)
+    elif form == "frab-json":
+        parsed = _read_json(raw, mapper)
     else:
-        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {kind!r}")
-    return _Mapper(source).schedule(parsed, timezone, modified)
+        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {form!r}")
+    return mapper.schedule(parsed, timezone, modified, environment=environment)
 
 
 # --- The intermediate form: what both JSON and XML hold ------------------------------------------
@@ -110,7 +106,8 @@ class _RawEvent:
     text: Mapping[str, str | None]
     persons: tuple[str, ...]
     day: _Day | None
-    problems: tuple[tuple[str, str], ...] = ()  # (field, message) found while reading the form
+    # (field, message, value) found while reading the form
+    problems: tuple[tuple[str, str, object], ...] = ()
 
 
 @attrs.frozen
@@ -127,13 +124,14 @@ class _Parsed:
 # --- XML -----------------------------------------------------------------------------------------
 
 
-def _read_xml(data: bytes, source: str) -> _Parsed:
+def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
     # Imported here, not with the module: every confcal start (even --help) would pay for them.
     from xml.etree.ElementTree import Element, ParseError
 
     import defusedxml
     import defusedxml.ElementTree as safe_xml
 
+    source = mapper.source
     try:
         root = safe_xml.fromstring(data)
     except defusedxml.DefusedXmlException as error:
@@ -183,6 +181,7 @@ def _read_xml(data: bytes, source: str) -> _Parsed:
         for room in day_element.iter("room"):
             for element in room.iter("event"):
                 events.append(_xml_event(element, room, day, len(events) + 1))
+    _no_days(mapper, days, events, "<day>")
     return _Parsed(
         title=_clean(conference.findtext("title")),
         zone=_clean(conference.findtext("time_zone_name")),
@@ -225,27 +224,9 @@ def _int(value: str | None, default: int) -> int:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-def _read_json(data: bytes, source: str) -> _Parsed:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            [
-                Problem(
-                    f"not UTF-8: byte {data[error.start]:#04x} at offset {error.start}",
-                    source=source,
-                )
-            ]
-        ) from None
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            [
-                Problem(
-                    f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
-                    source=source,
-                )
-            ]
-        ) from None
+def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
+    source = mapper.source
+    document = parse_json(decode(data, source), source)
     schedule = document.get("schedule", document) if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if not isinstance(schedule, dict) or not isinstance(conference, dict):
@@ -258,41 +239,117 @@ def _read_json(data: bytes, source: str) -> _Parsed:
                 )
             ]
         )
+    top, where = ("schedule." if schedule is not document else ""), "conference."
+    raw_tracks = _json_list(mapper, conference, "tracks", where)
     tracks = {
         t["slug"]: t["name"]
-        for t in conference.get("tracks") or []
+        for t in raw_tracks
         if isinstance(t, dict) and isinstance(t.get("slug"), str) and isinstance(t.get("name"), str)
     }
     days: list[_Day] = []
     events: list[_RawEvent] = []
-    raw_days = conference.get("days")
-    for index, raw_day in enumerate(raw_days if isinstance(raw_days, list) else [], start=1):
+    event_objects: list[object] = []
+    for index, raw_day in enumerate(_json_list(mapper, conference, "days", where), start=1):
+        at = f"{where}days[{index - 1}]"
         if not isinstance(raw_day, dict):
+            mapper.problem(
+                f"must be an object, not {kind(raw_day)}: {shown(raw_day)}", field=at, value=raw_day
+            )
             continue
         day = _Day(
-            index=raw_day["index"] if isinstance(raw_day.get("index"), int) else index,
-            date=_json_text(raw_day.get("date")),
-            start=_json_text(raw_day.get("day_start", raw_day.get("start"))),
-            end=_json_text(raw_day.get("day_end", raw_day.get("end"))),
+            index=raw_day["index"] if type(raw_day.get("index")) is int else index,
+            date=_json_field(mapper, raw_day, "date", f"{at}."),
+            start=_json_field(mapper, raw_day, "day_start", f"{at}.")
+            or _json_field(mapper, raw_day, "start", f"{at}."),
+            end=_json_field(mapper, raw_day, "day_end", f"{at}.")
+            or _json_field(mapper, raw_day, "end", f"{at}."),
         )
         days.append(day)
         rooms = raw_day.get("rooms")
-        for room_name, room_events in rooms.items() if isinstance(rooms, dict) else []:
-            for raw in room_events if isinstance(room_events, list) else []:
+        if rooms is not None and not isinstance(rooms, dict):
+            mapper.problem(
+                "must be an object that maps each room's name to its list of events, not "
+                f"{kind(rooms)}: {shown(rooms)}",
+                field=f"{at}.rooms",
+                value=rooms,
+            )
+            continue
+        for room_name, room_events in (rooms or {}).items():
+            if not isinstance(room_events, list):
+                mapper.problem(
+                    f"must be a list of events, not {kind(room_events)}: {shown(room_events)}",
+                    field=f"{at}.rooms.{room_name}",
+                    value=room_events,
+                )
+                continue
+            for raw in room_events:
+                event_objects.append(raw)
                 events.append(_json_event(raw, room_name, day, tracks, len(events) + 1))
     # The hub's shape: one flat list of events, not listed under days and rooms.
-    flat = schedule.get("events")
-    for raw in flat if isinstance(flat, list) else []:
+    for raw in _json_list(mapper, schedule, "events", top):
+        event_objects.append(raw)
         events.append(_json_event(raw, None, None, tracks, len(events) + 1))
+    # Keys given twice anywhere but in an event (whose own problems name the event).
+    inside_events = {id(e) for e in event_objects}
+    for path, mapping in walk(document, "", stop=inside_events):
+        mapper.twice(mapping, where=path)
+    _no_days(mapper, days, events, f"{where}days")
     return _Parsed(
-        title=_json_text(conference.get("title")),
-        zone=_json_text(conference.get("time_zone_name")),
-        day_change=_json_text(conference.get("day_change")),
-        url=_json_text(conference.get("url")) or _json_text(schedule.get("base_url")),
-        description=_json_text(conference.get("description")),
+        title=_json_field(mapper, conference, "title", where),
+        zone=_json_field(mapper, conference, "time_zone_name", where),
+        day_change=_json_field(mapper, conference, "day_change", where),
+        url=_json_field(mapper, conference, "url", where)
+        or _json_field(mapper, schedule, "base_url", top),
+        description=_json_field(mapper, conference, "description", where),
         days=tuple(days),
         events=tuple(events),
     )
+
+
+def _no_days(mapper: _Mapper, days: list[_Day], events: list[_RawEvent], field: str) -> None:
+    """A file with neither days nor events is not a programme; days without events, an empty one.
+
+    Either would silently give an empty calendar, whose subscribers then lose every session.
+    """
+    if events:
+        return
+    if not days:
+        mapper.problem(
+            "the schedule lists no days and no events, so there is nothing to export "
+            "(is this the programme's schedule file?)",
+            field=field,
+        )
+    else:
+        mapper.warn(
+            f"the schedule's {len(days)} day(s) list no events: the calendars will be empty",
+            field=field,
+        )
+
+
+def _json_list(
+    mapper: _Mapper, mapping: Mapping[str, object], key: str, where: str
+) -> list[object]:
+    """``mapping[key]`` as a list; absent or null is an empty one, anything else a problem."""
+    value = mapping.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        mapper.problem(
+            f"must be a list, not {kind(value)}: {shown(value)}", field=f"{where}{key}", value=value
+        )
+        return []
+    return value
+
+
+def _json_field(mapper: _Mapper, mapping: Mapping[str, object], key: str, where: str) -> str | None:
+    """``mapping[key]`` as text (a number is its digits); anything else a problem."""
+    value = mapping.get(key)
+    text = _json_text(value)
+    if value is not None and text is None:
+        mapper.problem(
+            f"must be text, not {kind(value)}: {shown(value)}", field=f"{where}{key}", value=value
+        )
+    return text
 
 
 def _json_text(value: object) -> str | None:
@@ -307,10 +364,17 @@ def _json_event(
     raw: object, room: str | None, day: _Day | None, tracks: Mapping[str, str], position: int
 ) -> _RawEvent:
     if not isinstance(raw, dict):
-        return _RawEvent(
-            position, {}, (), day, (("", f"must be an object, not {type(raw).__name__}"),)
+        problem = ("", f"must be an object, not {kind(raw)}: {shown(raw)}", raw)
+        return _RawEvent(position, {}, (), day, (problem,))
+    problems: list[tuple[str, str, object]] = [
+        (
+            f"{path}{key}",
+            f"appears twice in one object, as {shown(a)} and as {shown(b)}; keep one",
+            b,
         )
-    problems: list[tuple[str, str]] = []
+        for path, mapping in walk(raw, "")
+        for key, a, b in twice(mapping)
+    ]
     text: dict[str, str | None] = {}
     for key in _EVENT_TEXT:
         value = raw.get(key)
@@ -319,21 +383,35 @@ def _json_event(
             slug = value.get("slug")
             value = value.get("name") or (tracks.get(slug, slug) if isinstance(slug, str) else None)
         if value is not None and _json_text(value) is None:
-            problems.append((key, f"must be text, not {type(value).__name__}: {value!r}"))
+            problems.append((key, f"must be text, not {kind(value)}: {shown(value)}", value))
         text[key] = _json_text(value)
     if not _clean(text["room"]):
         text["room"] = room
     # The hub's events carry an offset-bearing "start" and "end" instead of "date" and "duration".
     if text["date"] is None and text["start"] is not None and "T" in text["start"]:
         text["date"], text["start"] = text["start"], None
+    key = "participants" if not raw.get("persons") and raw.get("participants") else "persons"
+    people = raw.get(key)
     persons: list[str] = []
-    for person in raw.get("persons") or raw.get("participants") or []:
-        if isinstance(person, str):
-            persons.append(person)
-        elif isinstance(person, dict):
-            name = person.get("public_name") or person.get("name") or person.get("full_public_name")
-            if isinstance(name, str):
-                persons.append(name)
+    if people is not None and not isinstance(people, list):
+        problems.append(
+            (key, f"must be a list of people, not {kind(people)}: {shown(people)}", people)
+        )
+        people = []
+    for person in people or []:
+        names = [person] if isinstance(person, str) else []
+        if isinstance(person, dict):
+            names = [person[k] for k in _PERSON_NAMES if isinstance(person.get(k), str)]
+        if names:
+            persons.append(next((n for n in names if n.strip()), ""))  # "": no name, left out
+        else:
+            problems.append(
+                (
+                    key,
+                    f"{shown(person)} is neither a name nor an object with a public_name",
+                    person,
+                )
+            )
     return _RawEvent(position, text, tuple(persons), day, tuple(problems))
 
 
@@ -347,14 +425,7 @@ def _clean(value: str | None) -> str | None:
     return value
 
 
-def _offset(value: dt.timedelta | None) -> str:
-    assert value is not None
-    sign = "-" if value < dt.timedelta(0) else "+"
-    minutes = int(abs(value).total_seconds()) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def parse_duration(text: str) -> dt.timedelta | None:
+def _clock_duration(text: str) -> dt.timedelta | None:
     """A frab/pretalx duration: ``HH:MM`` (hours may exceed 24), ``HH:MM:SS`` or ``D:HH:MM``.
 
     Three parts are ambiguous: pentabarf writes ``00:30:00`` (zero-padded hours, then seconds),
@@ -394,49 +465,25 @@ def _parse_clock(text: str) -> dt.time | None:
         return None
 
 
-class _Mapper:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-        self.warnings: list[LoadWarning] = []
-
-    def problem(
-        self,
-        message: str,
-        *,
-        event: str | None = None,
-        field: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.problems.append(
-            Problem(message, source=self.source, event=event, field=field, value=value)
-        )
-
-    def warn(
-        self,
-        message: str,
-        *,
-        event: str | None = None,
-        field: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.warnings.append(
-            LoadWarning(message, source=self.source, event=event, field=field, value=value)
-        )
-
-    def fail(self) -> InvalidInput:
-        return InvalidInput(self.problems)
+class _Mapper(Collector):
+    """Maps the intermediate form into confcal's model, collecting every problem on the way."""
 
     def schedule(
-        self, parsed: _Parsed, timezone: str | None, modified: dt.datetime | None
+        self,
+        parsed: _Parsed,
+        timezone: str | None,
+        modified: dt.datetime | None,
+        *,
+        environment: bool = True,
     ) -> Imported:
-        zone = self.zone(parsed.zone, timezone)
+        zone = self.choose_zone(parsed.zone, timezone)
         if zone is None:
             raise self.fail()
         day_change = self.day_change(parsed, zone)
         built = [self.event(raw, zone, day_change) for raw in parsed.events]
         events = [e for e in built if e is not None]
-        self.duplicates(events)
+        self.duplicates(events, field="guid", advice="; each guid must be unique")
+        dtstamp = self.dtstamp(None, modified, environment=environment)
         name = _clean(parsed.title)
         if name is None:
             self.problem(
@@ -453,7 +500,7 @@ class _Mapper:
                 url=_clean(parsed.url),
                 description=_clean(parsed.description),
                 day_change=day_change,
-                dtstamp=self.dtstamp(modified),
+                dtstamp=dtstamp,
             )
         except InvalidInput as error:
             raise InvalidInput(
@@ -467,12 +514,12 @@ class _Mapper:
         schedule = attrs.evolve(schedule, uid_domain=schedule.uid_host)
         return Imported(schedule, tuple(self.warnings))
 
-    def zone(self, named: str | None, given: str | None) -> str | None:
+    def choose_zone(self, named: str | None, given: str | None) -> str | None:
         named = _clean(named)
         if given is not None:
             if named is not None and named.strip() != given:
                 self.warn(
-                    f"the file says {named.strip()!r}; using {given!r} as asked (--timezone)",
+                    f"the file says {shown(named.strip())}; using {given!r} as asked (--timezone)",
                     field="conference.time_zone_name",
                     value=named,
                 )
@@ -486,12 +533,7 @@ class _Mapper:
             return None
         else:
             chosen, field = named.strip(), "conference.time_zone_name"
-        try:
-            zones.check_zone(chosen)
-        except InvalidInput as error:
-            self.problem(error.problems[0].message, field=field, value=chosen)
-            return None
-        return chosen
+        return chosen if self.zone(chosen, field=field) else None
 
     def day_change(self, parsed: _Parsed, zone: str) -> dt.time:
         """The file's own ``day_change``, else the one its ``days`` boundaries imply."""
@@ -499,7 +541,7 @@ class _Mapper:
             clock = _parse_clock(parsed.day_change)
             if clock is None or clock.second:
                 self.problem(
-                    f"{parsed.day_change!r} is not a time of day HH:MM",
+                    f"{shown(parsed.day_change)} is not a time of day HH:MM",
                     field="conference.day_change",
                     value=parsed.day_change,
                 )
@@ -510,6 +552,9 @@ class _Mapper:
             start = _parse_instant(day.start) if day.start else None
             if start is None or start.tzinfo is None or day.date is None:
                 continue
+            field = f"days[{day.index}].start"
+            if not self.in_years(start, day.start or "", event=None, field=field):
+                continue
             local = zones.to_local(start, zone)
             # A boundary is a time of day on the day it opens; one elsewhere is no day change.
             if local.date().isoformat() == day.date:
@@ -518,9 +563,9 @@ class _Mapper:
             return dt.time()
         times = sorted({t for t, _ in boundaries})
         if len(times) > 1:
-            shown = ", ".join(f"day {d.index} at {t.strftime('%H:%M')}" for t, d in boundaries)
+            listed = ", ".join(f"day {d.index} at {t.strftime('%H:%M')}" for t, d in boundaries)
             self.warn(
-                f"the days begin at different times ({shown}); using the earliest, "
+                f"the days begin at different times ({listed}); using the earliest, "
                 f"{times[0].strftime('%H:%M')}, as the day change",
                 field="days",
             )
@@ -552,7 +597,7 @@ class _Mapper:
         if not candidate or _RESERVED.fullmatch(candidate):
             candidate = f"event-{candidate}"[:200].rstrip("._-")
         self.warn(
-            f"{original!r} is not a usable confcal id; using {candidate!r} "
+            f"{shown(original)} is not a usable confcal id; using {candidate!r} "
             "(letters, digits, '.', '_' and '-' only)",
             event=label,
             field="guid" if guid else "id",
@@ -563,8 +608,8 @@ class _Mapper:
     def event(self, raw: _RawEvent, zone: str, day_change: dt.time) -> Event | None:
         label = self.label(raw)
         before = len(self.problems)
-        for field, message in raw.problems:
-            self.problem(message, event=label, field=field or None)
+        for field, message, value in raw.problems:
+            self.problem(message, event=label, field=field or None, value=value)
         if len(self.problems) > before:
             return None
         event_id = self.identifier(raw, label)
@@ -573,11 +618,12 @@ class _Mapper:
         if len(self.problems) > before or event_id is None or start is None or end is None:
             return None
         text = {key: _clean(value) for key, value in raw.text.items()}
-        title = raw.text.get("title") or ""
+        # Pretty-printed XML surrounds text with the indentation: <title>\n  Hello\n</title>.
+        title = (raw.text.get("title") or "").strip()
         subtitle = text.get("subtitle")
-        if subtitle is not None and title.strip():
-            separator = " " if _ENDS_IN_PUNCTUATION.search(title.rstrip()) else ": "
-            title = f"{title.rstrip()}{separator}{subtitle.strip()}"
+        if subtitle is not None and title:
+            separator = " " if _ENDS_IN_PUNCTUATION.search(title) else ": "
+            title = f"{title}{separator}{subtitle.strip()}"
         parts = [
             p.strip() for p in (text.get("abstract"), text.get("description")) if p is not None
         ]
@@ -617,20 +663,28 @@ class _Mapper:
         parsed = _parse_instant(date_text)
         if parsed is None:
             self.problem(
-                f"{date_text!r} is not a date and time such as 2024-12-27T10:30:00+01:00",
+                f"{shown(date_text)} is not a date and time such as 2024-12-27T10:30:00+01:00",
                 event=label, field="date", value=date_text,
             )  # fmt: skip
             return None
+        if not self.in_years(parsed, date_text, event=label, field="date"):
+            return None
         if parsed.tzinfo is None:
             return self.localize(parsed, zone, label, "date", date_text)
-        local = zones.from_instant(parsed, zone)
+        instant = parsed
+        local = self.localized(
+            lambda: zones.from_instant(instant, zone), date_text, event=label, field="date"
+        )
+        if local is None:
+            return None
         printed = _parse_clock(start_text) if start_text else None
         wall = local.time().replace(tzinfo=None)
         complaints = []
-        if parsed.utcoffset() != local.utcoffset():
+        given, actual = parsed.utcoffset(), local.utcoffset()
+        if given is not None and actual is not None and given != actual:
             complaints.append(
-                f"its UTC offset {_offset(parsed.utcoffset())} disagrees with {zone}, "
-                f"which is {_offset(local.utcoffset())} then"
+                f"its UTC offset {zones._format_offset(given)} disagrees with {zone}, "
+                f"which is {zones._format_offset(actual)} then"
             )
         if printed is not None and printed != wall:
             complaints.append(
@@ -639,7 +693,7 @@ class _Mapper:
             )
         if complaints:
             self.warn(
-                f"{date_text!r}: {', and '.join(complaints)}; kept the instant, "
+                f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
                 f"{local.strftime('%Y-%m-%d %H:%M')} {zone}",
                 event=label, field="date", value=date_text,
             )  # fmt: skip
@@ -656,6 +710,10 @@ class _Mapper:
                 day_date = dt.date.fromisoformat(raw.day.date)
             except ValueError:
                 day_date = None
+            if day_date is not None and not self.in_years(
+                day_date, raw.day.date, event=label, field="day"
+            ):
+                return None
         if clock is None or day_date is None:
             self.problem(
                 "is required (an offset-bearing date and time such as 2024-12-27T10:30:00+01:00)",
@@ -670,21 +728,19 @@ class _Mapper:
     def localize(
         self, naive: dt.datetime, zone: str, label: str, field: str, text: str | None
     ) -> dt.datetime | None:
-        try:
-            return zones.localize(naive, zone)
-        except InvalidInput as error:
-            self.problem(error.problems[0].message, event=label, field=field, value=text)
-            return None
+        return self.localized(
+            lambda: zones.localize(naive, zone), text or "", event=label, field=field
+        )
 
     def end(self, raw: _RawEvent, label: str, zone: str, start: dt.datetime) -> dt.datetime | None:
         end_text = _clean(raw.text.get("end"))
         duration_text = _clean(raw.text.get("duration"))
         duration = None
         if duration_text is not None:
-            duration = parse_duration(duration_text)
+            duration = _clock_duration(duration_text)
             if duration is None:
                 self.problem(
-                    f"{duration_text!r} is not a duration such as 00:45 (HH:MM)",
+                    f"{shown(duration_text)} is not a duration such as 00:45 (HH:MM)",
                     event=label, field="duration", value=duration_text,
                 )  # fmt: skip
                 return None
@@ -693,18 +749,29 @@ class _Mapper:
             end_instant = _parse_instant(end_text)
             if end_instant is None or end_instant.tzinfo is None:
                 self.problem(
-                    f"{end_text!r} is not a date and time with a UTC offset",
+                    f"{shown(end_text)} is not a date and time with a UTC offset",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
                 return None
+            if not self.in_years(end_instant, end_text, event=label, field="end"):
+                return None
             if duration is not None and end_instant - start != duration:
                 self.warn(
-                    f"{end_text!r} is not the start plus the duration {duration_text}; "
+                    f"{shown(end_text)} is not the start plus the duration {duration_text}; "
                     "using the end",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
         elif duration is not None:
-            end_instant = start.astimezone(dt.UTC) + duration  # elapsed time, across clock changes
+            try:
+                end_instant = start.astimezone(dt.UTC) + duration  # elapsed, across clock changes
+                if end_instant.year not in YEARS:
+                    raise OverflowError
+            except OverflowError:
+                self.problem(
+                    f"{shown(duration_text)} ends after the year {YEARS[-1]}; a typo?",
+                    event=label, field="duration", value=duration_text,
+                )  # fmt: skip
+                return None
         else:
             self.problem("is required (or an end)", event=label, field="duration")
             return None
@@ -717,19 +784,13 @@ class _Mapper:
                 value=end_text or duration_text,
             )
             return None
-        return zones.from_instant(end_instant, zone)
-
-    def duplicates(self, events: Iterable[Event]) -> None:
-        seen: dict[str, str] = {}
-        for event in events:
-            key = event.id.lower()
-            if key in seen:
-                self.problem(
-                    f"the id {event.id!r} is used by another event too; each guid must be unique",
-                    event=f'"{event.id}"', field="guid", value=event.id,
-                )  # fmt: skip
-            else:
-                seen[key] = event.id
+        instant = end_instant
+        return self.localized(
+            lambda: zones.from_instant(instant, zone),
+            end_text or duration_text or "",
+            event=label,
+            field="end" if end_text else "duration",
+        )
 
     def check_days(
         self,
@@ -752,32 +813,6 @@ class _Mapper:
                     event=self.label(raw), field="day", value=raw.day.date,
                 )  # fmt: skip
 
-    def dtstamp(self, modified: dt.datetime | None) -> dt.datetime:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch:
-            try:
-                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-            except (ValueError, OverflowError, OSError):
-                raise InvalidInput(
-                    [
-                        Problem(
-                            f"{epoch!r} is not a number of seconds since 1970",
-                            source="SOURCE_DATE_EPOCH",
-                            value=epoch,
-                        )
-                    ]
-                ) from None
-        return modified if modified is not None else _EPOCH
-
 
 def _strip(value: str | None) -> str | None:
     return None if value is None else value.strip()
-
-
-def warn_to(
-    callback: Callable[[LoadWarning], None] | None, warnings: Iterable[LoadWarning]
-) -> None:
-    """Hand each warning to ``callback`` (none: they are dropped, as a caller asked for)."""
-    if callback is not None:
-        for warning in warnings:
-            callback(warning)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import os
 import re
 from collections.abc import Callable
@@ -19,8 +18,8 @@ import attrs
 import icalendar
 
 from . import frab, zones
+from ._reading import YEARS, Collector, Format, decode, kind, name, parse_json, warn_to
 from .errors import InvalidInput, LoadWarning, Problem, shown
-from .frab import Format
 from .model import STATUSES, Event, Schedule, When
 
 __all__ = ["load", "loads", "parse_duration"]
@@ -39,10 +38,6 @@ _WHEN = re.compile(
 )
 _CLOCK = re.compile(r"\d{2}:\d{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: Years a programme's times may have: wider than any conference, narrow enough to catch a typo
-#: such as 2204, and far from where date arithmetic overflows.
-_YEARS = range(1900, 2200)
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def parse_duration(text: str) -> dt.timedelta | None:
@@ -60,6 +55,7 @@ def load(
     format: Format = "auto",
     timezone: str | None = None,
     on_warning: Callable[[LoadWarning], None] | None = None,
+    updated_only: bool = False,
 ) -> Schedule:
     """Read events.json, or a pretalx/frab schedule.json or schedule.xml (see :mod:`confcal.frab`).
 
@@ -70,142 +66,52 @@ def load(
 
     DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
     modification time: never the clock, so the same file always gives the same calendars.
+    ``updated_only`` takes it from ``calendar.updated`` alone (else 1970, "unknown"), for a
+    schedule about to be written as events.json: a stamp the file does not hold would be pinned
+    there, and the written file's own modification time could no longer take over.
     """
     path = Path(path)
     source = str(path)
     try:
         data = path.read_bytes()
-        modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+        modified: dt.datetime | None = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
     except FileNotFoundError:
         raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
-    kind = frab.detect(data) if format == "auto" else format
-    if kind != "events":
+    if updated_only:
+        modified = None
+    kind_ = frab.detect(data) if format == "auto" else format
+    if kind_ != "events":
         imported = frab.loads(
-            data, format=kind, source=source, timezone=timezone, modified=modified
+            data,
+            format=kind_,
+            source=source,
+            timezone=timezone,
+            modified=modified,
+            environment=not updated_only,
         )
-        frab.warn_to(on_warning, imported.warnings)
+        warn_to(on_warning, imported.warnings)
         return imported.schedule
     if timezone is not None:
         message = "ignored the time zone given: events.json names its zone in calendar.timezone"
-        frab.warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
-    return loads(_decode(data, source), source=source, modified=modified)
-
-
-def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        saved_as = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "another encoding"
-        problem = (
-            f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column} "
-            f"(saved as {saved_as}? save it as UTF-8)"
-        )
-        raise InvalidInput([Problem(problem, source=source)]) from None
+        warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
+    return _Reader(source, environment=not updated_only).schedule(
+        parse_json(decode(data, source), source), modified
+    )
 
 
 def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
     """Read events.json from a string; ``source`` names it in messages. See :func:`load`."""
-    if not text.strip():
-        raise InvalidInput(
-            [Problem("the file is empty; it must hold a JSON object", source=source)]
-        )
-    try:
-        document = json.loads(text, object_pairs_hook=_Object, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise InvalidInput([Problem(_syntax(text, error), source=source)]) from None
-    except _NotJson as error:
-        problem = f"not valid JSON: {error} at {_position(text, error.constant)}"
-        raise InvalidInput([Problem(problem, source=source)]) from None
-    except RecursionError:
-        problem = "not valid JSON for confcal: lists or objects nested too deep"
-        raise InvalidInput([Problem(problem, source=source)]) from None
-    except ValueError as error:  # an integer of thousands of digits: Python's own limit
-        problem = f"not valid JSON: {str(error).split(';')[0]}"
-        raise InvalidInput([Problem(problem, source=source)]) from None
-    return _Reader(source).schedule(document, modified)
+    return _Reader(source).schedule(parse_json(text, source), modified)
 
 
-def _syntax(text: str, error: json.JSONDecodeError) -> str:
-    """The JSON syntax error, where it is; a trailing comma (which JSON forbids) said so."""
-    before = text[: error.pos].rstrip()
-    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
-        comma = len(before) - 1
-        line = text.count("\n", 0, comma) + 1
-        column = comma - text.rfind("\n", 0, comma)
-        closing = text[error.pos]
-        return (
-            f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
-        )
-    return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+class _Reader(Collector):
+    """Builds the schedule from the JSON document, collecting every problem on the way."""
 
-
-class _Object(dict[str, Any]):
-    """A JSON object that remembers the keys it had twice, to report them with their event."""
-
-    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
-        super().__init__()
-        self.twice: list[tuple[str, object, object]] = []
-        for key, value in pairs:
-            if key in self:
-                self.twice.append((key, self[key], value))
-            self[key] = value
-
-
-class _NotJson(ValueError):
-    def __init__(self, constant: str) -> None:
-        super().__init__(f"{constant} is not a JSON number")
-        self.constant = constant
-
-
-def _no_constant(name: str) -> None:
-    raise _NotJson(name)
-
-
-def _position(text: str, constant: str) -> str:
-    """Where ``constant`` (NaN, Infinity) first occurs outside a string, as line and column."""
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(constant), text):
-        if not match.group().startswith('"'):
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            return f"line {line} column {column}"
-    return "an unknown position"  # pragma: no cover - json found it, so we do
-
-
-def _name(key: str) -> str:
-    """A key as part of a field name: itself, unless printing it could garble the message."""
-    return key if key.isprintable() and len(key) <= 40 else shown(key)
-
-
-def _kind(value: object) -> str:
-    kinds = ((dict, "an object"), (list, "a list"), (str, "text"), (bool, "true/false"))
-    return next(
-        (name for kind, name in kinds if isinstance(value, kind)),
-        "null" if value is None else "a number",
-    )
-
-
-class _Reader:
-    """Collects problems while building the schedule, so that all are reported together."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def problem(
-        self,
-        message: str,
-        *,
-        event: str | None = None,
-        field: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.problems.append(
-            Problem(message, source=self.source, event=event, field=field, value=value)
-        )
+    def __init__(self, source: str, *, environment: bool = True) -> None:
+        super().__init__(source)
+        self.environment = environment
 
     def unknown_keys(
         self,
@@ -215,13 +121,7 @@ class _Reader:
         event: str | None = None,
         where: str = "",
     ) -> None:
-        for key, first, second in getattr(mapping, "twice", ()):
-            self.problem(
-                f"appears twice in one object, as {shown(first)} and as {shown(second)}; keep one",
-                event=event,
-                field=f"{where}{_name(key)}",
-                value=second,
-            )
+        self.twice(mapping, event=event, where=where)
         for key in mapping:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
@@ -233,7 +133,7 @@ class _Reader:
                 self.problem(
                     f"unknown key {shown(key)}{hint}",
                     event=event,
-                    field=f"{where}{_name(key)}",
+                    field=f"{where}{name(key)}",
                     value=key,
                 )
 
@@ -253,7 +153,7 @@ class _Reader:
             return None
         if not isinstance(value, str):
             self.problem(
-                f"must be text, not {_kind(value)}: {shown(value)}",
+                f"must be text, not {kind(value)}: {shown(value)}",
                 event=event,
                 field=f"{where}{key}",
                 value=value,
@@ -283,20 +183,20 @@ class _Reader:
         if not isinstance(document, dict):
             self.problem(
                 'the file must be a JSON object with "calendar" and "events", '
-                f"not {_kind(document)}: {shown(document)}"
+                f"not {kind(document)}: {shown(document)}"
             )
             raise InvalidInput(self.problems)
         self.unknown_keys(document, _TOP_KEYS)
         calendar = document.get("calendar")
         if not isinstance(calendar, dict):
-            what = f"must be an object, not {_kind(calendar)}: {shown(calendar)}"
+            what = f"must be an object, not {kind(calendar)}: {shown(calendar)}"
             self.problem(
                 "is required" if calendar is None else what, field="calendar", value=calendar
             )
             calendar = {}
         events = document.get("events")
         if not isinstance(events, list):
-            what = f"must be a list, not {_kind(events)}: {shown(events)}"
+            what = f"must be a list, not {kind(events)}: {shown(events)}"
             self.problem("is required" if events is None else what, field="events", value=events)
             events = []
         before = len(self.problems)
@@ -312,7 +212,7 @@ class _Reader:
                 )
         zone = fields.get("timezone")
         built = [self.event(raw, index, zone) for index, raw in enumerate(events, start=1)]
-        self.duplicates(built)
+        self.duplicates(built, field="id")
         if self.problems or schedule is None:
             raise InvalidInput(self.problems)
         return attrs.evolve(schedule, events=[e for e in built if e is not None])
@@ -343,7 +243,9 @@ class _Reader:
                     field="calendar.day_change",
                     value=change,
                 )
-        fields["dtstamp"] = self.dtstamp(calendar, modified)
+        fields["dtstamp"] = self.dtstamp(
+            self.updated(calendar), modified, environment=self.environment
+        )
         refresh = self.text(calendar, "refresh", where=where)
         if refresh is not None:
             interval = parse_duration(refresh)
@@ -357,25 +259,6 @@ class _Reader:
                 fields["refresh"] = interval
         return fields
 
-    def dtstamp(self, calendar: dict[str, Any], modified: dt.datetime | None) -> dt.datetime:
-        updated = self.updated(calendar)
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch:
-            try:
-                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-            except (ValueError, OverflowError, OSError):
-                self.problems.append(
-                    Problem(
-                        f"{epoch!r} is not a number of seconds since 1970",
-                        source="SOURCE_DATE_EPOCH",
-                        value=epoch,
-                    )
-                )
-                return _EPOCH
-        if updated is not None:
-            return updated
-        return modified if modified is not None else _EPOCH
-
     def updated(self, calendar: dict[str, Any]) -> dt.datetime | None:
         """``calendar.updated``, checked even where SOURCE_DATE_EPOCH overrides it."""
         updated = self.text(calendar, "updated", where="calendar.")
@@ -383,30 +266,22 @@ class _Reader:
             return None
         try:
             stamp = dt.datetime.fromisoformat(updated)
-            if stamp.tzinfo is None or stamp.year not in _YEARS:
+            if stamp.tzinfo is None or stamp.year not in YEARS:
                 raise ValueError
             return stamp.astimezone(dt.UTC)
         except ValueError:
             self.problem(
                 f"{shown(updated)} is not a date and time with a UTC offset, "
-                f"such as 2024-11-14T09:00:00Z, in the years {_YEARS[0]} to {_YEARS[-1]}",
+                f"such as 2024-11-14T09:00:00Z, in the years {YEARS[0]} to {YEARS[-1]}",
                 field="calendar.updated",
                 value=updated,
             )
             return None
 
-    def zone(self, name: str, *, event: str | None = None, field: str) -> bool:
-        try:
-            zones.check_zone(name)
-        except InvalidInput as error:
-            self.problem(error.problems[0].message, event=event, field=field, value=name)
-            return False
-        return True
-
     def event(self, raw: object, index: int, calendar_zone: str | None) -> Event | None:
         if not isinstance(raw, dict):
             self.problem(
-                f"must be an object, not {_kind(raw)}: {shown(raw)}", event=f"#{index}", value=raw
+                f"must be an object, not {kind(raw)}: {shown(raw)}", event=f"#{index}", value=raw
             )
             return None
         raw_id = raw.get("id")
@@ -549,28 +424,28 @@ class _Reader:
                 value=text,
             )
             return None
-        if day.year not in _YEARS:
-            self.problem(
-                f"{shown(text)}: year {day.year} is outside {_YEARS[0]} to {_YEARS[-1]}; a typo?",
-                event=label,
-                field=field,
-                value=text,
-            )
+        if not self.in_years(day, text, event=label, field=field):
             return None
         if naive is None:
             return day
         offset = None
-        if match["offset"]:
-            offset = (
-                dt.timedelta(0)
-                if match["offset"] == "Z"
-                else dt.datetime.fromisoformat(f"2000-01-01T00:00{match['offset']}").utcoffset()
-            )
-        try:
-            return zones.localize(naive, zone, offset)
-        except InvalidInput as error:
-            self.problem(error.problems[0].message, event=label, field=field, value=text)
-            return None
+        if match["offset"] == "Z":
+            offset = dt.timedelta(0)
+        elif match["offset"]:
+            hours, minutes = int(match["offset"][1:3]), int(match["offset"][4:6])
+            if hours >= 24 or minutes >= 60:
+                self.problem(
+                    f"{shown(text)}: {match['offset']} is not a UTC offset (-23:59 to +23:59)",
+                    event=label,
+                    field=field,
+                    value=text,
+                )
+                return None
+            offset = dt.timedelta(hours=hours, minutes=minutes)
+            offset = -offset if match["offset"].startswith("-") else offset
+        return self.localized(
+            lambda: zones.localize(naive, zone, offset), text, event=label, field=field
+        )
 
     def duration(self, text: str, label: str) -> dt.timedelta | None:
         duration = parse_duration(text)
@@ -606,11 +481,11 @@ class _Reader:
             return None
         try:
             end = start + duration
-            if end.year not in _YEARS:
+            if end.year not in YEARS:
                 raise OverflowError
         except OverflowError:
             self.problem(
-                f"{shown(text)} ends after the year {_YEARS[-1]}; a typo?",
+                f"{shown(text)} ends after the year {YEARS[-1]}; a typo?",
                 event=label,
                 field="duration",
                 value=text,
@@ -619,25 +494,7 @@ class _Reader:
         if not isinstance(start, dt.datetime):
             return end
         # A 60-minute session that spans the clock change still lasts 60 minutes.
-        return zones.from_instant(start.astimezone(dt.UTC) + duration, zone)
-
-    def duplicates(self, events: list[Event | None]) -> None:
-        seen: dict[str, str] = {}
-        for event in events:
-            if event is None:
-                continue
-            key = event.id.lower()
-            if key in seen:
-                same = (
-                    ""
-                    if seen[key] == event.id
-                    else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
-                )
-                self.problem(
-                    f"id {event.id!r} is used by another event too{same}",
-                    event=f'"{event.id}"',
-                    field="id",
-                    value=event.id,
-                )
-            else:
-                seen[key] = event.id
+        instant = start.astimezone(dt.UTC) + duration
+        return self.localized(
+            lambda: zones.from_instant(instant, zone), text, event=label, field="duration"
+        )

@@ -1,0 +1,297 @@
+"""What the two readers (events.json in :mod:`confcal.loading`, pretalx/frab in :mod:`confcal.frab`)
+share, so that a bad input gets the same treatment whichever file holds it.
+
+Decoding and JSON parsing (line and column, duplicate keys, NaN, nesting), the range of years a
+programme may name, the SOURCE_DATE_EPOCH rule, duplicate ids, and localizing without a stray
+exception: each is written once here and collected as :class:`~confcal.errors.Problem` lines that
+name file, event, field and value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any, Literal
+
+from . import zones
+from .errors import InvalidInput, LoadWarning, Problem, shown
+from .model import _EPOCH, Event, When
+
+#: What ``--format`` accepts: ``auto`` recognises the other three by content.
+Format = Literal["auto", "events", "frab-json", "frab-xml"]
+FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
+
+#: Years a programme's times may have: wider than any conference, narrow enough to catch a typo
+#: such as 2204, and far from where date arithmetic overflows (year 9999), whatever the offset.
+YEARS = range(1900, 2200)
+EPOCH = _EPOCH
+
+
+def warn_to(
+    callback: Callable[[LoadWarning], None] | None, warnings: Iterable[LoadWarning]
+) -> None:
+    """Hand each warning to ``callback`` (none: they are dropped, as a caller asked for)."""
+    if callback is not None:
+        for warning in warnings:
+            callback(warning)
+
+
+# --- Bytes to JSON values ------------------------------------------------------------------------
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is dropped); an error with the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        saved_as = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "another encoding"
+        problem = (
+            f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column} "
+            f"(saved as {saved_as}? save it as UTF-8)"
+        )
+        raise InvalidInput([Problem(problem, source=source)]) from None
+
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it had twice, to report them where they are."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.twice: list[tuple[str, object, object]] = []
+        for key, value in pairs:
+            if key in self:
+                self.twice.append((key, self[key], value))
+            self[key] = value
+
+
+def twice(value: object) -> list[tuple[str, object, object]]:
+    """The keys an object read by :func:`parse_json` had twice: (key, first, second value)."""
+    return list(getattr(value, "twice", ()))
+
+
+class _NotJson(ValueError):
+    def __init__(self, constant: str) -> None:
+        super().__init__(f"{constant} is not a JSON number")
+        self.constant = constant
+
+
+def _no_constant(name: str) -> None:
+    raise _NotJson(name)
+
+
+def parse_json(text: str, source: str) -> object:
+    """The JSON document, its objects :class:`JsonObject`; :class:`InvalidInput` for anything
+    that is not strict JSON (NaN, a trailing comma), or nested past what Python can read."""
+    if not text.strip():
+        raise InvalidInput(
+            [Problem("the file is empty; it must hold a JSON object", source=source)]
+        )
+    try:
+        return json.loads(text, object_pairs_hook=JsonObject, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidInput([Problem(_syntax(text, error), source=source)]) from None
+    except _NotJson as error:
+        problem = f"not valid JSON: {error} at {_position(text, error.constant)}"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+    except RecursionError:
+        problem = "not valid JSON for confcal: lists or objects nested too deep"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+    except ValueError as error:  # an integer of thousands of digits: Python's own limit
+        problem = f"not valid JSON: {str(error).split(';')[0]}"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+
+
+def _syntax(text: str, error: json.JSONDecodeError) -> str:
+    """The JSON syntax error, where it is; a trailing comma (which JSON forbids) said so."""
+    before = text[: error.pos].rstrip()
+    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
+        comma = len(before) - 1
+        line = text.count("\n", 0, comma) + 1
+        column = comma - text.rfind("\n", 0, comma)
+        closing = text[error.pos]
+        return (
+            f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
+        )
+    return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+
+
+def _position(text: str, constant: str) -> str:
+    """Where ``constant`` (NaN, Infinity) first occurs outside a string, as line and column."""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(constant), text):
+        if not match.group().startswith('"'):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            return f"line {line} column {column}"
+    return "an unknown position"  # pragma: no cover - json found it, so we do
+
+
+def kind(value: object) -> str:
+    """A JSON value's type as a message names it."""
+    kinds = ((dict, "an object"), (list, "a list"), (str, "text"), (bool, "true/false"))
+    return next(
+        (name for type_, name in kinds if isinstance(value, type_)),
+        "null" if value is None else "a number",
+    )
+
+
+def name(key: str) -> str:
+    """A key as part of a field name: itself, unless printing it could garble the message."""
+    return key if key.isprintable() and len(key) <= 40 else shown(key)
+
+
+# --- Collecting problems -------------------------------------------------------------------------
+
+
+class Collector:
+    """Collects problems and warnings while a reader builds the schedule, so that one run reports
+    every problem of the file, each located by file, event, field and value."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.warnings: list[LoadWarning] = []
+
+    def problem(
+        self,
+        message: str,
+        *,
+        event: str | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.problems.append(
+            Problem(message, source=self.source, event=event, field=field, value=value)
+        )
+
+    def warn(
+        self,
+        message: str,
+        *,
+        event: str | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.warnings.append(
+            LoadWarning(message, source=self.source, event=event, field=field, value=value)
+        )
+
+    def fail(self) -> InvalidInput:
+        return InvalidInput(self.problems)
+
+    def twice(self, mapping: object, *, event: str | None = None, where: str = "") -> None:
+        """A problem for each key the JSON object had twice (JSON keeps the last, silently)."""
+        for key, first, second in twice(mapping):
+            self.problem(
+                f"appears twice in one object, as {shown(first)} and as {shown(second)}; keep one",
+                event=event,
+                field=f"{where}{name(key)}",
+                value=second,
+            )
+
+    def in_years(self, value: When, text: str, *, event: str | None, field: str) -> bool:
+        """Whether ``value`` (as written: its own year, before any offset) is in :data:`YEARS`."""
+        if value.year in YEARS:
+            return True
+        self.problem(
+            f"{shown(text)}: year {value.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
+            event=event,
+            field=field,
+            value=text,
+        )
+        return False
+
+    def zone(self, zone: str, *, event: str | None = None, field: str) -> bool:
+        try:
+            zones.check_zone(zone)
+        except InvalidInput as error:
+            self.problem(error.problems[0].message, event=event, field=field, value=zone)
+            return False
+        return True
+
+    def localized(
+        self, make: Callable[[], dt.datetime], text: str, *, event: str | None, field: str
+    ) -> dt.datetime | None:
+        """``make()`` (a :mod:`confcal.zones` call), its :class:`InvalidInput` located here.
+
+        Such errors carry no location of their own; the value is added where the message does
+        not show it already (pytz cannot hold an old local mean time such as -00:44:30).
+        """
+        try:
+            return make()
+        except InvalidInput as error:
+            message = error.problems[0].message
+            if text not in message:
+                message = f"{shown(text)}: {message}"
+            self.problem(message, event=event, field=field, value=text)
+            return None
+
+    def duplicates(self, events: Iterable[Event | None], *, field: str, advice: str = "") -> None:
+        """A problem for each id used before, ignoring case: ids name files, and macOS and
+        Windows ignore case in names."""
+        seen: dict[str, str] = {}
+        for event in events:
+            if event is None:
+                continue
+            key = event.id.lower()
+            if key in seen:
+                same = (
+                    ""
+                    if seen[key] == event.id
+                    else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
+                )
+                self.problem(
+                    f"id {event.id!r} is used by another event too{same}{advice}",
+                    event=f'"{event.id}"',
+                    field=field,
+                    value=event.id,
+                )
+            else:
+                seen[key] = event.id
+
+    def dtstamp(
+        self, updated: dt.datetime | None, modified: dt.datetime | None, *, environment: bool
+    ) -> dt.datetime:
+        """DTSTAMP: ``SOURCE_DATE_EPOCH`` (when ``environment``), else the file's own ``updated``,
+        else ``modified`` (its modification time); never the clock."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH") if environment else None
+        if epoch:
+            try:
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                self.problems.append(
+                    Problem(
+                        f"{epoch!r} is not a number of seconds since 1970",
+                        source="SOURCE_DATE_EPOCH",
+                        value=epoch,
+                    )
+                )
+                return EPOCH
+        if updated is not None:
+            return updated
+        return modified if modified is not None else EPOCH
+
+
+def walk(
+    value: object, path: str, *, stop: Collection[int] = ()
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """Every JSON object inside ``value`` (itself included), with its path such as ``a.b[2].``,
+    but none inside a value whose ``id()`` is in ``stop``.
+
+    Without recursion: a document may be nested as deep as the parser allows.
+    """
+    stack: list[tuple[str, object]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if id(item) in stop:
+            continue
+        if isinstance(item, dict):
+            yield where, item
+            stack.extend((f"{where}{name(k)}.", v) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stem = where.removesuffix(".")
+            stack.extend((f"{stem}[{i}].", v) for i, v in reversed(list(enumerate(item))))
