@@ -73,7 +73,7 @@ def events(draw: st.DrawFn, index: int, calendar_zone: str) -> Event:
 def schedules(draw: st.DrawFn) -> Schedule:
     zone = draw(st.sampled_from(CALENDAR_ZONES))
     stamp = draw(
-        st.just(confcal.model._EPOCH)
+        st.just(confcal.model.EPOCH)
         | st.datetimes(dt.datetime(1971, 1, 1), dt.datetime(2100, 1, 1), timezones=st.just(UTC))
     )
     return Schedule(

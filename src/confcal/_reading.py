@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from . import zones
 from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import _EPOCH, Event, When
+from .model import EPOCH, Event, When
 
 #: What ``--format`` accepts: ``auto`` recognises the other three by content.
 Format = Literal["auto", "events", "frab-json", "frab-xml"]
@@ -27,7 +27,6 @@ FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
 #: Years a programme's times may have: wider than any conference, narrow enough to catch a typo
 #: such as 2204, and far from where date arithmetic overflows (year 9999), whatever the offset.
 YEARS = range(1900, 2200)
-EPOCH = _EPOCH
 
 
 def warn_to(

@@ -22,7 +22,7 @@ import attrs
 from . import zones
 from ._reading import FORMATS, YEARS, Collector, Format, decode, kind, parse_json, twice, walk
 from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import _ID, _RESERVED, Event, Schedule
+from .model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -590,11 +590,11 @@ class _Mapper(Collector):
                 field="guid",
             )
             return None
-        if _ID.fullmatch(original) and not _RESERVED.fullmatch(original):
+        if ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original):
             return original
         # Deterministic, so a rebuild from the same file keeps the same UIDs.
         candidate = _ID_BAD.sub("-", original).lstrip("._-")[:200].rstrip("._-")
-        if not candidate or _RESERVED.fullmatch(candidate):
+        if not candidate or RESERVED_NAMES.fullmatch(candidate):
             candidate = f"event-{candidate}"[:200].rstrip("._-")
         self.warn(
             f"{shown(original)} is not a usable confcal id; using {candidate!r} "
@@ -683,8 +683,8 @@ class _Mapper(Collector):
         given, actual = parsed.utcoffset(), local.utcoffset()
         if given is not None and actual is not None and given != actual:
             complaints.append(
-                f"its UTC offset {zones._format_offset(given)} disagrees with {zone}, "
-                f"which is {zones._format_offset(actual)} then"
+                f"its UTC offset {zones.format_offset(given)} disagrees with {zone}, "
+                f"which is {zones.format_offset(actual)} then"
             )
         if printed is not None and printed != wall:
             complaints.append(

@@ -25,7 +25,17 @@ from .errors import InvalidInput, Problem, shown
 if TYPE_CHECKING:
     import icalendar
 
-__all__ = ["DEFAULT_REFRESH", "STATUSES", "Event", "Schedule", "When"]
+__all__ = [
+    "DEFAULT_REFRESH",
+    "EPOCH",
+    "ID_PATTERN",
+    "MAX_LENGTH",
+    "RESERVED_NAMES",
+    "STATUSES",
+    "Event",
+    "Schedule",
+    "When",
+]
 
 #: A timed event's instant, or an all-day event's date.
 When = dt.datetime | dt.date
@@ -33,15 +43,19 @@ When = dt.datetime | dt.date
 #: What ``Event.status`` may be: the RFC 5545 VEVENT statuses.
 STATUSES = ("confirmed", "tentative", "cancelled")
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+#: What an event id may be: it names the event's file and UID.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 # Names Windows will not create as files, whatever the extension.
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
 # which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
 # Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: The longest an event may last.
+MAX_LENGTH = dt.timedelta(days=366)
+#: The DTSTAMP of a schedule that says nothing of when it changed (never the clock).
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: How often subscribers are asked to refresh the full calendar: often enough that a room change
 #: or cancellation reaches them the same day, rarely enough to spare the web server.
@@ -91,7 +105,11 @@ def _check_text(field: str, value: str | None, *, single_line: bool = False) -> 
 
 
 def _check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not _ID.fullmatch(value) or _RESERVED.fullmatch(value):
+    if (
+        not isinstance(value, str)
+        or not ID_PATTERN.fullmatch(value)
+        or RESERVED_NAMES.fullmatch(value)
+    ):
         raise _problem(
             "id",
             f"{value!r} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
@@ -179,6 +197,16 @@ class Event:
             raise _problem(
                 "end", f"{_show(self.end)} is not after start {_show(self.start)}", self.end
             )
+        length = self.end - self.start
+        if length > MAX_LENGTH:
+            # A typo in a year, most likely; and an all-day event belongs to every day it spans,
+            # so a per-day export of it would write a file for each of those days.
+            raise _problem(
+                "end",
+                f"the event lasts {length.days} days from {_show(self.start)}; "
+                f"a session lasts at most {MAX_LENGTH.days} days",
+                self.end,
+            )
 
     @property
     def all_day(self) -> bool:
@@ -211,7 +239,7 @@ class Event:
         return midnight.astimezone(dt.UTC), self.id
 
     def to_vevent(
-        self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = _EPOCH
+        self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = EPOCH
     ) -> icalendar.Event:
         """The event as an ``icalendar`` VEVENT."""
         from .ical import vevent
@@ -279,7 +307,7 @@ class Schedule:
     url: str | None = None
     uid_domain: str | None = None
     day_change: dt.time = dt.time()
-    dtstamp: dt.datetime = attrs.field(default=_EPOCH, converter=_utc)
+    dtstamp: dt.datetime = attrs.field(default=EPOCH, converter=_utc)
     refresh: dt.timedelta | None = attrs.field(default=DEFAULT_REFRESH, validator=_check_refresh)
 
     def __attrs_post_init__(self) -> None:
@@ -291,7 +319,7 @@ class Schedule:
             not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
         ):
             raise _problem("url", f"{shown(self.url)} is not a URL", self.url)
-        if self.uid_domain is not None and not _ID.fullmatch(self.uid_domain):
+        if self.uid_domain is not None and not ID_PATTERN.fullmatch(self.uid_domain):
             raise _problem(
                 "uid_domain", f"{self.uid_domain!r} is not a domain name", self.uid_domain
             )
@@ -314,7 +342,7 @@ class Schedule:
             path = re.split(r"[?#]", path)[0]
             parts = [_slug(p) for p in path.split("/") if _slug(p)]
             candidate = ".".join([*reversed(parts), host])
-            if _ID.fullmatch(candidate):
+            if ID_PATTERN.fullmatch(candidate):
                 return candidate
         slug = _slug(self.name) or "calendar"
         if slug.replace("-", "") != re.sub(r"[\W_]+", "", self.name.lower()):

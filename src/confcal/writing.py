@@ -22,7 +22,7 @@ import json
 import icalendar
 
 from . import zones
-from .model import _EPOCH, DEFAULT_REFRESH, Event, Schedule, When
+from .model import DEFAULT_REFRESH, EPOCH, Event, Schedule, When
 
 __all__ = ["dumps"]
 
@@ -44,7 +44,7 @@ def dumps(schedule: Schedule) -> str:
             calendar[key] = value
     if schedule.day_change != dt.time():
         calendar["day_change"] = schedule.day_change.strftime("%H:%M")
-    if schedule.dtstamp != _EPOCH:
+    if schedule.dtstamp != EPOCH:
         stamp = schedule.dtstamp.astimezone(dt.UTC).replace(tzinfo=None)
         calendar["updated"] = f"{stamp.isoformat(timespec='auto')}Z"
     if schedule.refresh is not None and schedule.refresh != DEFAULT_REFRESH:
@@ -101,5 +101,5 @@ def _when(value: When, zone: str, utc: bool) -> str:
     if zones.is_ambiguous(naive, zone):
         offset = local.utcoffset()
         assert offset is not None
-        text += zones._format_offset(offset)
+        text += zones.format_offset(offset)
     return text

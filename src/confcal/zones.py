@@ -36,6 +36,7 @@ __all__ = [
     "UTC",
     "ZoneDefinition",
     "check_zone",
+    "format_offset",
     "from_instant",
     "is_ambiguous",
     "localize",
@@ -135,7 +136,7 @@ def _is_ambiguous(naive: dt.datetime, zone: str) -> bool:
     return _exists(naive, zone) and _utc_offset(naive, zone, 0) != _utc_offset(naive, zone, 1)
 
 
-def _format_offset(offset: dt.timedelta) -> str:
+def format_offset(offset: dt.timedelta) -> str:
     sign = "-" if offset < dt.timedelta(0) else "+"
     minutes, seconds = divmod(int(abs(offset).total_seconds()), 60)
     text = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
@@ -171,9 +172,9 @@ def _localize(naive: dt.datetime, fold: int, zone: str, offset: dt.timedelta | N
     candidates = {utc_offset(naive, zone, 0), utc_offset(naive, zone, 1)}
     if offset is not None:
         if offset not in candidates:
-            expected = " or ".join(sorted(_format_offset(c) for c in candidates))
+            expected = " or ".join(sorted(format_offset(c) for c in candidates))
             raise InvalidInput.single(
-                f"UTC offset {_format_offset(offset)} disagrees with {zone}, "
+                f"UTC offset {format_offset(offset)} disagrees with {zone}, "
                 f"which is {expected} at {naive.isoformat(timespec='minutes')}",
                 value=naive,
             )
@@ -183,7 +184,7 @@ def _localize(naive: dt.datetime, fold: int, zone: str, offset: dt.timedelta | N
         raise InvalidInput.single(
             f"{naive.isoformat(timespec='minutes')} occurs twice in {zone} (the clocks go back); "
             f"add the UTC offset to choose: {naive.isoformat(timespec='minutes')}"
-            f"{_format_offset(first)} or {_format_offset(second)}",
+            f"{format_offset(first)} or {format_offset(second)}",
             value=naive,
         )
     else:
@@ -202,7 +203,7 @@ def _pytz_with_offset(naive: dt.datetime, zone: str, offset: dt.timedelta) -> dt
     tzinfos = getattr(tz, "_tzinfos", {})
     matches = [t for t in tzinfos.values() if naive.replace(tzinfo=t).utcoffset() == offset]
     if not matches:  # pragma: no cover - every current offset occurs in the zone's history
-        raise InvalidInput.single(f"pytz knows no offset {_format_offset(offset)} in {zone}")
+        raise InvalidInput.single(f"pytz knows no offset {format_offset(offset)} in {zone}")
     name = naive.replace(tzinfo=check_zone(zone)).tzname()
     best = next((t for t in matches if naive.replace(tzinfo=t).tzname() == name), matches[0])
     return naive.replace(tzinfo=best)
