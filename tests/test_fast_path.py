@@ -157,3 +157,16 @@ def _escape_once(text: str) -> str:
 @given(st.text(st.sampled_from(["a", "\\", ";", ",", "\n", "n", "é"]), max_size=60))
 def test_text_escaping_escapes_each_character_once(text: str) -> None:
     assert ical_module._escape(text) == _escape_once(text)
+
+
+def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> None:
+    event = Event(
+        id="e",
+        title="T",
+        start=localize(dt.datetime(2024, 11, 18, 9), "America/New_York"),
+        end=localize(dt.datetime(2024, 11, 18, 10), "America/New_York"),
+    )
+    schedule = Schedule(name="C", timezone="America/New_York", events=[event])
+    for minutes in range(1, 50):  # a server answering requests with ever new reminders
+        schedule.to_ical(alarm=dt.timedelta(minutes=minutes))
+    assert len(ical_module._EVENT_BYTES.of(event)) <= ical_module._CONTEXTS_PER_EVENT

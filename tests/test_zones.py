@@ -392,3 +392,30 @@ def test_fixed_offset_before_1970_is_described_from_before_the_session(
 ) -> None:
     data = _calendar(zone, [local])
     assert readers.by_dateutil_tzical(data) == {"e0@t": _expected(zone, local)}
+
+
+def test_every_zone_is_described_across_its_first_change_since_1900() -> None:
+    # A span from before a zone's first transition of the accepted years (1900 on) to after it;
+    # zones whose previous transition lies before 1850 (London's, in 1847) once had no opening.
+    floor = dt.datetime(1900, 1, 2, tzinfo=UTC)
+    for zone in _all_zones():
+        instants = [t for t in zones._tzif_transitions(zone)[0] if t > floor]
+        if instants:
+            first, last = instants[0] - dt.timedelta(days=1), instants[0] + dt.timedelta(days=1)
+            zones.zone_definition(zone, max(first, floor), last)
+
+
+def test_from_instant_tells_the_two_times_of_a_repeated_hour_apart() -> None:
+    berlin = _zoneinfo("Europe/Berlin")
+    first = dt.datetime(2024, 10, 27, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    assert zones.from_instant(first, "Europe/Berlin").astimezone(UTC).hour == 0
+    assert zones.from_instant(second, "Europe/Berlin").astimezone(UTC).hour == 1
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "EST5EDT", "Asia/Yerevan"])
+def test_calendar_from_1905_to_2025_reads_right(zone: str) -> None:
+    starts = ["1905-05-20T10:00", "2025-05-22T10:00"]
+    data = _calendar(zone, starts)
+    expected = {f"e{i}@t": _expected(zone, s) for i, s in enumerate(starts)}
+    assert readers.by_dateutil_tzical(data) == expected

@@ -271,7 +271,7 @@ class _EventBytes:
 
         def forget(ref: weakref.ref[Event]) -> None:
             if entries.get(key, (None,))[0] is ref:
-                del entries[key]
+                entries.pop(key, None)
 
         cache: dict[_Context, bytes] = {}
         entries[key] = (weakref.ref(event, forget), cache)
@@ -281,10 +281,17 @@ class _EventBytes:
 _EVENT_BYTES = _EventBytes()
 
 
+#: Contexts kept per event: a build uses one or two (with and without an alarm); a server that
+#: writes calendars per request with ever new alarms or stamps must not grow without limit.
+_CONTEXTS_PER_EVENT = 4
+
+
 def _vevent_bytes(event: Event, context: _Context) -> bytes:
     cache = _EVENT_BYTES.of(event)
     data = cache.get(context)
     if data is None:
+        if len(cache) >= _CONTEXTS_PER_EVENT:
+            cache.clear()
         data = cache[context] = _to_ical(_event_component(event, context))
     return data
 

@@ -11,7 +11,8 @@ is written ``"timezone": "UTC"`` with ``Z`` times.
 What events.json cannot hold, and so does not come back: times finer than a second, a
 ``day_change`` with seconds, an end in a zone other than the start's (the instant is kept), and
 ``refresh=None`` (a part made by :meth:`~confcal.model.Schedule.subset`; it reads back as the
-default).
+default). Times outside the years the loader accepts (1900 to 2199) are written but refused when
+read back.
 """
 
 from __future__ import annotations

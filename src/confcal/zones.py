@@ -202,8 +202,14 @@ def _pytz_with_offset(naive: dt.datetime, zone: str, offset: dt.timedelta) -> dt
     # tzinfo for every offset the zone has had, which is how pytz itself localizes.
     tzinfos = getattr(tz, "_tzinfos", {})
     matches = [t for t in tzinfos.values() if naive.replace(tzinfo=t).utcoffset() == offset]
-    if not matches:  # pragma: no cover - every current offset occurs in the zone's history
-        raise InvalidInput.single(f"pytz knows no offset {format_offset(offset)} in {zone}")
+    if not matches:
+        # Local mean time before a zone's standard time has offsets in seconds, which pytz
+        # rounds to minutes: such a time cannot be carried by a pytz-localized datetime.
+        raise InvalidInput.single(
+            f"{naive.isoformat(timespec='minutes')} is before {zone} kept standard time "
+            f"(its local mean time, {format_offset(offset)}, cannot be represented)",
+            value=naive,
+        )
     name = naive.replace(tzinfo=check_zone(zone)).tzname()
     best = next((t for t in matches if naive.replace(tzinfo=t).tzname() == name), matches[0])
     return naive.replace(tzinfo=best)
@@ -211,12 +217,13 @@ def _pytz_with_offset(naive: dt.datetime, zone: str, offset: dt.timedelta) -> dt
 
 def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
     """An aware instant as a pytz-localized datetime in ``zone``, right in any year."""
-    return _from_instant(instant, zone)
+    # In UTC before the cache: aware datetimes in one zone compare by wall clock, ignoring fold,
+    # so the two 02:30s of a clocks-back night would share an entry.
+    return _from_instant(instant.astimezone(UTC), zone)
 
 
 @functools.lru_cache(maxsize=8192)
 def _from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
-    # Keyed by the instant: aware datetimes that compare equal are the same instant.
     local = to_local(instant, zone)
     offset = local.utcoffset()
     assert offset is not None
@@ -656,18 +663,19 @@ def _transition_definition(zone: str, first: dt.datetime, last: dt.datetime) -> 
     info = check_zone(zone)
     opening = _last_transition_before(zone, first)
     changes = ([opening] if opening else []) + _transitions(zone, first, last)
-    if not changes:
-        state = _state(info, first)
-        start = _fixed_start(first)
-        return ZoneDefinition(
-            zone, (Observance("STANDARD", state.name, state.offset, state.offset, start),)
-        )
+    # Without a transition before ``first`` (none since 1850), the state at ``first`` opens.
+    state = _state(info, first)
+    observances = (
+        []
+        if opening
+        else [Observance("STANDARD", state.name, state.offset, state.offset, _fixed_start(first))]
+    )
     groups: dict[tuple[Kind, str, dt.timedelta, dt.timedelta], list[dt.datetime]] = {}
     for change in changes:
         local = change.instant.replace(tzinfo=None) + change.before.offset
         key = (_kind(change), change.after.name, change.before.offset, change.after.offset)
         groups.setdefault(key, []).append(local)
-    observances = [
+    observances += [
         Observance(kind, name, before, after, onsets[0], rdates=tuple(onsets[1:]))
         for (kind, name, before, after), onsets in groups.items()
     ]
@@ -724,13 +732,17 @@ def _rule_agrees(definition: ZoneDefinition, first: dt.datetime, last: dt.dateti
     return True
 
 
-@functools.lru_cache(maxsize=4096)
 def zone_definition(zone: str, first: dt.datetime, last: dt.datetime) -> ZoneDefinition:
-    """The VTIMEZONE for ``zone`` in a calendar whose times in it lie in ``[first, last]`` (UTC).
+    """The VTIMEZONE for ``zone`` in a calendar whose times in it lie in ``[first, last]``.
 
     The current yearly rule where it describes the zone over the span, else its transitions.
     """
-    first, last = first.astimezone(UTC), last.astimezone(UTC)
+    # In UTC before the cache: aware datetimes in one zone compare by wall clock, ignoring fold.
+    return _zone_definition(zone, first.astimezone(UTC), last.astimezone(UTC))
+
+
+@functools.lru_cache(maxsize=4096)
+def _zone_definition(zone: str, first: dt.datetime, last: dt.datetime) -> ZoneDefinition:
     definition = _rule_definition(zone, first)
     if definition is not None and _rule_agrees(definition, first, last):
         return definition
