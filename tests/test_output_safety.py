@@ -920,6 +920,18 @@ def test_text_stdout_cannot_encode_is_an_error_saying_what_to_do(
         output.write_stdout("Tokyo 東京\n")
 
 
+def test_a_closed_pipe_is_an_output_error_to_a_library_caller() -> None:
+    """Every error confcal raises is a ConfcalError; the command line tells this one apart."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        with pytest.raises(output.PipeClosed, match="the reader closed the pipe") as caught:
+            write_atomic(Path(f"/dev/fd/{writer}"), b"BEGIN:VCALENDAR\r\n")
+    finally:
+        os.close(writer)
+    assert isinstance(caught.value, confcal.OutputError)
+
+
 def test_a_real_interpreter_exits_cleanly_on_a_full_disk_and_a_closed_pipe(events: Path) -> None:
     """What Python itself does at exit with what is still buffered: no "Exception ignored"."""
     reader, writer = os.pipe()

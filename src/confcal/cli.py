@@ -161,10 +161,10 @@ class _Group(click.Group):
         except InvalidInput as error:
             for problem in error.problems:
                 _say(f"error: {problem}")
+        except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
+            ctx.exit(0)
         except ConfcalError as error:
             _say(f"error: {error}")
-        except BrokenPipeError:
-            ctx.exit(0)  # as `cat` and `head` do: whoever reads has what they wanted
         ctx.exit(1)
         return None  # unreachable: ctx.exit raises
 

@@ -42,6 +42,7 @@ __all__ = [
     "LOCK_TIMEOUT",
     "MANIFEST",
     "TEMPORARY_PREFIX",
+    "PipeClosed",
     "Split",
     "check_output",
     "render",
@@ -68,6 +69,14 @@ _FD_LINK = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd/(\d+)|/dev
 #: What confcal before 0.2 named its temporary files (``tempfile.mkstemp``).
 _OLD_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
 _RESERVED = (MANIFEST, LOCK)
+
+
+class PipeClosed(OutputError, BrokenPipeError):
+    """The reader of a pipe closed it (``confcal list | head``): it has what it wanted.
+
+    An :class:`~confcal.errors.OutputError` like any other to a library caller; the command
+    line ends silently with exit code 0 on it, as ``cat`` does.
+    """
 
 
 class Split(StrEnum):
@@ -235,7 +244,7 @@ def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> 
         finally:
             os.close(opened)
     except BrokenPipeError:
-        raise  # the reader has all it wants: not an error (see write_stdout)
+        raise PipeClosed(f"{shown_as}: the reader closed the pipe") from None
     except OSError as error:
         raise _failed(shown_as, "write", error) from None
 
@@ -505,8 +514,10 @@ def _locked(folder: _Folder) -> Iterator[None]:
             now = _lstat(LOCK, dir_fd=folder.fd)
             if now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino):
                 break
-        except BaseException:
+        except BaseException as error:
             os.close(fd)
+            if isinstance(error, OSError) and not isinstance(error, OutputError):
+                raise _failed(folder.path, "lock", error) from None
             raise
         os.close(fd)
     try:
@@ -723,9 +734,8 @@ def _silence_stdout() -> None:
 
 
 def write_stdout(data: bytes | str) -> None:
-    """Write ``data`` to stdout now. A full disk is an :class:`OutputError`; a reader that
-    closed the pipe (``| head``) raises BrokenPipeError, which the command line ends on
-    silently, as ``cat`` does."""
+    """Write ``data`` to stdout now. A full disk is an :class:`OutputError`, a reader that
+    closed the pipe (``| head``) a :class:`PipeClosed`."""
     try:
         if isinstance(data, str):
             sys.stdout.write(data)
@@ -736,7 +746,7 @@ def write_stdout(data: bytes | str) -> None:
             sys.stdout.buffer.flush()
     except BrokenPipeError:
         _silence_stdout()
-        raise
+        raise PipeClosed("stdout: the reader closed the pipe") from None
     except OSError as error:
         _silence_stdout()
         raise _failed("stdout", "write", error) from None
