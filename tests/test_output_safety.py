@@ -646,6 +646,10 @@ def test_temporary_files_of_dead_runs_are_removed_and_those_of_live_ones_kept(
     dead.write_bytes(b"half a calendar")
     before_0_2 = folder / ".alpha.ics.k2j_x9a1.tmp"  # mkstemp's, by confcal before 0.2
     before_0_2.write_bytes(b"half a calendar")
+    of_a_gone_session = folder / ".gone.ics.k2j_x9a1.tmp"
+    if split == "event":
+        of_a_gone_session.write_bytes(b"half a calendar")
+        (folder / MANIFEST).write_text("gone.ics\n", "utf-8")
     live = folder / f"{TEMPORARY_PREFIX}live"
     live.write_bytes(b"being written")
     held = os.open(live, os.O_RDONLY)
@@ -655,7 +659,7 @@ def test_temporary_files_of_dead_runs_are_removed_and_those_of_live_ones_kept(
         assert run("export", str(events), "--split", split, "-o", str(target)).exit_code == 0
     finally:
         os.close(held)
-    assert not dead.exists() and not before_0_2.exists()
+    assert not dead.exists() and not before_0_2.exists() and not of_a_gone_session.exists()
     assert live.read_bytes() == b"being written"
 
 

@@ -556,7 +556,7 @@ class _Plan:
     ) -> None:
         self.folder = folder
         self.files = files
-        previous = self._manifest()
+        previous = self.previous = self._manifest()
         for name in files:
             self._check_replaceable(name, inputs)
         gone = previous - set(files)
@@ -684,7 +684,7 @@ def write_tree(
                     folders[sub] = top
             plans = [_Plan(folders[sub], files, prune, protected) for sub, files in tree.items()]
             for plan in plans:
-                plan.folder.clean({*plan.files, MANIFEST})
+                plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
             if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
                 for plan in plans:
                     plan.folder.sync()
