@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal import output
 from confcal.cli import cli
-from confcal.output import MANIFEST, write_atomic, write_files
+from confcal.output import MANIFEST, TEMPORARY_PREFIX, write_atomic, write_files
 from confcal.zones import localize
 
 OLD = b"BEGIN:VCALENDAR\r\nX-OLD:published before\r\nEND:VCALENDAR\r\n"
@@ -109,7 +109,7 @@ def test_output_in_a_folder_that_does_not_exist_yet_creates_it(
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(TEMPORARY_PREFIX))
 
 
 def test_a_failed_rename_leaves_the_old_file_and_no_temporary_one(
@@ -118,7 +118,7 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary_one(
     target = tmp_path / "all.ics"
     target.write_bytes(OLD)
 
-    def full_disk(src: str, dst: str) -> None:
+    def full_disk(src: str, dst: str, **dir_fds: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(output.os, "replace", full_disk)
@@ -151,7 +151,7 @@ def test_a_failed_write_through_the_cli_is_exit_code_1_and_loses_nothing(
     target = tmp_path / "all.ics"
     target.write_bytes(OLD)
 
-    def full_disk(src: str, dst: str) -> None:
+    def full_disk(src: str, dst: str, **dir_fds: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(output.os, "replace", full_disk)

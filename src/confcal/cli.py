@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,7 +17,7 @@ from .errors import ConfcalError, InvalidInput, LoadWarning
 from .frab import FORMATS, Format
 from .loading import parse_duration
 from .model import Schedule
-from .output import Split, render, write_atomic, write_files
+from .output import Split, check_output, render, write_atomic, write_files, write_stdout
 
 if TYPE_CHECKING:
     from .listing import Row
@@ -103,17 +103,34 @@ def _select(
         ) from None
 
 
-def _emit(data: bytes, output: Path | None) -> None:
+def _to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+def _refuse_input(output: Path | None, source: Path) -> None:
+    """Before anything is read: an ``-o`` that is the input would replace the programme."""
+    if not _to_stdout(output):
+        assert output is not None
+        check_output(output, [source])
+
+
+def _emit(data: bytes, output: Path | None, source: Path) -> None:
     """Data to the file ``output`` (written atomically), or to stdout for none or ``-``."""
-    if output is None or str(output) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    if _to_stdout(output):
+        write_stdout(data)
     else:
-        write_atomic(output, data)
+        assert output is not None
+        write_atomic(output, data, inputs=[source])
+
+
+def _say(message: str) -> None:
+    """A line on stderr; lost, not fatal, if stderr is gone (``2>&1 | head``)."""
+    with contextlib.suppress(OSError):
+        click.echo(message, err=True)
 
 
 def _warn(warning: LoadWarning) -> None:
-    click.echo(f"warning: {warning}", err=True)
+    _say(f"warning: {warning}")
 
 
 def _load(
@@ -135,16 +152,19 @@ def _programme_options(command: _F) -> _F:
 
 
 class _Group(click.Group):
-    """Turns every :class:`ConfcalError` into ``error:`` lines on stderr and exit code 1."""
+    """Turns every :class:`ConfcalError` into ``error:`` lines on stderr and exit code 1, and
+    a reader that stopped reading stdout (``| head``) into a silent exit 0."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except InvalidInput as error:
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                _say(f"error: {problem}")
+        except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
+            ctx.exit(0)
         except ConfcalError as error:
-            click.echo(f"error: {error}", err=True)
+            _say(f"error: {error}")
         ctx.exit(1)
         return None  # unreachable: ctx.exit raises
 
@@ -200,6 +220,7 @@ def export(
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
     """
+    _refuse_input(output, events)
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
@@ -207,11 +228,11 @@ def export(
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
     files = render(schedule, kind, alarm=reminder, days=days)
     if kind is Split.NONE:
-        _emit(files[""], output)
+        _emit(files[""], output, events)
         return
     if output is None or str(output) == "-":
         raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
-    write_files(output, files, prune=not (types or days or ids))
+    write_files(output, files, prune=not (types or days or ids), inputs=[events])
 
 
 @cli.command()
@@ -228,9 +249,9 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
     schedule = _load(events, format_, timezone)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
-    click.echo(
+    write_stdout(
         f"{events}: ok: {len(schedule.events)} events on {len(days)} days{span}, "
-        f"time zone {schedule.timezone}"
+        f"time zone {schedule.timezone}\n"
     )
 
 
@@ -262,15 +283,16 @@ def list_(
     widths = [max((len(cell) for cell in column), default=0) for column in zip(
         *([_when(r), r.event.location or "", r.event.type or ""] for r in rows), strict=True
     )]  # fmt: skip
-    click.echo(f"{schedule.name} (times in {tz or schedule.timezone})")
+    lines = [f"{schedule.name} (times in {tz or schedule.timezone})"]
     for day in listing:
-        click.echo(f"\n{_WEEKDAYS[day.date.weekday()]} {day.date.isoformat()}")
+        lines.append(f"\n{_WEEKDAYS[day.date.weekday()]} {day.date.isoformat()}")
         for row in day.rows:
             cells = [_when(row), row.event.location or "", row.event.type or ""]
             columns = "".join(f"{c.ljust(w)}  " for c, w in zip(cells, widths, strict=True) if w)
             status = "" if row.event.status in {None, "confirmed"} else f"[{row.event.status}] "
             title = " ".join(row.event.title.split())  # one row per session
-            click.echo(f"  {columns}{status}{title}")
+            lines.append(f"  {columns}{status}{title}")
+    write_stdout("".join(f"{line}\n" for line in lines))
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -300,9 +322,11 @@ def convert(schedule: Path, output: Path | None, format_: Format, timezone: str 
     Example:
       confcal convert schedule.xml -o events.json
     """
+    _refuse_input(output, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
-    _emit(dumps(_load(schedule, format_, timezone, updated_only=True)).encode("utf-8"), output)
+    converted = dumps(_load(schedule, format_, timezone, updated_only=True))
+    _emit(converted.encode("utf-8"), output, schedule)
 
 
 @cli.command()
@@ -331,7 +355,8 @@ def site(events: Path, output: Path, format_: Format, timezone: str | None) -> N
     """
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
-    build_site(_load(events, format_, timezone), output)
+    _refuse_input(output, events)
+    build_site(_load(events, format_, timezone), output, inputs=[events])
 
 
 def main() -> None:

@@ -15,16 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 import attrs
 import jinja2
 
 from . import zones
-from .errors import OutputError
 from .model import Event, Schedule
-from .output import Split, render, write_files
+from .output import Split, render, write_tree
 
 __all__ = [
     "CALENDAR_FILE",
@@ -452,17 +451,12 @@ def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
     }
 
 
-def build_site(schedule: Schedule, folder: Path) -> list[Path]:
+def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = ()) -> list[Path]:
     """Write the page and its calendars into ``folder``; returns the files whose content changed.
 
-    Everything is rendered before anything is written, so bad input writes nothing. Each file is
-    written atomically and left alone when unchanged; a rebuild removes the calendars of days and
-    sessions that are gone.
+    Everything is rendered before anything is written, so bad input writes nothing. The whole
+    site is written under one lock on ``folder`` (days/ and sessions/ included), each file
+    atomically and left alone when unchanged; a rebuild removes the calendars of days and
+    sessions that are gone. ``inputs``: files never to replace (the programme read).
     """
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: is a file; the site needs a folder")
-    site = render_site(schedule)
-    changed: list[Path] = []
-    for sub, files in site.items():
-        changed.extend(write_files(folder / sub if sub else folder, files))
-    return changed
+    return write_tree(folder, render_site(schedule), inputs=inputs, needed_by="the site")

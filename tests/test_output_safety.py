@@ -1,0 +1,1025 @@
+"""Output safety: nothing lost, nothing written outside the output path, and a message instead
+of a traceback, under careless paths, planted links, crashes and concurrent runs (issue 13).
+
+Runs that must be real processes (to be killed, or to race for a folder) are forks of the test
+process, which has confcal imported already: a fork costs milliseconds where starting Python
+costs a third of a second. Only what needs a fresh interpreter (stdout at exit) starts one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import io
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import types
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import confcal
+import confcal.listing
+import confcal.site
+from confcal import output
+from confcal.cli import cli
+from confcal.output import LOCK, MANIFEST, TEMPORARY_PREFIX, Split, render, write_atomic
+
+# --- Programmes and runs -----------------------------------------------------------------------
+
+
+def programme(*ids: str, version: int = 1) -> dict[str, object]:
+    """A small programme: one event per id, alternating over two days and two types."""
+    events = [
+        {
+            "id": event_id,
+            "title": f"{event_id} v{version}",
+            "start": f"2024-12-{27 + n % 2}T{10 + n}:00",
+            "duration": "PT30M",
+            "type": "talk" if n % 2 == 0 else "bof",
+        }
+        for n, event_id in enumerate(ids)
+    ]
+    calendar = {"name": "Safety", "timezone": "Europe/Berlin", "updated": "2024-12-01T00:00:00Z"}
+    return {"calendar": calendar, "events": events}
+
+
+A = programme("alpha", "beta", "gamma")
+B = programme("beta", "gamma", "delta", version=2)
+C = programme("alpha", "delta", "omega", version=3)
+
+
+def save(path: Path, document: dict[str, object]) -> Path:
+    path.write_text(json.dumps(document), "utf-8")
+    return path
+
+
+def expected(
+    document: dict[str, object], split: str, filters: Sequence[str] = ()
+) -> dict[str, bytes]:
+    """The files ``confcal export --split SPLIT FILTERS`` writes for ``document``."""
+    options = dict(zip(filters[::2], filters[1::2], strict=True))
+    schedule = confcal.loads(json.dumps(document))
+    days = [dt.date.fromisoformat(options["--day"])] if "--day" in options else []
+    chosen = schedule.select(
+        types=[options["--type"]] if "--type" in options else [],
+        days=days,
+        ids=[options["--id"]] if "--id" in options else [],
+    )
+    return render(chosen, Split(split), days=days)
+
+
+def run(*args: str, **env: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env or None)
+
+
+def assert_error(result: Result, *words: str) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def calendars(folder: Path) -> dict[str, bytes]:
+    """The .ics files in ``folder`` (regular files only) by name."""
+    if not folder.exists():
+        return {}
+    return {
+        p.name: p.read_bytes()
+        for p in folder.iterdir()
+        if p.name.endswith(".ics") and not p.is_symlink() and p.is_file()
+    }
+
+
+def manifest(folder: Path) -> set[str]:
+    path = folder / MANIFEST
+    return set(path.read_text("utf-8").split()) if path.exists() else set()
+
+
+def assert_exactly(folder: Path, files: dict[str, bytes]) -> None:
+    """``folder`` holds ``files`` and their manifest, and nothing else: no temporary file, no
+    lock, no calendar of another run."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*files, MANIFEST])
+    assert calendars(folder) == files
+    assert (folder / MANIFEST).read_text("utf-8") == "".join(f"{n}\n" for n in sorted(files))
+
+
+class _Os(types.SimpleNamespace):
+    """The os module as output.py sees it, with some calls replaced (and os itself unchanged
+    for everything else in the process)."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+
+def patch_os(monkeypatch: pytest.MonkeyPatch, **calls: object) -> None:
+    monkeypatch.setattr(output, "os", _Os(**calls))
+
+
+class _DyingOs:
+    """The os module as output.py sees it, except that the process SIGKILLs itself before its
+    N-th step that changes something (or could block): a crash at an exact, chosen point.
+
+    fsync does nothing (a step all the same): it guards against a power cut, which leaves no
+    test to check, while SIGKILL leaves what was written in the page cache; skipping it makes
+    the many runs of these tests cheap."""
+
+    STEPS = frozenset({"open", "write", "replace", "unlink", "fsync", "mkdir", "fchmod", "close"})
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def __getattr__(self, name: str) -> object:
+        real = getattr(os, name)
+        if name not in self.STEPS:
+            return real
+
+        def step(*args: object, **kwargs: object) -> object:
+            self.left -= 1
+            if self.left < 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return None if name == "fsync" else real(*args, **kwargs)
+
+        return step
+
+
+def fork_run(
+    args: Sequence[str],
+    *,
+    die_at: int | None = None,
+    start: int | None = None,
+    env: dict[str, str] | None = None,
+    user: int | None = None,
+    on_wait: int | None = None,
+    stdout: int | None = None,
+    stderr: int | None = None,
+) -> int:
+    """Run ``confcal ARGS`` in a forked process; its pid.
+
+    ``die_at``: SIGKILL it before that many output steps. ``start``: a pipe to read a byte from
+    before starting. ``user``: the uid to run as. ``on_wait``: a pipe to write a byte to when
+    it first waits for a folder's lock. ``stdout``, ``stderr``: its file descriptors 1 and 2
+    (default: /dev/null), set up as Python sets them up, and flushed at exit as Python does:
+    exit code 120 if that fails.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null if stdout is None else stdout, 1)
+        os.dup2(null if stderr is None else stderr, 2)
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)))
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+        os.environ.update(env or {})
+        if user is not None:
+            try:
+                os.setgroups([])
+                os.setgid(user)
+                os.setuid(user)
+            except OSError:
+                os._exit(77)
+        if start is not None:
+            os.read(start, 1)
+        if on_wait is not None:
+            pipe = on_wait
+
+            def sleep(seconds: float) -> None:
+                os.write(pipe, b"w")
+                os.close(pipe)  # only the first time: then as time.sleep
+                output.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=real.sleep)
+                real.sleep(seconds)
+
+            real = output.time
+            output.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=sleep)
+        output.os = _DyingOs(10**9 if die_at is None else die_at)  # type: ignore[assignment]
+        try:
+            cli.main(list(args), prog_name="confcal")
+        except SystemExit as exit:
+            code = exit.code or 0 if isinstance(exit.code, int | None) else 1
+        try:
+            sys.stdout.flush()
+        except OSError:
+            code = 120
+    finally:
+        os._exit(code)
+
+
+def wait(pid: int) -> int:
+    """The exit code of the forked run; minus the signal that killed it."""
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> Path:
+    return save(tmp_path / "events.json", A)
+
+
+# --- Devices, pipes and /dev/stdout: written in place --------------------------------------------
+
+
+def test_export_to_dev_stdout_appended_to_a_file_keeps_the_file(tmp_path: Path) -> None:
+    """The issue's own command, through a shell, as a user types it."""
+    save(tmp_path / "ev.json", A)
+    script = 'echo AGG > agg.txt && "$PYTHON" -m confcal export ev.json -o /dev/stdout >> agg.txt'
+    done = subprocess.run(
+        ["sh", "-c", script], cwd=tmp_path, capture_output=True, check=False,
+        env={**os.environ, "PYTHON": sys.executable},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "agg.txt").read_bytes() == b"AGG\n" + expected(A, "none")[""]
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/proc/self/fd/2"])
+@pytest.mark.parametrize("opened", ["appending", "after a header"])
+def test_dev_stdout_and_the_like_are_written_where_they_stand_keeping_what_is_there(
+    events: Path, tmp_path: Path, name: str, opened: str
+) -> None:
+    """`>> agg.txt` and `{ echo HEADER; confcal ... -o /dev/stdout; } > f` both keep the text."""
+    log = tmp_path / "log"
+    if opened == "appending":
+        log.write_bytes(b"AGG\n")
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+    else:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.write(fd, b"AGG\n")
+    try:
+        code = wait(fork_run(["export", str(events), "-o", name], stdout=fd, stderr=fd))
+    finally:
+        os.close(fd)
+    assert code == 0
+    assert log.read_bytes() == b"AGG\n" + expected(A, "none")[""]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.json", "log"]
+
+
+def test_dev_stdout_into_a_pipe_is_written_into_it(events: Path) -> None:
+    reader, writer = os.pipe()
+    try:
+        code = wait(fork_run(["export", str(events), "-o", "/dev/stdout"], stdout=writer))
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            assert pipe.read() == expected(A, "none")[""]
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(writer)
+    assert code == 0
+
+
+@pytest.mark.parametrize("name", ["/dev/fd/{}", "/proc/self/fd/{}"])
+def test_an_open_file_named_by_number_is_appended_to_not_replaced(
+    name: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"earlier\n")
+    inode = log.stat().st_ino
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        assert write_atomic(Path(name.format(fd)), b"calendar\n")
+    finally:
+        os.close(fd)
+    assert log.read_bytes() == b"earlier\ncalendar\n"
+    assert log.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log"]
+
+
+def test_a_fifo_is_written_into_and_stays_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, b"BEGIN:VCALENDAR\r\n")
+        assert os.read(reader, 100) == b"BEGIN:VCALENDAR\r\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_character_device_is_written_into_and_stays_one() -> None:
+    assert write_atomic(Path("/dev/null"), b"BEGIN:VCALENDAR\r\n")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_a_full_device_is_an_error_naming_it(events: Path) -> None:
+    assert_error(
+        run("export", str(events), "-o", "/dev/full"),
+        "/dev/full: cannot write: No space left on device",
+    )
+
+
+# --- The input is never the output ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["itself", "symlink", "hardlink"])
+@pytest.mark.parametrize("command", ["export", "convert"])
+def test_an_output_that_is_the_input_is_refused_before_anything_is_read(
+    how: str, command: str, tmp_path: Path
+) -> None:
+    """The input is not even valid: the refusal comes before reading it."""
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    target = {"itself": source, "symlink": tmp_path / "out.ics", "hardlink": tmp_path / "h.ics"}
+    if how == "symlink":
+        target[how].symlink_to(source.name)
+    elif how == "hardlink":
+        os.link(source, target[how])
+    assert_error(run(command, str(source), "-o", str(target[how])), "is the input file")
+    assert source.read_bytes() == b"{not json"
+
+
+def test_a_split_folder_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    result = run("export", str(source), "--split", "event", "-o", str(source))
+    assert_error(result, "is the input file")
+    assert source.read_bytes() == b"{not json"
+
+
+def test_an_input_inside_the_folder_where_a_calendar_goes_is_refused(tmp_path: Path) -> None:
+    """`--split event` would write alpha.ics: the programme someone saved under that name."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    source = save(folder / "alpha.ics", A)
+    assert_error(run("export", str(source), "--split", "event", "-o", str(folder)), "input file")
+    assert json.loads(source.read_text("utf-8")) == A
+    assert sorted(p.name for p in folder.iterdir()) == ["alpha.ics"]
+
+
+def test_an_input_listed_as_a_stale_calendar_is_not_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    source = save(folder / "old.ics", B)
+    (folder / MANIFEST).write_text("old.ics\n", "utf-8")
+    assert_error(run("export", str(source), "--split", "event", "-o", str(folder)), "input file")
+    assert json.loads(source.read_text("utf-8")) == B
+
+
+def test_an_input_in_the_site_folder_may_stay_there(tmp_path: Path) -> None:
+    """Publishing the programme beside its page is fine: confcal writes other names."""
+    public = tmp_path / "public"
+    public.mkdir()
+    source = save(public / "events.json", A)
+    assert run("site", str(source), "-o", str(public)).exit_code == 0
+    assert json.loads(source.read_text("utf-8")) == A
+
+
+# --- Symbolic links ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("victim_holds", ["its own text", "the new calendar"])
+def test_a_link_planted_in_a_split_folder_is_replaced_and_its_target_left_alone(
+    events: Path, tmp_path: Path, victim_holds: str
+) -> None:
+    """Also when the target already holds the very bytes confcal would write: the link must go
+    all the same, or the folder keeps pointing outside."""
+    folder = tmp_path / "out"
+    new = expected(A, "event")
+    data = b"victim" if victim_holds == "its own text" else new["alpha.ics"]
+    victim = tmp_path / "victim"
+    victim.write_bytes(data)
+    folder.mkdir()
+    (folder / "alpha.ics").symlink_to("../victim")
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    assert victim.read_bytes() == data
+    assert not (folder / "alpha.ics").is_symlink()
+    assert_exactly(folder, new)
+
+
+def test_a_dangling_link_in_a_split_folder_creates_nothing_outside(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "alpha.ics").symlink_to("../elsewhere/alpha.ics")
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    assert not (tmp_path / "elsewhere").exists()
+    assert_exactly(folder, expected(A, "event"))
+
+
+@pytest.mark.parametrize(
+    "planted", ["calendar.ics", "index.html", "days/2024-12-27.ics", "sessions/alpha.ics"]
+)
+def test_a_link_planted_in_the_site_is_replaced_and_its_target_left_alone(
+    events: Path, tmp_path: Path, planted: str
+) -> None:
+    public = tmp_path / "public"
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"victim")
+    (public / planted).unlink()
+    (public / planted).symlink_to(victim)
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert victim.read_bytes() == b"victim"
+    assert (public / planted).is_file() and not (public / planted).is_symlink()
+
+
+@pytest.mark.parametrize("sub", ["days", "sessions"])
+@pytest.mark.parametrize("target", ["elsewhere", "nowhere"])
+def test_a_site_sub_folder_that_is_a_link_is_refused_and_nothing_is_written_through_it(
+    events: Path, tmp_path: Path, sub: str, target: str
+) -> None:
+    public = tmp_path / "public"
+    public.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (public / sub).symlink_to(f"../{target}")
+    assert_error(run("site", str(events), "-o", str(public)), f"{public / sub}: is a symbolic link")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_manifest_that_is_a_link_is_refused_and_its_target_left_alone(
+    events: Path, tmp_path: Path
+) -> None:
+    """Its target's lines would otherwise be taken for files to remove, and it overwritten."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    precious = tmp_path / "precious.ics"
+    precious.write_bytes(b"mine")
+    listed = tmp_path / "list"
+    listed.write_text("../precious.ics\nprecious.ics\n", "utf-8")
+    (folder / MANIFEST).symlink_to(listed)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: is a symbolic link")
+    assert listed.read_text("utf-8") == "../precious.ics\nprecious.ics\n"
+    assert precious.read_bytes() == b"mine"
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST]
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_left_alone(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / LOCK).symlink_to("../nowhere")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / LOCK}: is a symbolic link")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def _owned_by_someone_else(link: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() == 0:
+        os.lchown(link, 4242, -1)
+    else:  # confcal then believes it runs as another user
+        patch_os(monkeypatch, geteuid=lambda: os.getuid() + 1)
+
+
+@pytest.mark.parametrize("split", ["none", "event"])
+def test_an_output_link_owned_by_someone_else_is_not_followed(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: str
+) -> None:
+    """A link someone planted in a shared web folder where `-o` points."""
+    victim = tmp_path / "victim"
+    if split == "event":
+        victim.mkdir()
+    else:
+        victim.write_bytes(b"victim")
+    link = tmp_path / "calendar"
+    link.symlink_to(victim)
+    _owned_by_someone_else(link, monkeypatch)
+    result = run("export", str(events), "--split", split, "-o", str(link))
+    assert_error(result, f"{link}: is a symbolic link owned by someone else")
+    assert victim.is_dir() or victim.read_bytes() == b"victim"
+    assert not victim.is_dir() or list(victim.iterdir()) == []
+
+
+def test_an_output_folder_link_you_own_is_followed(events: Path, tmp_path: Path) -> None:
+    """`-o public` where public -> releases/2024: the usual way to switch a site over."""
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "public").symlink_to("releases")
+    assert run("site", str(events), "-o", str(tmp_path / "public")).exit_code == 0
+    assert (tmp_path / "public").is_symlink()
+    assert (tmp_path / "releases" / "index.html").is_file()
+
+
+# --- Concurrent runs -----------------------------------------------------------------------------
+
+
+def test_two_runs_into_one_folder_leave_exactly_one_runs_files(tmp_path: Path) -> None:
+    """Without the lock, one run prunes what the other just wrote, or lists what it did not."""
+    folder = tmp_path / "out"
+    sources = [save(tmp_path / "a.json", A), save(tmp_path / "b.json", B)]
+    outcomes = [expected(A, "event"), expected(B, "event")]
+    for _ in range(20):
+        start, go = os.pipe()
+        args = [
+            ["export", str(source), "--split", "event", "-o", str(folder)] for source in sources
+        ]
+        wait_long = {"CONFCAL_LOCK_TIMEOUT": "60"}
+        pids = [fork_run(a, start=start, env=wait_long) for a in args]
+        os.write(go, b"go")  # both start at once
+        codes = [wait(pid) for pid in pids]
+        os.close(start)
+        os.close(go)
+        assert codes == [0, 0]
+        state = calendars(folder)
+        assert state in outcomes  # whichever ended last, as a whole
+        assert_exactly(folder, state)
+
+
+def test_a_second_run_waits_for_the_first_to_finish(events: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    waiting, told = os.pipe()
+    pid = fork_run(
+        ["export", str(events), "--split", "event", "-o", str(folder)],
+        env={"CONFCAL_LOCK_TIMEOUT": "60"}, on_wait=told,
+    )  # fmt: skip
+    os.close(told)
+    assert os.read(waiting, 1) == b"w"  # it is waiting for the lock
+    assert sorted(p.name for p in folder.iterdir()) == [LOCK]
+    os.unlink(folder / LOCK)  # as a finishing run does
+    os.close(lock)
+    os.close(waiting)
+    assert wait(pid) == 0
+    assert_exactly(folder, expected(A, "event"))
+
+
+@pytest.mark.parametrize("command", [["export", "--split", "day"], ["site"]])
+def test_a_run_that_cannot_get_the_lock_in_time_gives_up_naming_the_folder(
+    events: Path, tmp_path: Path, command: list[str]
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        result = run(
+            command[0], str(events), *command[1:], "-o", str(folder),
+            CONFCAL_LOCK_TIMEOUT="0.05",
+        )  # fmt: skip
+    finally:
+        os.close(lock)
+    assert_error(result, f"{folder}: another confcal run is writing into this folder")
+    assert sorted(p.name for p in folder.iterdir()) == [LOCK]
+
+
+def test_a_lock_timeout_that_is_not_a_number_is_an_error(events: Path, tmp_path: Path) -> None:
+    result = run(
+        "export", str(events), "--split", "day", "-o", str(tmp_path / "o"),
+        CONFCAL_LOCK_TIMEOUT="soon",
+    )  # fmt: skip
+    assert_error(result, "CONFCAL_LOCK_TIMEOUT: 'soon' is not a number of seconds")
+
+
+# --- Crashes -------------------------------------------------------------------------------------
+
+
+def _steps(tmp_path: Path, old: Path, new: Path) -> int:
+    """How many output steps a run of ``new`` takes over a folder written from ``old``."""
+    folder = tmp_path / "measure"
+    assert run("export", str(old), "--split", "event", "-o", str(folder)).exit_code == 0
+    counting = _DyingOs(10**9)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(output, "os", counting)
+        assert run("export", str(new), "--split", "event", "-o", str(folder)).exit_code == 0
+    return 10**9 - counting.left
+
+
+def test_runs_killed_at_random_points_leave_whole_calendars_and_the_next_run_cleans_up(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "out"
+    sources = {"a": save(tmp_path / "a.json", A), "b": save(tmp_path / "b.json", B)}
+    files = {"a": expected(A, "event"), "b": expected(B, "event")}
+    steps = min(_steps(tmp_path, sources["a"], sources["b"]), _steps(tmp_path, *sources.values()))
+    assert steps > 20
+    rng = random.Random(13)
+    run("export", str(sources["b"]), "--split", "event", "-o", str(folder))
+    for round_ in range(32):
+        old, new = ("a", "b") if round_ % 2 else ("b", "a")  # the folder holds old's files
+        args = ["export", str(sources[new]), "--split", "event", "-o", str(folder)]
+        code = wait(fork_run(args, die_at=rng.randrange(steps)))
+        assert code == -signal.SIGKILL  # 32 runs killed
+        for name, data in calendars(folder).items():
+            assert data in {files[old].get(name), files[new].get(name)}, name
+            assert icalendar.Calendar.from_ical(data).walk("VEVENT")
+            assert name in manifest(folder)  # listed before it was created
+        assert run(*args).exit_code == 0
+        assert_exactly(folder, files[new])
+
+
+def test_a_run_that_fails_part_way_lists_what_it_created_so_the_next_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "out"
+
+    def full_at_beta(src: str, dst: str, **dir_fds: int) -> None:
+        if dst == "beta.ics":  # the last in programme order
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.replace(src, dst, **dir_fds)
+
+    patch_os(monkeypatch, replace=full_at_beta)
+    result = run("export", str(save(tmp_path / "a.json", A)), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'beta.ics'}: cannot write: No space left on device")
+    assert set(calendars(folder)) == {"alpha.ics", "gamma.ics"}
+    assert manifest(folder) >= {"alpha.ics", "gamma.ics"}
+    monkeypatch.undo()
+    b = save(tmp_path / "b.json", B)
+    assert run("export", str(b), "--split", "event", "-o", str(folder)).exit_code == 0
+    assert_exactly(folder, expected(B, "event"))
+
+
+@pytest.mark.parametrize("split", ["none", "event"])
+def test_temporary_files_of_dead_runs_are_removed_and_those_of_live_ones_kept(
+    events: Path, tmp_path: Path, split: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    dead = folder / f"{TEMPORARY_PREFIX}0123456789abcdef"
+    dead.write_bytes(b"half a calendar")
+    before_0_2 = folder / ".alpha.ics.k2j_x9a1.tmp"  # mkstemp's, by confcal before 0.2
+    before_0_2.write_bytes(b"half a calendar")
+    of_a_gone_session = folder / ".gone.ics.k2j_x9a1.tmp"
+    if split == "event":
+        of_a_gone_session.write_bytes(b"half a calendar")
+        (folder / MANIFEST).write_text("gone.ics\n", "utf-8")
+    live = folder / f"{TEMPORARY_PREFIX}live"
+    live.write_bytes(b"being written")
+    held = os.open(live, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        target = folder / "alpha.ics" if split == "none" else folder
+        assert run("export", str(events), "--split", split, "-o", str(target)).exit_code == 0
+    finally:
+        os.close(held)
+    assert not dead.exists() and not before_0_2.exists() and not of_a_gone_session.exists()
+    assert live.read_bytes() == b"being written"
+
+
+def test_the_folder_is_fsynced_after_the_renames(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[str] = []
+
+    def replace(src: str, dst: str, **dir_fds: int) -> None:
+        steps.append(f"rename {dst}")
+        os.replace(src, dst, **dir_fds)
+
+    def fsync(fd: int) -> None:
+        steps.append("sync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "sync file")
+        os.fsync(fd)
+
+    patch_os(monkeypatch, replace=replace, fsync=fsync)
+    folder = tmp_path / "out"
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    assert steps[:3] == ["sync file", f"rename {MANIFEST}", "sync folder"]  # the list first
+    renames = ["rename alpha.ics", "rename gamma.ics", "rename beta.ics"]  # programme order
+    assert steps[3:] == [*(step for r in renames for step in ("sync file", r)), "sync folder"]
+    steps.clear()
+    b = save(tmp_path / "b.json", B)
+    assert run("export", str(b), "--split", "event", "-o", str(folder)).exit_code == 0
+    assert steps[-3:] == ["sync file", f"rename {MANIFEST}", "sync folder"]
+    steps.clear()
+    assert run("export", str(events), "-o", str(tmp_path / "all.ics")).exit_code == 0
+    assert steps == ["sync file", "rename all.ics", "sync folder"]
+
+
+# --- Messages instead of tracebacks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [["export"], ["export", "--split", "event"], ["site"], ["convert"]]
+)
+def test_a_name_too_long_is_an_error_naming_it(
+    events: Path, tmp_path: Path, command: list[str]
+) -> None:
+    target = tmp_path / ("x" * 300)
+    result = run(command[0], str(events), *command[1:], "-o", str(target))
+    assert_error(result, f"{target}: cannot", "File name too long")
+
+
+def test_a_folder_too_deep_for_its_name_is_an_error_naming_it(events: Path, tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 300) / "all.ics"
+    assert_error(run("export", str(events), "-o", str(target)), "File name too long")
+
+
+def test_a_manifest_that_lists_a_folder_is_an_error_and_the_folder_stays(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    (folder / "old.ics").mkdir(parents=True)
+    (folder / MANIFEST).write_text("old.ics\n", "utf-8")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: lists 'old.ics', which is a folder")
+    assert (folder / "old.ics").is_dir()
+    assert calendars(folder) == {}
+
+
+def test_a_calendar_name_taken_by_a_folder_is_an_error_before_anything_is_written(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    (folder / "gamma.ics").mkdir(parents=True)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'gamma.ics'}: is a folder")
+    assert sorted(p.name for p in folder.iterdir()) == ["gamma.ics"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfeo\x00l\x00d\x00.ics\n", b"old.ics\n\x80\n"])
+def test_a_manifest_that_is_not_utf8_is_an_error_and_removes_nothing(
+    events: Path, tmp_path: Path, content: bytes
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "old.ics").write_bytes(b"kept")
+    (folder / MANIFEST).write_bytes(content)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: is not UTF-8")
+    assert (folder / "old.ics").read_bytes() == b"kept"
+
+
+def test_a_manifest_that_is_a_folder_is_an_error(events: Path, tmp_path: Path) -> None:
+    (tmp_path / "out" / MANIFEST).mkdir(parents=True)
+    result = run("export", str(events), "--split", "day", "-o", str(tmp_path / "out"))
+    assert_error(result, f"{tmp_path / 'out' / MANIFEST}: is not a file")
+
+
+@pytest.mark.parametrize(
+    ("call", "errno_", "words"),
+    [
+        ("open", errno.EACCES, "cannot write: Permission denied"),
+        ("open", errno.EROFS, "cannot write: Read-only file system"),
+        ("write", errno.ENOSPC, "cannot write: No space left on device"),
+        ("fsync", errno.EIO, "cannot write: Input/output error"),
+        ("mkdir", errno.EACCES, "cannot write: Permission denied"),
+        ("unlink", errno.EACCES, "cannot remove: Permission denied"),
+    ],
+)
+def test_every_os_error_while_writing_is_an_output_error_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, errno_: int, words: str
+) -> None:
+    """Each call the site's writing makes, failing as a read-only or full disk makes it fail."""
+    public = tmp_path / "public"
+    confcal.site.build_site(confcal.loads(json.dumps(A)), public)
+    (public / "sessions" / "stale.ics").write_bytes(b"stale")
+    with (public / "sessions" / MANIFEST).open("a") as listed:
+        listed.write("stale.ics\n")
+    real = getattr(os, call)
+
+    def failing(name: object, *args: object, **kwargs: object) -> object:
+        wanted = {"open": TEMPORARY_PREFIX, "mkdir": "days", "unlink": "stale.ics"}.get(call)
+        if wanted is None or (isinstance(name, str) and name.startswith(wanted)):
+            raise OSError(errno_, os.strerror(errno_))
+        return real(name, *args, **kwargs)
+
+    if call == "mkdir":
+        (public / "days").rename(tmp_path / "days")
+    patch_os(monkeypatch, **{call: failing})
+    with pytest.raises(confcal.OutputError, match=words) as caught:
+        confcal.site.build_site(confcal.loads(json.dumps(B)), public)
+    assert str(public) in str(caught.value)
+    if call == "unlink":
+        assert str(public / "sessions" / "stale.ics") in str(caught.value)
+
+
+@pytest.fixture
+def shared() -> Iterator[Path]:
+    """A folder another user can read (pytest's own are private to their user)."""
+    folder = Path(tempfile.mkdtemp(prefix="confcal-"))
+    try:
+        folder.chmod(0o755)
+        yield folder
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+NOBODY = 65534
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
+
+
+def run_as_nobody(args: list[str], tmp_path: Path) -> str:
+    """Run confcal as user nobody; its messages."""
+    messages = tmp_path / "messages"
+    fd = os.open(messages, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        code = wait(fork_run(args, user=NOBODY, stderr=fd))
+    finally:
+        os.close(fd)
+    if code == 77:
+        pytest.skip("cannot change user here")
+    text = messages.read_text("utf-8")
+    assert code == 1, text
+    assert text.startswith("error: ") and "Traceback" not in text
+    return text
+
+
+@as_root
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["export"], "all.ics: cannot write: Permission denied"),
+        (["convert"], "all.ics: cannot write: Permission denied"),
+        (["export", "--split", "event"], "out: cannot create: Permission denied"),
+        (["site"], "out: cannot create: Permission denied"),
+    ],
+)
+def test_an_output_folder_the_user_may_not_write_is_an_error_naming_it(
+    shared: Path, tmp_path: Path, command: list[str], words: str
+) -> None:
+    source = save(shared / "events.json", A)
+    source.chmod(0o644)
+    locked = shared / "locked"
+    locked.mkdir()  # root's, 0755: nobody may not write in it
+    target = locked / ("all.ics" if command[-1] in {"export", "convert"} else "out")
+    messages = run_as_nobody([command[0], str(source), *command[1:], "-o", str(target)], tmp_path)
+    assert f"{locked}/{words}" in messages
+    assert list(locked.iterdir()) == []
+
+
+@as_root
+def test_a_read_only_folder_with_a_stale_calendar_is_an_error_naming_the_file(
+    shared: Path, tmp_path: Path
+) -> None:
+    source = save(shared / "events.json", A)
+    source.chmod(0o644)
+    folder = shared / "out"
+    assert run("export", str(source), "--split", "event", "-o", str(folder)).exit_code == 0
+    (folder / "stale.ics").write_bytes(b"stale")
+    with (folder / MANIFEST).open("a") as listed:
+        listed.write("stale.ics\n")
+    (folder / LOCK).touch()  # left by a killed run: it need not be created
+    messages = run_as_nobody(
+        ["export", str(source), "--split", "event", "-o", str(folder)], tmp_path
+    )
+    assert f"{folder / 'stale.ics'}: cannot remove: Permission denied" in messages
+    assert (folder / "stale.ics").read_bytes() == b"stale"
+
+
+# --- stdout --------------------------------------------------------------------------------------
+
+COMMANDS = ["export", "list", "check", "convert"]
+
+
+def _messages(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_stdout_on_a_full_disk_is_an_error(events: Path, tmp_path: Path, command: str) -> None:
+    full = os.open("/dev/full", os.O_WRONLY)
+    errors = _messages(tmp_path / "errors")
+    try:
+        code = wait(fork_run([command, str(events)], stdout=full, stderr=errors))
+    finally:
+        os.close(full)
+        os.close(errors)
+    assert code == 1
+    message = (tmp_path / "errors").read_text()
+    assert message == "error: stdout: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_closed_pipe_on_stdout_ends_silently(events: Path, tmp_path: Path, command: str) -> None:
+    """`confcal list big.json | head`: head has what it wanted; nothing went wrong."""
+    reader, writer = os.pipe()
+    os.close(reader)  # whatever is written now meets a closed pipe
+    errors = _messages(tmp_path / "errors")
+    try:
+        code = wait(fork_run([command, str(events)], stdout=writer, stderr=errors))
+    finally:
+        os.close(writer)
+        os.close(errors)
+    assert (code, (tmp_path / "errors").read_text()) == (0, "")
+
+
+def test_a_closed_pipe_behind_dev_stdout_ends_silently(events: Path, tmp_path: Path) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)
+    errors = _messages(tmp_path / "errors")
+    try:
+        args = ["export", str(events), "-o", "/dev/stdout"]
+        code = wait(fork_run(args, stdout=writer, stderr=errors))
+    finally:
+        os.close(writer)
+        os.close(errors)
+    assert (code, (tmp_path / "errors").read_text()) == (0, "")
+
+
+def test_text_stdout_cannot_encode_is_an_error_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A terminal set to Latin-1 and a title in Japanese: a message, not a traceback."""
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="latin-1"))
+    with pytest.raises(
+        confcal.OutputError,
+        match="stdout: cannot write '東京' in its encoding latin-1: set PYTHONIO",
+    ):
+        output.write_stdout("Tokyo 東京\n")
+
+
+def test_a_closed_pipe_is_an_output_error_to_a_library_caller() -> None:
+    """Every error confcal raises is a ConfcalError; the command line tells this one apart."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        with pytest.raises(output.PipeClosed, match="the reader closed the pipe") as caught:
+            write_atomic(Path(f"/dev/fd/{writer}"), b"BEGIN:VCALENDAR\r\n")
+    finally:
+        os.close(writer)
+    assert isinstance(caught.value, confcal.OutputError)
+
+
+def test_a_real_interpreter_exits_cleanly_on_a_full_disk_and_a_closed_pipe(events: Path) -> None:
+    """What Python itself does at exit with what is still buffered: no "Exception ignored"."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    with open("/dev/full", "wb") as full:
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "confcal", command, str(events)],
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+            )
+            for command, stdout in [("export", full), ("list", writer)]
+        ]
+    os.close(writer)
+    messages = [p.communicate(timeout=60)[1] for p in runs]
+    assert [p.returncode for p in runs] == [1, 0]
+    assert messages == [b"error: stdout: cannot write: No space left on device\n", b""]
+
+
+# --- Any sequence of runs ------------------------------------------------------------------------
+
+_RUN = st.tuples(
+    st.sampled_from([A, B, C]),
+    st.sampled_from(["all", "--type", "--id", "--day"]),
+    st.none() | st.integers(min_value=0, max_value=70),
+)
+
+
+def _filters(document: dict[str, object], kind: str) -> list[str]:
+    first = document["events"][0]  # type: ignore[index]
+    return {
+        "all": [],
+        "--type": ["--type", first["type"]],
+        "--id": ["--id", first["id"]],
+        "--day": ["--day", first["start"][:10]],
+    }[kind]
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(split=st.sampled_from(["event", "day"]), runs=st.lists(_RUN, min_size=1, max_size=5))
+def test_any_sequence_of_runs_leaves_the_last_complete_runs_files(
+    tmp_path: Path, split: str, runs: list[tuple[dict[str, object], str, int | None]]
+) -> None:
+    """After a complete unfiltered run the folder holds exactly its files; a filtered run adds
+    or replaces its own and keeps the others'; a killed run leaves each calendar whole, as it
+    was or as the run wrote it, and listed; and a last full run leaves exactly its own."""
+    with tempfile.TemporaryDirectory(dir=tmp_path) as work:
+        folder = Path(work, "out")
+        possible: dict[str, set[bytes]] = {}  # every version a calendar may be in now
+        required: dict[str, bytes] = {}  # what must be there, as it is
+        for n, (document, kind, die_at) in enumerate(runs):
+            source = save(Path(work, f"{n}.json"), document)
+            filters = _filters(document, kind)
+            files = expected(document, split, filters)
+            args = ["export", str(source), "--split", split, *filters, "-o", str(folder)]
+            code = wait(fork_run(args, die_at=die_at))
+            state = calendars(folder)
+            if code == 0:
+                leftovers = [p for p in folder.iterdir() if p.name.startswith(("..", ".confcal-t"))]
+                assert not leftovers and not (folder / LOCK).exists()
+                assert manifest(folder) == set(state)
+                if kind == "all":
+                    assert state == files
+                    required, possible = {}, {}
+                required.update(files)
+                possible.update({name: {data} for name, data in files.items()})
+            else:
+                assert code == -signal.SIGKILL
+                assert set(state) <= manifest(folder)
+                for name, data in files.items():
+                    possible.setdefault(name, set()).add(data)
+                # an unfiltered run may have removed the rest; any run may have replaced its own
+                required = {} if kind == "all" else {
+                    name: data for name, data in required.items() if name not in files
+                }  # fmt: skip
+            for name, data in state.items():
+                assert data in possible.get(name, set()), name
+                assert icalendar.Calendar.from_ical(data).walk("VEVENT")
+            for name, data in required.items():
+                assert state.get(name) == data, name
+            if code == 0:  # now known exactly
+                required, possible = state, {name: {data} for name, data in state.items()}
+        last = save(Path(work, "last.json"), A)
+        assert run("export", str(last), "--split", split, "-o", str(folder)).exit_code == 0
+        assert_exactly(folder, expected(A, split))
