@@ -143,6 +143,20 @@ def test_many_problems_are_reported_in_one_run_one_line_each(tmp_path: Path) -> 
     }
 
 
+def test_past_fifty_problems_the_rest_are_counted_not_printed(tmp_path: Path) -> None:
+    events = tmp_path / "empty_events.json"
+    document = {"calendar": {"name": "X", "timezone": "UTC"}, "events": [{}] * 2000}
+    events.write_text(json.dumps(document), "utf-8")
+    with pytest.raises(confcal.InvalidInput) as caught:
+        confcal.load(events)
+    result = run("check", str(events))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 51
+    assert lines[-1] == f"error: {events}: and {len(caught.value.problems) - 50} more problems"
+    assert all(line.startswith(f"error: {events}: event #") for line in lines[:50])
+
+
 def test_the_bad_files_differ_from_a_good_one_only_in_what_is_wrong(tmp_path: Path) -> None:
     """The corpus's base programme itself is valid: each case fails for its own reason."""
     good = {

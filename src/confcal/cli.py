@@ -13,7 +13,7 @@ import attrs
 import click
 
 from . import dumps, load, zones
-from .errors import ConfcalError, InvalidInput, LoadWarning
+from .errors import ConfcalError, InvalidInput, LoadWarning, Problem
 from .frab import FORMATS, Format
 from .loading import parse_duration
 from .model import Schedule
@@ -151,6 +151,11 @@ def _programme_options(command: _F) -> _F:
     )(command)  # fmt: skip
 
 
+#: Problems printed before the rest are only counted: the first ones point at what is wrong, and
+#: 800,000 lines (a file of 200,000 empty events) would bury them.
+_SHOWN_PROBLEMS = 50
+
+
 class _Group(click.Group):
     """Turns every :class:`ConfcalError` into ``error:`` lines on stderr and exit code 1, and
     a reader that stopped reading stdout (``| head``) into a silent exit 0."""
@@ -159,8 +164,11 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidInput as error:
-            for problem in error.problems:
+            for problem in error.problems[:_SHOWN_PROBLEMS]:
                 _say(f"error: {problem}")
+            rest = error.problems[_SHOWN_PROBLEMS:]
+            if rest:
+                _say(f"error: {Problem(f'and {len(rest)} more problems', source=rest[0].source)}")
         except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
             ctx.exit(0)
         except ConfcalError as error:
