@@ -30,7 +30,7 @@ import icalendar
 import pytz
 from pytz.tzinfo import BaseTzInfo
 
-from .errors import InvalidInput
+from .errors import InvalidInput, shown
 
 __all__ = [
     "UTC",
@@ -60,9 +60,20 @@ _SECOND = dt.timedelta(seconds=1)
 _EPOCH_FLOOR = dt.datetime(1850, 1, 1, tzinfo=UTC)
 
 
-@functools.cache
 def check_zone(name: str) -> zoneinfo.ZoneInfo:
     """The ``zoneinfo`` zone of an IANA name; :class:`InvalidInput` for an unknown name."""
+    if not isinstance(name, str):
+        raise InvalidInput.single(
+            f"must be an IANA time zone name such as 'America/New_York', "
+            f"not {type(name).__name__}: {shown(name)}",
+            field="timezone",
+            value=name,
+        )
+    return _check_zone(name)
+
+
+@functools.cache
+def _check_zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         if not name or name != name.strip() or name.startswith(("/", ".")):
             raise ValueError(name)
@@ -151,10 +162,21 @@ def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) 
     unless ``offset`` says which of the two is meant. An ``offset`` that the zone never has at
     that wall-clock time is refused.
     """
+    if not isinstance(naive, dt.datetime):
+        raise InvalidInput.single(
+            f"localize() takes a datetime, not {type(naive).__name__}: {shown(naive)}",
+            value=naive,
+        )
     if naive.tzinfo is not None:
         raise InvalidInput.single(
             f"{naive.isoformat()} already has a time zone; localize() takes a wall-clock time",
             value=naive,
+        )
+    check_zone(zone)  # before the cache below, which needs a hashable name
+    if offset is not None and not isinstance(offset, dt.timedelta):
+        raise InvalidInput.single(
+            f"the UTC offset must be a timedelta, not {type(offset).__name__}: {shown(offset)}",
+            value=offset,
         )
     return _localize(naive, naive.fold, zone, offset)
 

@@ -1,0 +1,293 @@
+"""The library refuses what no calendar can hold, whatever Python type it comes as.
+
+Every error is a ConfcalError: a value of the wrong type for a field of Event or Schedule, or for
+a parameter of select() or to_ical(), is an InvalidInput naming that field, never a TypeError or
+AttributeError now or later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import confcal
+from confcal import Event, InvalidInput, Schedule
+from confcal.ical import vevent
+from confcal.zones import check_zone, localize
+
+NY = "America/New_York"
+GAP = dt.datetime(2024, 3, 10, 2, 30)  # New York's clocks go from 02:00 to 03:00
+REPEATED = dt.datetime(2024, 11, 3, 1, 30)  # New York's clocks go from 02:00 back to 01:00
+
+
+def at(text: str, zone: str = NY) -> dt.datetime:
+    return localize(dt.datetime.fromisoformat(text), zone)
+
+
+EVENT: dict[str, object] = {
+    "id": "e",
+    "title": "Talk",
+    "start": at("2024-11-18T11:21"),
+    "end": at("2024-11-18T11:44"),
+}
+SCHEDULE: dict[str, object] = {"name": "Conf", "timezone": NY}
+
+
+def event(**fields: object) -> Event:
+    return Event(**{**EVENT, **fields})  # type: ignore[arg-type]
+
+
+def schedule(**fields: object) -> Schedule:
+    return Schedule(**{**SCHEDULE, "events": [event()], **fields})  # type: ignore[arg-type]
+
+
+def refused(make: object, field: str) -> InvalidInput:
+    """The one problem ``make()`` raises, checked to name ``field``."""
+    assert callable(make)
+    with pytest.raises(InvalidInput) as caught:
+        make()
+    assert [p.field for p in caught.value.problems] == [field], caught.value
+    return caught.value
+
+
+# --- Wrong types: an InvalidInput naming the field ---------------------------------------------
+
+
+def outcome(make: object) -> InvalidInput | None:
+    """The InvalidInput ``make()`` raises, or None; any other exception fails the test."""
+    assert callable(make)
+    try:
+        make()
+    except InvalidInput as error:
+        return error
+    return None
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _names(value: object) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(s, str) for s in value)
+
+
+#: For each field, whether a value has the type it takes (its content may still be refused).
+EVENT_TYPES = {
+    "id": lambda v: isinstance(v, str),
+    "title": lambda v: isinstance(v, str),
+    "start": lambda v: isinstance(v, dt.date),
+    "end": lambda v: isinstance(v, dt.date),
+    "type": _text_or_none,
+    "track": _text_or_none,
+    "location": _text_or_none,
+    "description": _text_or_none,
+    "url": _text_or_none,
+    "speakers": _names,
+    "status": _text_or_none,
+}
+SCHEDULE_TYPES = {
+    "name": lambda v: isinstance(v, str),
+    "timezone": lambda v: isinstance(v, str),
+    # In any order (the calendar sorts them), so a set will do.
+    "events": lambda v: (
+        isinstance(v, list | tuple | set | frozenset) and all(isinstance(e, Event) for e in v)
+    ),
+    "description": _text_or_none,
+    "url": _text_or_none,
+    "uid_domain": _text_or_none,
+    "day_change": lambda v: isinstance(v, dt.time),
+    "dtstamp": lambda v: isinstance(v, dt.datetime),
+    "refresh": lambda v: v is None or isinstance(v, dt.timedelta),
+}
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.binary(max_size=6),
+    st.lists(st.none() | st.integers() | st.text(max_size=4), max_size=3),
+    st.tuples(st.integers()),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sets(st.text(max_size=3), max_size=2),
+    st.builds(object),
+    st.dates(),
+    st.datetimes(),
+    st.datetimes(timezones=st.just(dt.UTC)),
+    st.times(),
+    st.timedeltas(),
+)
+
+
+@given(field=st.sampled_from(sorted(EVENT_TYPES)), value=ANY_VALUE)
+def test_any_event_field_of_a_wrong_type_is_an_invalid_input_naming_it(
+    field: str, value: object
+) -> None:
+    error = outcome(lambda: event(**{field: value}))
+    if not EVENT_TYPES[field](value):
+        assert error is not None, f"{field}={value!r} was accepted"
+        assert [p.field for p in error.problems] == [field]
+
+
+@given(field=st.sampled_from(sorted(SCHEDULE_TYPES)), value=ANY_VALUE)
+def test_any_schedule_field_of_a_wrong_type_is_an_invalid_input_naming_it(
+    field: str, value: object
+) -> None:
+    error = outcome(lambda: schedule(**{field: value}).to_ical())
+    if not SCHEDULE_TYPES[field](value):
+        assert error is not None, f"{field}={value!r} was accepted"
+        assert [p.field for p in error.problems] == [field]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("speakers", None, "must be a list of names, not None"),
+        ("speakers", "Alice", "must be a list of names, not one text: 'Alice' (write ['Alice'])"),
+        ("speakers", {"Alice", "Bob"}, "not a set, whose order changes from run to run"),
+        ("speakers", ["Alice", None], "must hold only names (text), not NoneType: None"),
+        ("title", 5, "must be text, not int: 5"),
+        ("start", "2024-11-19", "must be a datetime or a date, not str: '2024-11-19'"),
+        ("url", 5, "must be a URL (text), not int: 5"),
+        ("status", 1, "must be one of confirmed, tentative, cancelled, not int: 1"),
+        ("id", 7, "must be text, not int: 7"),
+    ],
+)
+def test_event_says_what_type_a_field_takes(field: str, value: object, message: str) -> None:
+    error = refused(lambda: event(**{field: value}), field)
+    assert message in str(error)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("events", None, "must be a list of Event, not None"),
+        ("events", [object()], "expected Event, got object"),
+        ("dtstamp", "2024-11-14T00:00:00Z", "must be a timezone-aware datetime, not str"),
+        ("dtstamp", dt.datetime(2024, 11, 14), "2024-11-14T00:00:00 must be timezone-aware"),
+        ("day_change", None, "must be a time of day (datetime.time), not None"),
+        ("day_change", "04:00", "must be a time of day (datetime.time), not str: '04:00'"),
+        ("day_change", dt.time(4, 0, 30), "not a time of day in whole minutes"),
+        ("day_change", dt.time(4, tzinfo=dt.UTC), "without a time zone"),
+        ("refresh", "PT6H", "must be a duration (datetime.timedelta) or None, not str: 'PT6H'"),
+        ("uid_domain", 5, "must be a domain name (text), not int: 5"),
+        ("url", 5, "must be a URL (text), not int: 5"),
+        ("timezone", None, "must be an IANA time zone name"),
+        ("timezone", ["Europe/Berlin"], "must be an IANA time zone name"),
+        ("name", 5, "must be text, not int: 5"),
+    ],
+)
+def test_schedule_says_what_type_a_field_takes(field: str, value: object, message: str) -> None:
+    error = refused(lambda: schedule(**{field: value}), field)
+    assert message in str(error)
+
+
+def test_a_dtstamp_before_the_first_instant_python_knows_is_refused() -> None:
+    stamp = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert "out of range" in str(refused(lambda: schedule(dtstamp=stamp), "dtstamp"))
+
+
+def test_events_may_come_as_any_iterable_of_events() -> None:
+    assert schedule(events=(e for e in [event()])).events == (event(),)
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda s: s.to_ical(alarm=15), "alarm"),
+        (lambda s: s.to_calendar(alarm=15), "alarm"),
+        (lambda s: s.to_ical(alarm="PT15M"), "alarm"),
+        (lambda s: s.to_ical(alarm=[dt.timedelta(minutes=5)]), "alarm"),
+        (lambda s: s.to_ical(alarm=-dt.timedelta(minutes=5)), "alarm"),
+        (lambda s: s.events[0].to_vevent(uid_domain=5), "uid_domain"),
+        (lambda s: s.events[0].to_vevent(dtstamp="2024-11-14"), "dtstamp"),
+        (lambda s: s.events[0].to_vevent(dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
+    ],
+)
+def test_writing_with_a_wrong_alarm_uid_domain_or_stamp_is_an_invalid_input(
+    make: object, field: str
+) -> None:
+    assert callable(make)
+    refused(lambda: make(schedule()), field)
+
+
+def test_an_alarm_as_a_timedelta_is_written() -> None:
+    assert b"TRIGGER:-PT15M" in schedule().to_ical(alarm=dt.timedelta(minutes=15))
+    component = vevent(
+        event(), uid_domain="x.example", dtstamp=confcal.model.EPOCH, alarm=dt.timedelta(0)
+    )
+    assert component.walk("VALARM")
+
+
+@pytest.mark.parametrize(
+    ("filters", "field", "message"),
+    [
+        ({"ids": "abc"}, "ids", "must be a list of ids (text), not one text: 'abc' (write ['ab"),
+        ({"types": "BOF"}, "types", "not one text: 'BOF'"),
+        ({"types": None}, "types", "must be a list of types (text), not None"),
+        ({"types": [5]}, "types", "must hold only types (text), not int: 5"),
+        ({"days": "2024-11-18"}, "days", "not one text"),
+        ({"days": ["2024-11-18"]}, "days", "must hold only dates (datetime.date), not str"),
+        ({"days": [dt.datetime(2024, 11, 18)]}, "days", "not datetime"),
+        ({"days": dt.date(2024, 11, 18)}, "days", "must be a list of dates"),
+        ({"ids": {"e": 1}}, "ids", "must be a list of ids (text), not dict"),
+    ],
+)
+def test_select_refuses_a_filter_that_is_not_a_list_of_its_values(
+    filters: dict[str, object], field: str, message: str
+) -> None:
+    error = refused(lambda: schedule().select(**filters), field)  # type: ignore[arg-type]
+    assert message in str(error)
+
+
+def test_select_takes_any_iterable_of_values_once() -> None:
+    chosen = schedule().select(ids=(i for i in ["E"]), days={dt.date(2024, 11, 18)})
+    assert [e.id for e in chosen.events] == ["e"]
+    with pytest.raises(InvalidInput, match="no event has the id 'nope'"):
+        schedule().select(ids=(i for i in ["nope"]))
+
+
+def test_zone_functions_refuse_what_is_not_a_zone_name_or_a_datetime() -> None:
+    refused(lambda: check_zone(5), "timezone")  # type: ignore[arg-type]
+    refused(lambda: localize(dt.datetime(2024, 1, 1), ["Europe/Berlin"]), "timezone")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="takes a datetime, not str"):
+        localize("2024-01-01T10:00", NY)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="must be a timedelta, not int"):
+        localize(REPEATED, NY, -5)  # type: ignore[arg-type]
+
+
+# --- Years: those the loader reads -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "start", "end"),
+    [
+        ("start", dt.date(1899, 12, 31), dt.date(1900, 1, 2)),
+        ("start", dt.date(1, 1, 1), dt.date(1, 1, 2)),
+        ("end", dt.date(2199, 12, 31), dt.date(2200, 1, 2)),
+        (
+            "start",
+            dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+            dt.datetime(1, 1, 1, 3, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        ),
+        (
+            "start",
+            dt.datetime(9999, 12, 31, 20, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+            dt.datetime(9999, 12, 31, 21, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        ),
+    ],
+)
+def test_times_outside_the_years_1900_to_2199_are_refused(
+    field: str, start: dt.date, end: dt.date
+) -> None:
+    assert "outside 1900 to 2199; a typo?" in str(
+        refused(lambda: event(start=start, end=end), field)
+    )
+
+
+def test_an_all_day_event_may_end_on_the_last_day_of_2199() -> None:
+    assert event(start=dt.date(2199, 12, 31), end=dt.date(2200, 1, 1)).to_vevent()
