@@ -2,14 +2,17 @@
 
 Every error is a ConfcalError: a value of the wrong type for a field of Event or Schedule, or for
 a parameter of select() or to_ical(), is an InvalidInput naming that field, never a TypeError or
-AttributeError now or later.
+AttributeError now or later; and a time its zone skips is refused whatever tzinfo carries it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+import pytz
+from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -291,3 +294,81 @@ def test_times_outside_the_years_1900_to_2199_are_refused(
 
 def test_an_all_day_event_may_end_on_the_last_day_of_2199() -> None:
     assert event(start=dt.date(2199, 12, 31), end=dt.date(2200, 1, 1)).to_vevent()
+
+
+# --- A time its zone skips ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY)), id="zoneinfo"),
+        pytest.param(GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY), fold=1), id="zoneinfo-fold"),
+        pytest.param(pytz.timezone(NY).localize(GAP, is_dst=False), id="pytz-standard"),
+        pytest.param(pytz.timezone(NY).localize(GAP, is_dst=True), id="pytz-daylight"),
+        pytest.param(GAP.replace(tzinfo=dateutil_tz.gettz(NY)), id="dateutil"),
+        pytest.param(
+            dt.datetime(2040, 3, 11, 2, 30, tzinfo=zoneinfo.ZoneInfo(NY)), id="zoneinfo-2040"
+        ),
+    ],
+)
+def test_a_time_the_clocks_skip_is_refused_whatever_tzinfo_carries_it(start: dt.datetime) -> None:
+    end = start.replace(hour=4)
+    error = refused(lambda: event(start=start, end=end), "start")
+    assert "02:30 does not exist in" in str(error)
+    assert "the clocks skip it" in str(error)
+
+
+def test_a_skipped_end_time_is_refused_too() -> None:
+    start = at("2024-03-10T01:00")
+    end = GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY))
+    error = refused(lambda: event(start=start, end=end), "end")
+    assert "2024-03-10T02:30 does not exist in America/New_York" in str(error)
+
+
+def test_the_loader_and_the_model_say_the_same_of_a_skipped_time() -> None:
+    with pytest.raises(InvalidInput) as loaded:
+        localize(GAP, NY)
+    with pytest.raises(InvalidInput) as built:
+        event(start=GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY)), end=at("2024-03-10T04:00"))
+    assert loaded.value.problems[0].message == built.value.problems[0].message
+
+
+def test_a_fixed_offset_names_one_instant_so_no_time_of_it_is_skipped() -> None:
+    # 02:30 at -05:00 is an instant (07:30 UTC) even on the night New York skips 02:30: kept, and
+    # written in UTC, as every time in a zone without an IANA name.
+    minus_five = dt.timezone(dt.timedelta(hours=-5))
+    start = GAP.replace(tzinfo=minus_five)
+    written = event(start=start, end=start + dt.timedelta(hours=1)).to_vevent().to_ical()
+    assert b"DTSTART:20240310T073000Z" in written
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(
+            REPEATED.replace(tzinfo=zoneinfo.ZoneInfo(NY)),
+            REPEATED.replace(tzinfo=zoneinfo.ZoneInfo(NY), fold=1),
+            id="zoneinfo",
+        ),
+        pytest.param(
+            pytz.timezone(NY).localize(REPEATED, is_dst=True),
+            pytz.timezone(NY).localize(REPEATED, is_dst=False),
+            id="pytz",
+        ),
+        pytest.param(
+            REPEATED.replace(tzinfo=dateutil_tz.gettz(NY)),
+            dateutil_tz.enfold(REPEATED.replace(tzinfo=dateutil_tz.gettz(NY)), fold=1),
+            id="dateutil",
+        ),
+    ],
+)
+def test_both_times_of_a_repeated_hour_are_kept_and_written_in_utc(
+    first: dt.datetime, second: dt.datetime
+) -> None:
+    written = [
+        event(start=start, end=start + dt.timedelta(minutes=20)).to_vevent().to_ical()
+        for start in (first, second)
+    ]
+    assert b"DTSTART:20241103T053000Z" in written[0]
+    assert b"DTSTART:20241103T063000Z" in written[1]

@@ -187,7 +187,7 @@ def _in_years(field: str, value: When, day: dt.date) -> None:
 
 
 def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> None:
-    """A timezone-aware datetime, or a date; in :data:`YEARS`."""
+    """A timezone-aware datetime that exists in its zone, or a date; in :data:`YEARS`."""
     field = attribute.name
     if isinstance(value, dt.datetime):
         offset = value.utcoffset()
@@ -198,13 +198,13 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
                 value,
             )
         _in_years(field, value, value)
+        naive = value.replace(tzinfo=None)
         name = zones.zone_name(value)
         if name is not None:
             try:
                 zones.check_zone(name)
             except InvalidInput as error:
                 raise _problem(field, error.problems[0].message, value) from None
-            naive = value.replace(tzinfo=None)
             # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
             possible = {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}
             if offset not in possible:
@@ -214,6 +214,22 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
                     "(a pytz zone attached with replace(tzinfo=...) instead of localize()?)",
                     value,
                 )
+            exists = zones.exists(naive, name)
+        else:
+            # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
+            # exists if it comes back the same from the instant it stands for.
+            name = shown(value.tzinfo)
+            back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+            exists = back == naive
+        if not exists:
+            # No clock shows it: written with its TZID, readers place it an hour apart, and any
+            # instant it is given is a guess. Refused, as the loader refuses it.
+            raise _problem(
+                field,
+                f"{naive.isoformat(timespec='minutes')} does not exist in {name}: "
+                "the clocks skip it (daylight saving time starts)",
+                value,
+            )
     elif isinstance(value, dt.date):
         # An all-day event's end is the day after its last day.
         _in_years(field, value, value - dt.timedelta(days=1) if field == "end" else value)
@@ -259,8 +275,8 @@ class Event:
     ``start`` and ``end`` are aware datetimes (pytz-localized) for a timed session, or dates for
     an all-day one, whose ``end`` is exclusive as in RFC 5545: the day after its last day.
     Every field is checked on construction: a value of the wrong type (``speakers`` is a list of
-    names, never one text) or anything else a calendar cannot hold raises :class:`InvalidInput`
-    naming the field.
+    names, never one text), a time that its zone skips, or anything else a calendar cannot hold
+    raises :class:`InvalidInput` naming the field.
     """
 
     id: str = attrs.field(validator=_check_id)

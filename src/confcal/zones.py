@@ -36,6 +36,7 @@ __all__ = [
     "UTC",
     "ZoneDefinition",
     "check_zone",
+    "exists",
     "format_offset",
     "from_instant",
     "is_ambiguous",
@@ -115,6 +116,11 @@ def _pytz_zone(name: str) -> BaseTzInfo:
 def utc_offset(naive: dt.datetime, zone: str, fold: int = 0) -> dt.timedelta:
     """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second."""
     return _utc_offset(_wall(naive), zone, fold)
+
+
+def exists(naive: dt.datetime, zone: str) -> bool:
+    """Whether a wall-clock time occurs in ``zone`` (not skipped when the clocks go forward)."""
+    return _exists(_wall(naive), zone)
 
 
 def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
