@@ -2,22 +2,27 @@
 
 Every error is a ConfcalError: a value of the wrong type for a field of Event or Schedule, or for
 a parameter of select() or to_ical(), is an InvalidInput naming that field, never a TypeError or
-AttributeError now or later; and a time its zone skips is refused whatever tzinfo carries it.
+AttributeError now or later; a time its zone skips is refused whatever tzinfo carries it; and a
+URL with a user name or password is never published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
+from pathlib import Path
 
 import pytest
 import pytz
+from click.testing import CliRunner
 from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
 import confcal
 from confcal import Event, InvalidInput, Schedule
+from confcal.cli import cli
 from confcal.ical import vevent
 from confcal.zones import check_zone, localize
 
@@ -372,3 +377,76 @@ def test_both_times_of_a_repeated_hour_are_kept_and_written_in_utc(
     ]
     assert b"DTSTART:20241103T053000Z" in written[0]
     assert b"DTSTART:20241103T063000Z" in written[1]
+
+
+# --- No credentials in a published URL ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:secret@example.org/sc24/",
+        "https://token@example.org/",
+        "http://user:secret@example.org:8080/x?y=1",
+        "//user:secret@example.org/",
+    ],
+)
+@pytest.mark.parametrize("make", [event, schedule], ids=["event", "schedule"])
+def test_a_url_with_a_user_or_password_is_refused_without_showing_them(
+    url: str, make: object
+) -> None:
+    assert callable(make)
+    error = refused(lambda: make(url=url), "url")
+    message = str(error)
+    assert "user name or password" in message and "remove them" in message
+    assert "secret" not in message and "token" not in message
+    assert "secret" not in repr(error.problems[0].value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/talks/@alice",
+        "https://example.org/?who=a@b",
+        "https://example.org/#@top",
+        "mailto:programme@example.org",
+    ],
+)
+def test_an_at_sign_outside_the_host_part_is_no_credential(url: str) -> None:
+    assert event(url=url).url == url
+    assert schedule(url=url).url == url
+
+
+def _events_json(tmp_path: Path, calendar_url: str | None, event_url: str | None) -> Path:
+    calendar: dict[str, object] = {"name": "Conf", "timezone": NY}
+    if calendar_url:
+        calendar["url"] = calendar_url
+    talk: dict[str, object] = {
+        "id": "talk", "title": "Talk", "start": "2024-11-18T10:00", "end": "2024-11-18T11:00",
+    }  # fmt: skip
+    if event_url:
+        talk["url"] = event_url
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"calendar": calendar, "events": [talk]}), "utf-8")
+    return path
+
+
+def test_credentials_in_events_json_are_located_errors(tmp_path: Path) -> None:
+    path = _events_json(tmp_path, "https://u:pw@example.org/", "https://u:pw@example.org/talk")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(f"{path}: calendar.url: 'https://...@example.org/' holds" in x for x in lines)
+    assert any(f'{path}: event "talk": url: ' in x and "user name or password" in x for x in lines)
+    assert "pw@" not in result.output
+
+
+def test_credentials_in_a_pretalx_schedule_are_located_errors(tmp_path: Path) -> None:
+    document = json.loads((Path(__file__).parent / "frab" / "frab.json").read_text("utf-8"))
+    document["schedule"]["conference"]["url"] = "https://admin:s3cret@pretalx.example/conf/"
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document), "utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: conference.url: 'https://...@pretalx.example/conf/' holds" in result.output
+    assert "s3cret" not in result.output

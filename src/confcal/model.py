@@ -55,6 +55,9 @@ RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IG
 # Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
+# The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
+# that holds user information: ``https://user:password@host/``.
+_USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
 #: The years a date may lie in, as in events.json: a year such as 2204 is a typo.
 YEARS = range(1900, 2200)
 #: The longest an event may last.
@@ -164,7 +167,7 @@ def _check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 
 def _check_url(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """A URL to publish: one word."""
+    """A URL to publish: one word, and no user name or password in it."""
     if value is None:
         return
     if not isinstance(value, str):
@@ -174,6 +177,16 @@ def _check_url(_: object, attribute: attrs.Attribute[str | None], value: str | N
             attribute.name,
             f"{shown(value)} is not a URL (spaces and control characters are not allowed)",
             value,
+        )
+    credentials = _USERINFO.match(value)
+    if credentials:
+        # Shown without them: the message goes to terminals and build logs.
+        hidden = f"{value[: credentials.start(1)]}...@{value[credentials.end(0) :]}"
+        raise _problem(
+            attribute.name,
+            f"{shown(hidden)} holds a user name or password before the '@'; remove them: "
+            "the URL is published in every calendar and on the attendees' page",
+            hidden,
         )
 
 
@@ -275,8 +288,8 @@ class Event:
     ``start`` and ``end`` are aware datetimes (pytz-localized) for a timed session, or dates for
     an all-day one, whose ``end`` is exclusive as in RFC 5545: the day after its last day.
     Every field is checked on construction: a value of the wrong type (``speakers`` is a list of
-    names, never one text), a time that its zone skips, or anything else a calendar cannot hold
-    raises :class:`InvalidInput` naming the field.
+    names, never one text), a time that its zone skips, a URL with a password, or anything else a
+    calendar cannot hold raises :class:`InvalidInput` naming the field.
     """
 
     id: str = attrs.field(validator=_check_id)
