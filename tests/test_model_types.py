@@ -211,6 +211,9 @@ def test_events_may_come_as_any_iterable_of_events() -> None:
         (lambda s: s.to_ical(alarm="PT15M"), "alarm"),
         (lambda s: s.to_ical(alarm=[dt.timedelta(minutes=5)]), "alarm"),
         (lambda s: s.to_ical(alarm=-dt.timedelta(minutes=5)), "alarm"),
+        (lambda s: s.to_ical(alarm=dt.timedelta.max), "alarm"),
+        (lambda s: s.to_ical(alarm=dt.timedelta(days=367)), "alarm"),
+        (lambda s: s.to_ical(alarm=dt.timedelta(minutes=5, microseconds=1)), "alarm"),
         (lambda s: s.events[0].to_vevent(uid_domain=5), "uid_domain"),
         (lambda s: s.events[0].to_vevent(dtstamp="2024-11-14"), "dtstamp"),
         (lambda s: s.events[0].to_vevent(dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
@@ -257,6 +260,23 @@ def test_select_takes_any_iterable_of_values_once() -> None:
     assert [e.id for e in chosen.events] == ["e"]
     with pytest.raises(InvalidInput, match="no event has the id 'nope'"):
         schedule().select(ids=(i for i in ["nope"]))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda long: schedule().select(types=[long]),
+        lambda long: schedule().select(ids=[long]),
+        lambda long: event(status=long),
+        lambda long: schedule(timezone=long),
+        lambda long: check_zone(long),
+    ],
+)
+def test_a_runaway_value_is_shown_shortened_in_the_message(make: object) -> None:
+    assert callable(make)
+    with pytest.raises(InvalidInput) as caught:
+        make("x" * 1_000_000)
+    assert len(str(caught.value)) < 400
 
 
 def test_zone_functions_refuse_what_is_not_a_zone_name_or_a_datetime() -> None:

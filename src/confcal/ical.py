@@ -12,7 +12,7 @@ from icalendar.parser import Contentline, Parameters
 
 from . import zones
 from .errors import InvalidInput, shown
-from .model import Event, Schedule, When
+from .model import MAX_LENGTH, Event, Schedule, When
 
 __all__ = ["calendar", "serialize", "vevent"]
 
@@ -142,6 +142,12 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
         )
     if alarm < dt.timedelta(0):
         raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
+    if alarm > MAX_LENGTH or alarm.microseconds:
+        raise InvalidInput.single(
+            f"must be whole seconds and at most {MAX_LENGTH.days} days (as --alarm), got {alarm}",
+            field="alarm",
+            value=alarm,
+        )
 
 
 def _valarm(title: str, before: dt.timedelta) -> icalendar.Alarm:

@@ -278,7 +278,7 @@ def _check_status(_: object, attribute: attrs.Attribute[Any], value: object) -> 
     if not isinstance(value, str):
         raise _wrong_type(attribute.name, f"one of {', '.join(STATUSES)}", value)
     if value not in STATUSES:
-        raise _problem(attribute.name, f"{value!r} is not one of {', '.join(STATUSES)}", value)
+        raise _problem(attribute.name, f"{shown(value)} is not one of {', '.join(STATUSES)}", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -582,7 +582,8 @@ class Schedule:
         known_ids = {e.id.casefold() for e in self.events}
         problems = [
             Problem(
-                f"no event has the type {t!r} (the types are: {', '.join(known_types) or 'none'})",
+                f"no event has the type {shown(t)} "
+                f"(the types are: {', '.join(known_types) or 'none'})",
                 field="type",
                 value=t,
             )
@@ -598,7 +599,7 @@ class Schedule:
             for d in sorted(days - set(known_days))
         ]
         problems += [
-            Problem(f"no event has the id {i!r}", field="id", value=i)
+            Problem(f"no event has the id {shown(i)}", field="id", value=i)
             for i in ids
             if i.casefold() not in known_ids
         ]

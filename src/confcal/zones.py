@@ -82,7 +82,7 @@ def _check_zone(name: str) -> zoneinfo.ZoneInfo:
         _pytz_zone(name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError, pytz.UnknownTimeZoneError, OSError):
         raise InvalidInput.single(
-            f"unknown time zone {name!r} (expected an IANA name such as 'America/New_York')",
+            f"unknown time zone {shown(name)} (expected an IANA name such as 'America/New_York')",
             field="timezone",
             value=name,
         ) from None
