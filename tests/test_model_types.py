@@ -324,9 +324,42 @@ def test_an_all_day_event_may_end_on_the_last_day_of_2199() -> None:
 # --- A time its zone skips ---------------------------------------------------------------------
 
 
+class _SpringForward(dt.tzinfo):
+    """A tzinfo of the caller's own, without an IANA name: New York's 2024 spring change only."""
+
+    _CHANGE = dt.datetime(2024, 3, 10, 2, 0)  # wall clock: 02:00 becomes 03:00
+
+    def utcoffset(self, value: dt.datetime | None) -> dt.timedelta:
+        assert value is not None
+        wall = value.replace(tzinfo=None)
+        if wall < self._CHANGE or (wall < self._CHANGE + dt.timedelta(hours=1) and not value.fold):
+            return dt.timedelta(hours=-5)
+        return dt.timedelta(hours=-4)
+
+    def fromutc(self, value: dt.datetime) -> dt.datetime:
+        instant = value.replace(tzinfo=None)
+        hours = -5 if instant < self._CHANGE + dt.timedelta(hours=5) else -4
+        return (instant + dt.timedelta(hours=hours)).replace(tzinfo=self)
+
+    def dst(self, value: dt.datetime | None) -> dt.timedelta:
+        return self.utcoffset(value) + dt.timedelta(hours=5)
+
+    def tzname(self, value: dt.datetime | None) -> str:
+        return "EDT" if self.dst(value) else "EST"
+
+
+def test_a_tzinfo_without_a_name_keeps_its_real_times_and_writes_them_in_utc() -> None:
+    before = dt.datetime(2024, 3, 10, 1, 30, tzinfo=_SpringForward())
+    after = dt.datetime(2024, 3, 10, 3, 30, tzinfo=_SpringForward())
+    written = event(start=before, end=after).to_vevent().to_ical()
+    assert b"DTSTART:20240310T063000Z" in written
+    assert b"DTEND:20240310T073000Z" in written
+
+
 @pytest.mark.parametrize(
     "start",
     [
+        pytest.param(GAP.replace(tzinfo=_SpringForward()), id="own-tzinfo"),
         pytest.param(GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY)), id="zoneinfo"),
         pytest.param(GAP.replace(tzinfo=zoneinfo.ZoneInfo(NY), fold=1), id="zoneinfo-fold"),
         pytest.param(pytz.timezone(NY).localize(GAP, is_dst=False), id="pytz-standard"),

@@ -231,7 +231,7 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
         else:
             # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
             # exists if it comes back the same from the instant it stands for.
-            name = shown(value.tzinfo)
+            name = f"its time zone, {type(value.tzinfo).__name__}"
             back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
             exists = back == naive
         if not exists:
