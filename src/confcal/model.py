@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Set
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
@@ -82,13 +82,14 @@ def _optional_text(value: str | None) -> str | None:
 
 
 #: What a parameter that takes several values may not be: text is not a list of texts (iterating
-#: it gives letters), a mapping gives its keys, and a set has no order of its own.
+#: it gives letters), and a mapping gives its keys. (A set, whose order changes from run to run,
+#: is refused only where order counts: the speakers.)
 _NOT_A_LIST = (str, bytes, bytearray, Mapping)
 
 
 def _speakers(value: Iterable[str]) -> tuple[str, ...]:
     """The names as a tuple; anything but a list of names is left to :func:`_check_speakers`."""
-    if isinstance(value, (*_NOT_A_LIST, Set)) or not isinstance(value, Iterable):
+    if isinstance(value, (*_NOT_A_LIST, set, frozenset)) or not isinstance(value, Iterable):
         return value  # type: ignore[return-value]
     return tuple(_text(s) for s in value)
 
@@ -253,7 +254,7 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
 def _check_speakers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, str):
         raise _one_text(attribute.name, "a list of names", value)
-    if isinstance(value, Set):
+    if isinstance(value, set | frozenset):
         raise _problem(
             attribute.name,
             f"must be a list of names in their order, not a {type(value).__name__}, whose order "
