@@ -503,3 +503,16 @@ def test_credentials_in_a_pretalx_schedule_are_located_errors(tmp_path: Path) ->
     assert result.exit_code == 1
     assert f"{path}: conference.url: 'https://...@pretalx.example/conf/' holds" in result.output
     assert "s3cret" not in result.output
+
+
+class _Broken(dt.tzinfo):
+    """A tzinfo whose utcoffset() breaks the datetime protocol."""
+
+    def utcoffset(self, value: dt.datetime | None) -> dt.timedelta:
+        return 5  # type: ignore[return-value]
+
+
+def test_a_tzinfo_that_fails_is_an_invalid_input_naming_the_field() -> None:
+    broken = dt.datetime(2024, 1, 1, 10, tzinfo=_Broken())
+    assert "_Broken, fails" in str(refused(lambda: event(start=broken), "start"))
+    assert "_Broken, fails" in str(refused(lambda: schedule(dtstamp=broken), "dtstamp"))

@@ -200,11 +200,28 @@ def _in_years(field: str, value: When, day: dt.date) -> None:
         )
 
 
+def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
+    return _problem(
+        field,
+        f"the time zone of {value.replace(tzinfo=None).isoformat()}, "
+        f"{type(value.tzinfo).__name__}, fails: {error}",
+        value,
+    )
+
+
+def _offset(field: str, value: dt.datetime) -> dt.timedelta | None:
+    """``value.utcoffset()``, whose tzinfo may be anyone's."""
+    try:
+        return value.utcoffset()
+    except (TypeError, ValueError) as error:  # a utcoffset() that is not a timedelta, or fails
+        raise _broken_zone(field, value, error) from None
+
+
 def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> None:
     """A timezone-aware datetime that exists in its zone, or a date; in :data:`YEARS`."""
     field = attribute.name
     if isinstance(value, dt.datetime):
-        offset = value.utcoffset()
+        offset = _offset(field, value)
         if offset is None:
             raise _problem(
                 field,
@@ -233,7 +250,10 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
             # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
             # exists if it comes back the same from the instant it stands for.
             name = f"its time zone, {type(value.tzinfo).__name__}"
-            back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+            try:
+                back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+            except (TypeError, ValueError, OverflowError) as error:
+                raise _broken_zone(field, value, error) from None
             exists = back == naive
         if not exists:
             # No clock shows it: written with its TZID, readers place it an hour apart, and any
@@ -442,18 +462,18 @@ def _check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedel
 
 def _utc(value: dt.datetime) -> dt.datetime:
     """An aware datetime in UTC; anything else is left to :func:`_check_dtstamp`."""
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+    if not isinstance(value, dt.datetime):
         return value
     try:
-        return value.astimezone(dt.UTC)
-    except OverflowError:  # 0001-01-01 at +01:00 is before the first instant Python knows
-        return value
+        return value if value.utcoffset() is None else value.astimezone(dt.UTC)
+    except (TypeError, ValueError, OverflowError):  # 0001-01-01 at +01:00 is before the first
+        return value  # instant Python knows; a tzinfo of the caller's may fail
 
 
 def _check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
     if not isinstance(value, dt.datetime):
         raise _wrong_type(attribute.name, "a timezone-aware datetime", value)
-    if value.utcoffset() is None:
+    if _offset(attribute.name, value) is None:
         raise _problem(attribute.name, f"{value.isoformat()} must be timezone-aware", value)
     if value.tzinfo is not dt.UTC:
         raise _problem(attribute.name, f"{value.isoformat()} is out of range", value)
