@@ -426,15 +426,42 @@ def test_times_after_2037_and_across_days_are_shown_right() -> None:
     assert when("2040-07-04T02:00:00Z", "22:00", "2040-07-04T05:30:00Z", "Wed 4 Jul 01:30") in html
 
 
-def test_all_day_sessions_are_listed_on_each_of_their_days() -> None:
-    event = all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 20))
-    parsed = _Page(page(schedule(event)))
+def test_a_session_spanning_days_is_listed_once_under_its_first_day_with_its_last() -> None:
+    posters = all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 21))
+    talk = timed(start=dt.datetime(2024, 11, 20, 10, 0), end=dt.datetime(2024, 11, 20, 11, 0))
+    parsed = _Page(page(schedule(posters, talk)))
     assert parsed.by_tag["h2"] == ["Tuesday 19 November 2024", "Wednesday 20 November 2024"]
-    assert parsed.by_tag["h3"] == ["Posters", "Posters"]
-    assert f"All day, Tue 19 Nov {DASH} Wed 20 Nov" in "".join(parsed.text)
+    assert parsed.by_tag["h3"] == ["Posters", talk.title]
+    assert f"All day, Tue 19 Nov {DASH} Thu 21 Nov" in "".join(parsed.text)
     ids = [attrs["id"] for _, attrs in parsed.tags if attrs.get("id")]
     assert len(ids) == len(set(ids))
     assert "session-posters" in ids
+    # A day on which nothing begins has no section; its calendar still holds what runs on it.
+    assert "day-2024-11-21" not in ids
+    assert b"UID:posters@" in render(schedule(posters, talk), Split.DAY)["2024-11-21.ics"]
+
+
+def test_a_session_spanning_new_year_gives_the_years() -> None:
+    fair = all_day(dt.date(2024, 12, 30), dt.date(2025, 1, 2))
+    assert f"All day, Mon 30 Dec 2024 {DASH} Thu 2 Jan 2025" in page(schedule(fair))
+    night = timed(start=dt.datetime(2024, 12, 31, 22, 0), end=dt.datetime(2025, 1, 1, 1, 0))
+    assert "Wed 1 Jan 2025 01:00" in page(schedule(night))
+
+
+def test_the_page_grows_with_the_sessions_not_with_the_days_they_span() -> None:
+    def year_long(count: int) -> Schedule:
+        return schedule(
+            *(
+                all_day(dt.date(2025, 1, 1), dt.date(2025, 12, 31), id=f"show-{n}", location="Hall")
+                for n in range(count)
+            )
+        )
+
+    # 200 all-day events of a year each made a page of 880 KB per event (each listed 365 times).
+    one, two_hundred = len(page(year_long(1)).encode()), len(page(year_long(200)).encode())
+    per_event = (two_hundred - one) / 199
+    assert per_event < 2_000
+    assert two_hundred < one + 200 * 2_000
 
 
 def test_the_page_is_structured_for_assistive_technology() -> None:
@@ -546,11 +573,13 @@ def test_build_site_writes_the_page_and_the_calendars_it_links_to(tmp_path: Path
         for href, _ in _Page(html).links
         if not href.startswith(("https:", "http:", "webcal:", "#"))
     }
+    # The posters run on the 20th too, but begin on the 19th, under which the page lists them:
+    # days/2024-11-20.ics is written, not linked.
+    assert (tmp_path / "days" / "2024-11-20.ics").is_file()
     assert local_links == {
         CALENDAR_FILE,
         "days/2024-11-18.ics",
         "days/2024-11-19.ics",
-        "days/2024-11-20.ics",
         "sessions/parsl-cwl.ics",
         "sessions/posters.ics",
     }

@@ -11,8 +11,8 @@ import icalendar
 from icalendar.parser import Contentline, Parameters
 
 from . import zones
-from .errors import InvalidInput
-from .model import Event, Schedule, When
+from .errors import InvalidInput, shown
+from .model import MAX_LENGTH, Event, Schedule, When
 
 __all__ = ["calendar", "serialize", "vevent"]
 
@@ -92,8 +92,19 @@ def vevent(
     invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
     starts; all-day events (no time to be reminded of) and cancelled sessions get none.
     """
-    if alarm is not None and alarm < dt.timedelta(0):
-        raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
+    _check_alarm(alarm)
+    if not isinstance(uid_domain, str) or not uid_domain:
+        raise InvalidInput.single(
+            f"must be a domain name (text), not {shown(uid_domain)}",
+            field="uid_domain",
+            value=uid_domain,
+        )
+    if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
+        raise InvalidInput.single(
+            f"must be a timezone-aware datetime, not {shown(dtstamp)}",
+            field="dtstamp",
+            value=dtstamp,
+        )
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
     component.add("dtstamp", dtstamp.astimezone(dt.UTC))
@@ -116,6 +127,27 @@ def vevent(
     if alarm is not None and not event.all_day and event.status != "cancelled":
         component.add_component(_valarm(event.title, alarm))
     return component
+
+
+def _check_alarm(alarm: dt.timedelta | None) -> None:
+    """``alarm`` is ``None`` or a duration of zero or more (before the start)."""
+    if alarm is None:
+        return
+    if not isinstance(alarm, dt.timedelta):
+        raise InvalidInput.single(
+            f"must be a duration (datetime.timedelta) before the start, or None, "
+            f"not {type(alarm).__name__}: {shown(alarm)}",
+            field="alarm",
+            value=alarm,
+        )
+    if alarm < dt.timedelta(0):
+        raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
+    if alarm > MAX_LENGTH or alarm.microseconds:
+        raise InvalidInput.single(
+            f"must be whole seconds and at most {MAX_LENGTH.days} days (as --alarm), got {alarm}",
+            field="alarm",
+            value=alarm,
+        )
 
 
 def _valarm(title: str, before: dt.timedelta) -> icalendar.Alarm:
@@ -188,6 +220,7 @@ def calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalen
 
     ``alarm`` is passed to :func:`vevent` for each event.
     """
+    _check_alarm(alarm)
     cal = icalendar.Calendar()
     _calendar_properties(cal, schedule, schedule.name)
     events = schedule.sorted_events()
@@ -346,6 +379,7 @@ def serialize(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes
     The same bytes as ``calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces: a
     VEVENT is serialized once however many files it is written into.
     """
+    _check_alarm(alarm)  # before it is part of a cache key
     events = schedule.sorted_events()
     parts = [_head(schedule)]
     for zone, (first, last) in sorted(_zone_spans(events).items()):

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
@@ -32,10 +32,13 @@ __all__ = [
     "MAX_LENGTH",
     "RESERVED_NAMES",
     "STATUSES",
+    "YEARS",
     "Event",
     "Schedule",
     "When",
 ]
+
+_T = TypeVar("_T")
 
 #: A timed event's instant, or an all-day event's date.
 When = dt.datetime | dt.date
@@ -52,6 +55,11 @@ RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IG
 # Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
+# The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
+# that holds user information: ``https://user:password@host/``.
+_USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
+#: The years a date may lie in, as in events.json: a year such as 2204 is a typo.
+YEARS = range(1900, 2200)
 #: The longest an event may last.
 MAX_LENGTH = dt.timedelta(days=366)
 #: The DTSTAMP of a schedule that says nothing of when it changed (never the clock).
@@ -73,9 +81,16 @@ def _optional_text(value: str | None) -> str | None:
     return None if value is None else _text(value)
 
 
+#: What a parameter that takes several values may not be: text is not a list of texts (iterating
+#: it gives letters), and a mapping gives its keys. (A set, whose order changes from run to run,
+#: is refused only where order counts: the speakers.)
+_NOT_A_LIST = (str, bytes, bytearray, Mapping)
+
+
 def _speakers(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
+    """The names as a tuple; anything but a list of names is left to :func:`_check_speakers`."""
+    if isinstance(value, (*_NOT_A_LIST, set, frozenset)) or not isinstance(value, Iterable):
+        return value  # type: ignore[return-value]
     return tuple(_text(s) for s in value)
 
 
@@ -83,11 +98,24 @@ def _problem(field: str, message: str, value: object) -> InvalidInput:
     return InvalidInput.single(message, field=field, value=value)
 
 
+def _wrong_type(field: str, expected: str, value: object) -> InvalidInput:
+    """The error for a value of the wrong Python type: what was expected, and what came."""
+    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
+    return _problem(field, f"must be {expected}, not {got}", value)
+
+
+def _one_text(field: str, expected: str, value: str) -> InvalidInput:
+    """The error for one text where several are expected: iterating it would give letters."""
+    return _problem(
+        field, f"must be {expected}, not one text: {shown(value)} (write [{shown(value)}])", value
+    )
+
+
 def _check_text(field: str, value: str | None, *, single_line: bool = False) -> None:
     if value is None:
         return
     if not isinstance(value, str):
-        raise _problem(field, f"must be text, not {type(value).__name__}", value)
+        raise _wrong_type(field, "text", value)
     bad = _CONTROL.search(value)
     if bad:
         at = bad.start()
@@ -104,43 +132,174 @@ def _check_text(field: str, value: str | None, *, single_line: bool = False) -> 
         raise _problem(field, f"must be one line, got {shown(value)}", value)
 
 
+def _free_text(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """An optional text of any number of lines (written escaped)."""
+    _check_text(attribute.name, value)
+
+
+def _line(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """An optional text of one line."""
+    _check_text(attribute.name, value, single_line=True)
+
+
+def _required(single_line: bool) -> Callable[[object, attrs.Attribute[str], str], None]:
+    """A text that must be given and not blank."""
+
+    def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if value is None:
+            raise _problem(attribute.name, "must not be empty", value)
+        _check_text(attribute.name, value, single_line=single_line)
+        if not value.strip():
+            raise _problem(attribute.name, "must not be empty", value)
+
+    return check
+
+
 def _check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if (
-        not isinstance(value, str)
-        or not ID_PATTERN.fullmatch(value)
-        or RESERVED_NAMES.fullmatch(value)
-    ):
+    if not isinstance(value, str):
+        raise _wrong_type(attribute.name, "text", value)
+    if not ID_PATTERN.fullmatch(value) or RESERVED_NAMES.fullmatch(value):
         raise _problem(
-            "id",
-            f"{value!r} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
+            attribute.name,
+            f"{shown(value)} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
             "starting with a letter or digit (it names the event's file and UID)",
             value,
         )
 
 
-def _check_when(field: str, value: object) -> None:
+def _check_url(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """A URL to publish: one word, and no user name or password in it."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _wrong_type(attribute.name, "a URL (text)", value)
+    if _URL_FORBIDDEN.search(value):
+        raise _problem(
+            attribute.name,
+            f"{shown(value)} is not a URL (spaces and control characters are not allowed)",
+            value,
+        )
+    credentials = _USERINFO.match(value)
+    if credentials:
+        # Shown without them: the message goes to terminals and build logs.
+        hidden = f"{value[: credentials.start(1)]}...@{value[credentials.end(0) :]}"
+        raise _problem(
+            attribute.name,
+            f"{shown(hidden)} holds a user name or password before the '@'; remove them: "
+            "the URL is published in every calendar and on the attendees' page",
+            hidden,
+        )
+
+
+def _in_years(field: str, value: When, day: dt.date) -> None:
+    if day.year not in YEARS:
+        raise _problem(
+            field,
+            f"{_show(value)}: year {day.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
+            value,
+        )
+
+
+def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
+    return _problem(
+        field,
+        f"the time zone of {value.replace(tzinfo=None).isoformat()}, "
+        f"{type(value.tzinfo).__name__}, fails: {error}",
+        value,
+    )
+
+
+def _offset(field: str, value: dt.datetime) -> dt.timedelta | None:
+    """``value.utcoffset()``, whose tzinfo may be anyone's."""
+    try:
+        return value.utcoffset()
+    except (TypeError, ValueError) as error:  # a utcoffset() that is not a timedelta, or fails
+        raise _broken_zone(field, value, error) from None
+
+
+def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> None:
+    """A timezone-aware datetime that exists in its zone, or a date; in :data:`YEARS`."""
+    field = attribute.name
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        offset = _offset(field, value)
+        if offset is None:
             raise _problem(
                 field,
                 f"{value.isoformat()} has no time zone; localize it with confcal.zones.localize()",
                 value,
             )
+        _in_years(field, value, value)
+        naive = value.replace(tzinfo=None)
         name = zones.zone_name(value)
         if name is not None:
-            zones.check_zone(name)
-            naive = value.replace(tzinfo=None)
+            try:
+                zones.check_zone(name)
+            except InvalidInput as error:
+                raise _problem(field, error.problems[0].message, value) from None
             # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
             possible = {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}
-            if value.utcoffset() not in possible:
+            if offset not in possible:
                 raise _problem(
                     field,
                     f"{value.isoformat()} has an offset {name} never has at that time "
                     "(a pytz zone attached with replace(tzinfo=...) instead of localize()?)",
                     value,
                 )
-    elif not isinstance(value, dt.date):
-        raise _problem(field, f"must be a datetime or a date, not {type(value).__name__}", value)
+            exists = zones.exists(naive, name)
+        else:
+            # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
+            # exists if it comes back the same from the instant it stands for.
+            name = f"its time zone, {type(value.tzinfo).__name__}"
+            try:
+                back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+            except (TypeError, ValueError, OverflowError) as error:
+                raise _broken_zone(field, value, error) from None
+            exists = back == naive
+        if not exists:
+            # No clock shows it: written with its TZID, readers place it an hour apart, and any
+            # instant it is given is a guess. Refused, as the loader refuses it.
+            raise _problem(
+                field,
+                f"{naive.isoformat(timespec='minutes')} does not exist in {name}: "
+                "the clocks skip it (daylight saving time starts)",
+                value,
+            )
+    elif isinstance(value, dt.date):
+        # An all-day event's end is the day after its last day.
+        _in_years(field, value, value - dt.timedelta(days=1) if field == "end" else value)
+    else:
+        raise _wrong_type(field, "a datetime or a date", value)
+
+
+def _check_speakers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, str):
+        raise _one_text(attribute.name, "a list of names", value)
+    if isinstance(value, set | frozenset):
+        raise _problem(
+            attribute.name,
+            f"must be a list of names in their order, not a {type(value).__name__}, whose order "
+            f"changes from run to run: {shown(value)}",
+            value,
+        )
+    if not isinstance(value, tuple):
+        raise _wrong_type(attribute.name, "a list of names", value)
+    for speaker in value:
+        if not isinstance(speaker, str):
+            raise _problem(
+                attribute.name,
+                f"must hold only names (text), not {type(speaker).__name__}: {shown(speaker)}",
+                value,
+            )
+        _check_text(attribute.name, speaker, single_line=True)
+
+
+def _check_status(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _wrong_type(attribute.name, f"one of {', '.join(STATUSES)}", value)
+    if value not in STATUSES:
+        raise _problem(attribute.name, f"{shown(value)} is not one of {', '.join(STATUSES)}", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -149,46 +308,33 @@ class Event:
 
     ``start`` and ``end`` are aware datetimes (pytz-localized) for a timed session, or dates for
     an all-day one, whose ``end`` is exclusive as in RFC 5545: the day after its last day.
+    Every field is checked on construction: a value of the wrong type (``speakers`` is a list of
+    names, never one text), a time that its zone skips, a URL with a password, or anything else a
+    calendar cannot hold raises :class:`InvalidInput` naming the field.
     """
 
     id: str = attrs.field(validator=_check_id)
-    title: str = attrs.field(converter=_text)
-    start: When
-    end: When
-    type: str | None = attrs.field(default=None, converter=_optional_text)
-    track: str | None = attrs.field(default=None, converter=_optional_text)
-    location: str | None = attrs.field(default=None, converter=_optional_text)
-    description: str | None = attrs.field(default=None, converter=_optional_text)
-    url: str | None = None
-    speakers: tuple[str, ...] = attrs.field(default=(), converter=_speakers)
-    status: Literal["confirmed", "tentative", "cancelled"] | None = None
+    title: str = attrs.field(converter=_text, validator=_required(single_line=False))
+    start: When = attrs.field(validator=_check_when)
+    end: When = attrs.field(validator=_check_when)
+    type: str | None = attrs.field(default=None, converter=_optional_text, validator=_line)
+    track: str | None = attrs.field(default=None, converter=_optional_text, validator=_line)
+    location: str | None = attrs.field(default=None, converter=_optional_text, validator=_free_text)
+    description: str | None = attrs.field(
+        default=None, converter=_optional_text, validator=_free_text
+    )
+    url: str | None = attrs.field(default=None, validator=_check_url)
+    speakers: tuple[str, ...] = attrs.field(
+        default=(), converter=_speakers, validator=_check_speakers
+    )
+    status: Literal["confirmed", "tentative", "cancelled"] | None = attrs.field(
+        default=None, validator=_check_status
+    )
 
     def __attrs_post_init__(self) -> None:
-        # Line breaks in a title or location are kept: written escaped (\n), they cannot add
-        # properties or components (tests/test_writing.py pins it).
-        _check_text("title", self.title)
-        if self.title is None or not self.title.strip():
-            raise _problem("title", "must not be empty", self.title)
-        _check_text("type", self.type, single_line=True)
-        _check_text("track", self.track, single_line=True)
-        _check_text("location", self.location)
-        _check_text("description", self.description)
-        for speaker in self.speakers:
-            _check_text("speakers", speaker, single_line=True)
-        if self.url is not None and (
-            not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
-        ):
-            raise _problem(
-                "url",
-                f"{shown(self.url)} is not a URL (spaces and control characters are not allowed)",
-                self.url,
-            )
-        if self.status is not None and self.status not in STATUSES:
-            raise _problem(
-                "status", f"{self.status!r} is not one of {', '.join(STATUSES)}", self.status
-            )
-        _check_when("start", self.start)
-        _check_when("end", self.end)
+        # Each field is checked on its own by its validator (line breaks in a title or location
+        # are kept: written escaped, \n, they cannot add properties or components; see
+        # tests/test_writing.py); what is left is how start and end go together.
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise _problem(
                 "end", "start and end must both be times or both be dates (all-day)", self.end
@@ -258,16 +404,22 @@ def _show(value: When) -> str:
 
 
 def _check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise _wrong_type(attribute.name, "an IANA time zone name such as 'Europe/Berlin'", value)
     zones.check_zone(value)
 
 
 def _events(value: Iterable[Event]) -> tuple[Event, ...]:
+    if isinstance(value, _NOT_A_LIST) or not isinstance(value, Iterable):
+        return value  # type: ignore[return-value]
     return tuple(value)
 
 
 def _check_events(
     instance: Schedule, attribute: attrs.Attribute[Any], value: tuple[Event, ...]
 ) -> None:
+    if not isinstance(value, tuple):
+        raise _wrong_type(attribute.name, "a list of Event", value)
     seen: set[str] = set()
     for event in value:
         if not isinstance(event, Event):
@@ -278,17 +430,53 @@ def _check_events(
         seen.add(event.id.lower())
 
 
+def _check_uid_domain(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _wrong_type(attribute.name, "a domain name (text)", value)
+    if not ID_PATTERN.fullmatch(value):
+        raise _problem(attribute.name, f"{shown(value)} is not a domain name", value)
+
+
+def _check_day_change(_: object, attribute: attrs.Attribute[Any], value: dt.time) -> None:
+    if not isinstance(value, dt.time):
+        raise _wrong_type(attribute.name, "a time of day (datetime.time)", value)
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise _problem(
+            attribute.name,
+            f"{value.isoformat()} is not a time of day in whole minutes without a time zone, "
+            "such as datetime.time(4, 0)",
+            value,
+        )
+
+
 def _check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelta | None) -> None:
     if value is None:
         return
-    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0) or value.microseconds:
+    if not isinstance(value, dt.timedelta):
+        raise _wrong_type(attribute.name, "a duration (datetime.timedelta) or None", value)
+    if value <= dt.timedelta(0) or value.microseconds:
         raise _problem("refresh", f"{value!r} is not a positive duration in whole seconds", value)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise _problem("updated", "must be timezone-aware", value)
-    return value.astimezone(dt.UTC)
+    """An aware datetime in UTC; anything else is left to :func:`_check_dtstamp`."""
+    if not isinstance(value, dt.datetime):
+        return value
+    try:
+        return value if value.utcoffset() is None else value.astimezone(dt.UTC)
+    except (TypeError, ValueError, OverflowError):  # 0001-01-01 at +01:00 is before the first
+        return value  # instant Python knows; a tzinfo of the caller's may fail
+
+
+def _check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    if not isinstance(value, dt.datetime):
+        raise _wrong_type(attribute.name, "a timezone-aware datetime", value)
+    if _offset(attribute.name, value) is None:
+        raise _problem(attribute.name, f"{value.isoformat()} must be timezone-aware", value)
+    if value.tzinfo is not dt.UTC:
+        raise _problem(attribute.name, f"{value.isoformat()} is out of range", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -298,31 +486,21 @@ class Schedule:
     ``dtstamp`` is written as every event's DTSTAMP: when the programme was last changed, so the
     same programme always gives the same bytes (never the time of the build). ``refresh`` is how
     often subscribers should reload it (written only on whole calendars, not on their parts).
+    Every field is checked on construction: a value of the wrong type or one no calendar can
+    hold raises :class:`InvalidInput` naming the field.
     """
 
-    name: str = attrs.field(converter=_text)
+    name: str = attrs.field(converter=_text, validator=_required(single_line=True))
     timezone: str = attrs.field(validator=_check_zone)
     events: tuple[Event, ...] = attrs.field(default=(), converter=_events, validator=_check_events)
-    description: str | None = attrs.field(default=None, converter=_optional_text)
-    url: str | None = None
-    uid_domain: str | None = None
-    day_change: dt.time = dt.time()
-    dtstamp: dt.datetime = attrs.field(default=EPOCH, converter=_utc)
+    description: str | None = attrs.field(
+        default=None, converter=_optional_text, validator=_free_text
+    )
+    url: str | None = attrs.field(default=None, validator=_check_url)
+    uid_domain: str | None = attrs.field(default=None, validator=_check_uid_domain)
+    day_change: dt.time = attrs.field(default=dt.time(), validator=_check_day_change)
+    dtstamp: dt.datetime = attrs.field(default=EPOCH, converter=_utc, validator=_check_dtstamp)
     refresh: dt.timedelta | None = attrs.field(default=DEFAULT_REFRESH, validator=_check_refresh)
-
-    def __attrs_post_init__(self) -> None:
-        _check_text("name", self.name, single_line=True)
-        if self.name is None or not self.name.strip():
-            raise _problem("name", "must not be empty", self.name)
-        _check_text("description", self.description)
-        if self.url is not None and (
-            not isinstance(self.url, str) or _URL_FORBIDDEN.search(self.url)
-        ):
-            raise _problem("url", f"{shown(self.url)} is not a URL", self.url)
-        if self.uid_domain is not None and not ID_PATTERN.fullmatch(self.uid_domain):
-            raise _problem(
-                "uid_domain", f"{self.uid_domain!r} is not a domain name", self.uid_domain
-            )
 
     @property
     def uid_host(self) -> str:
@@ -385,7 +563,13 @@ class Schedule:
         are unique). An empty filter lets every event pass. A value that matches no event of the
         calendar is most likely a typo, so it raises :class:`InvalidInput` (naming every such
         value); so does a combination that leaves no event.
+
+        Each filter is a collection of values: a bare text (``types="BOF"``) is refused rather
+        than read letter by letter, and so is anything of another type, naming the parameter.
         """
+        types = _filter("types", types, str, "types (text)")
+        days = _filter("days", days, dt.date, "dates (datetime.date)")
+        ids = _filter("ids", ids, str, "ids (text)")
         if not (types or days or ids):
             return self
         wanted_types = {t.casefold() for t in types}
@@ -419,7 +603,8 @@ class Schedule:
         known_ids = {e.id.casefold() for e in self.events}
         problems = [
             Problem(
-                f"no event has the type {t!r} (the types are: {', '.join(known_types) or 'none'})",
+                f"no event has the type {shown(t)} "
+                f"(the types are: {', '.join(known_types) or 'none'})",
                 field="type",
                 value=t,
             )
@@ -435,7 +620,7 @@ class Schedule:
             for d in sorted(days - set(known_days))
         ]
         problems += [
-            Problem(f"no event has the id {i!r}", field="id", value=i)
+            Problem(f"no event has the id {shown(i)}", field="id", value=i)
             for i in ids
             if i.casefold() not in known_ids
         ]
@@ -453,6 +638,24 @@ class Schedule:
         from .ical import serialize
 
         return serialize(self, alarm=alarm)
+
+
+def _filter(parameter: str, values: Collection[_T], kind: type[_T], what: str) -> tuple[_T, ...]:
+    """The values of one :meth:`Schedule.select` filter, each checked to be a ``kind``."""
+    if isinstance(values, str):
+        raise _one_text(parameter, f"a list of {what}", values)
+    if isinstance(values, _NOT_A_LIST) or not isinstance(values, Iterable):
+        raise _wrong_type(parameter, f"a list of {what}", values)
+    chosen = tuple(values)
+    for value in chosen:
+        # A datetime is a date to isinstance, but never equal to one: it would match no day.
+        if not isinstance(value, kind) or (kind is dt.date and isinstance(value, dt.datetime)):
+            raise _problem(
+                parameter,
+                f"must hold only {what}, not {type(value).__name__}: {shown(value)}",
+                value,
+            )
+    return chosen
 
 
 def _days(days: list[dt.date]) -> str:

@@ -317,7 +317,7 @@ def paragraphs(text: str | None) -> list[list[str]]:
 class _Session:
     """What the template shows of one session: only text; the template escapes it."""
 
-    anchor: str | None
+    anchor: str
     title: str
     short_title: str
     start: str
@@ -351,23 +351,31 @@ def _clock(value: dt.datetime) -> str:
 
 def _when(event: Event, zone: str) -> tuple[str, str, str]:
     """The session's start and end as printed on the page, in ``zone``, and the zone's
-    abbreviation; an all-day event's days as the start and no end."""
+    abbreviation; an all-day event's days as the start and no end.
+
+    A session listed under its first day gives the day it ends on (with the year, when that is
+    another year).
+    """
     if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
         last = event.end - dt.timedelta(days=1)
         if last == event.start:
             return "All day", "", ""
-        return f"All day, {_short_day(event.start)} {DASH} {_short_day(last)}", "", ""
+        first, final = _short_day(event.start), _short_day(last)
+        if last.year != event.start.year:
+            first, final = f"{first} {event.start.year}", f"{final} {last.year}"
+        return f"All day, {first} {DASH} {final}", "", ""
     start, end = zones.to_local(event.start, zone), zones.to_local(event.end, zone)
     if end.date() == start.date():
         return _clock(start), _clock(end), start.tzname() or ""
-    return _clock(start), f"{_short_day(end.date())} {_clock(end)}", start.tzname() or ""
+    day = _short_day(end.date()) + (f" {end.year}" if end.year != start.year else "")
+    return _clock(start), f"{day} {_clock(end)}", start.tzname() or ""
 
 
 def _iso_utc(value: dt.date) -> str | None:
     return _iso(value) if isinstance(value, dt.datetime) else None
 
 
-def _session(event: Event, schedule: Schedule, anchor: str | None) -> _Session:
+def _session(event: Event, schedule: Schedule, anchor: str) -> _Session:
     start, end, abbreviation = _when(event, schedule.timezone)
     return _Session(
         anchor=anchor,
@@ -391,14 +399,18 @@ def _session(event: Event, schedule: Schedule, anchor: str | None) -> _Session:
 
 
 def _days(schedule: Schedule) -> Iterator[_Day]:
-    seen: set[str] = set()
-    for day, part in schedule.days().items():
-        sessions = []
-        for event in part.events:
-            # An all-day event spanning days is listed on each; its anchor is on the first.
-            anchor = None if event.id in seen else f"session-{event.id}"
-            seen.add(event.id)
-            sessions.append(_session(event, schedule, anchor))
+    """The conference days on which sessions begin, each with the sessions that begin on it.
+
+    A session spanning days (an all-day exhibition, a three-day workshop) is listed once, under
+    its first day, with the day it ends: the page grows with the number of sessions, not with
+    the days they cover (200 year-long events would otherwise be listed 73,000 times). The
+    per-day calendars still hold every session of their day.
+    """
+    by_day: dict[dt.date, list[_Session]] = {}
+    for event in schedule.sorted_events():
+        first = event.days(schedule.timezone, schedule.day_change)[0]
+        by_day.setdefault(first, []).append(_session(event, schedule, f"session-{event.id}"))
+    for day, sessions in sorted(by_day.items()):
         yield _Day(
             anchor=f"day-{day.isoformat()}",
             label=_day_label(day),

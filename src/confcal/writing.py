@@ -8,11 +8,10 @@ go back), which is the one place the loader needs it. An event in another zone n
 UTC (or any zone without an IANA name, such as a fixed offset, which calendars get in UTC too)
 is written ``"timezone": "UTC"`` with ``Z`` times.
 
-What events.json cannot hold, and so does not come back: times finer than a second, a
-``day_change`` with seconds, an end in a zone other than the start's (the instant is kept), and
-``refresh=None`` (a part made by :meth:`~confcal.model.Schedule.subset`; it reads back as the
-default). Times outside the years the loader accepts (1900 to 2199) are written but refused when
-read back.
+What events.json cannot hold, and so does not come back: times finer than a second, an end in
+a zone other than the start's (the instant is kept), and ``refresh=None`` (a part made by
+:meth:`~confcal.model.Schedule.subset`; it reads back as the default). A ``day_change`` with
+seconds and years outside 1900 to 2199 never get this far: the model refuses them, as the loader.
 """
 
 from __future__ import annotations

@@ -30,12 +30,13 @@ import icalendar
 import pytz
 from pytz.tzinfo import BaseTzInfo
 
-from .errors import InvalidInput
+from .errors import InvalidInput, shown
 
 __all__ = [
     "UTC",
     "ZoneDefinition",
     "check_zone",
+    "exists",
     "format_offset",
     "from_instant",
     "is_ambiguous",
@@ -60,9 +61,20 @@ _SECOND = dt.timedelta(seconds=1)
 _EPOCH_FLOOR = dt.datetime(1850, 1, 1, tzinfo=UTC)
 
 
-@functools.cache
 def check_zone(name: str) -> zoneinfo.ZoneInfo:
     """The ``zoneinfo`` zone of an IANA name; :class:`InvalidInput` for an unknown name."""
+    if not isinstance(name, str):
+        raise InvalidInput.single(
+            f"must be an IANA time zone name such as 'America/New_York', "
+            f"not {type(name).__name__}: {shown(name)}",
+            field="timezone",
+            value=name,
+        )
+    return _check_zone(name)
+
+
+@functools.cache
+def _check_zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         if not name or name != name.strip() or name.startswith(("/", ".")):
             raise ValueError(name)
@@ -70,7 +82,7 @@ def check_zone(name: str) -> zoneinfo.ZoneInfo:
         _pytz_zone(name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError, pytz.UnknownTimeZoneError, OSError):
         raise InvalidInput.single(
-            f"unknown time zone {name!r} (expected an IANA name such as 'America/New_York')",
+            f"unknown time zone {shown(name)} (expected an IANA name such as 'America/New_York')",
             field="timezone",
             value=name,
         ) from None
@@ -104,6 +116,11 @@ def _pytz_zone(name: str) -> BaseTzInfo:
 def utc_offset(naive: dt.datetime, zone: str, fold: int = 0) -> dt.timedelta:
     """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second."""
     return _utc_offset(_wall(naive), zone, fold)
+
+
+def exists(naive: dt.datetime, zone: str) -> bool:
+    """Whether a wall-clock time occurs in ``zone`` (not skipped when the clocks go forward)."""
+    return _exists(_wall(naive), zone)
 
 
 def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
@@ -151,10 +168,21 @@ def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) 
     unless ``offset`` says which of the two is meant. An ``offset`` that the zone never has at
     that wall-clock time is refused.
     """
+    if not isinstance(naive, dt.datetime):
+        raise InvalidInput.single(
+            f"localize() takes a datetime, not {type(naive).__name__}: {shown(naive)}",
+            value=naive,
+        )
     if naive.tzinfo is not None:
         raise InvalidInput.single(
             f"{naive.isoformat()} already has a time zone; localize() takes a wall-clock time",
             value=naive,
+        )
+    check_zone(zone)  # before the cache below, which needs a hashable name
+    if offset is not None and not isinstance(offset, dt.timedelta):
+        raise InvalidInput.single(
+            f"the UTC offset must be a timedelta, not {type(offset).__name__}: {shown(offset)}",
+            value=offset,
         )
     return _localize(naive, naive.fold, zone, offset)
 
