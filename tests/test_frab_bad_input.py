@@ -74,6 +74,14 @@ BAD_JSON: dict[str, tuple[str, list[str]]] = {
         _json(_set(_first, "duration", "99999999:00")),
         [f'event "{GUID}"', "duration", "'99999999:00'", "after the year 2199"],
     ),
+    "duration_past_what_python_counts": (
+        _json(_set(_first, "duration", "99999999999:00")),
+        [f'event "{GUID}"', "duration", "'99999999999:00'", "after the year 2199"],
+    ),
+    "duration_of_five_thousand_digits": (
+        _json(_set(_first, "duration", "9" * 5000 + ":00")),
+        [f'event "{GUID}"', "duration", "'999", "...", "after the year 2199"],
+    ),
     "end_in_9999": (
         _json(_set(_first, "end", "9999-12-31T23:00:00-05:00")),
         [f'event "{GUID}"', "end", "'9999-12-31T23:00:00-05:00'", "year 9999"],
@@ -150,6 +158,14 @@ BAD_XML: dict[str, tuple[str, list[str]]] = {
     "duration_of_eleven_thousand_years": (
         XML.replace("<duration>00:20:00</duration>", "<duration>99999999:00</duration>"),
         [f'event "{XML_GUID}"', "duration", "'99999999:00'", "after the year 2199"],
+    ),
+    "duration_past_what_python_counts": (
+        XML.replace("<duration>00:20:00</duration>", "<duration>99999999999:00</duration>"),
+        [f'event "{XML_GUID}"', "duration", "'99999999999:00'", "after the year 2199"],
+    ),
+    "duration_of_hours_minutes_seconds_past_what_python_counts": (
+        XML.replace("<duration>00:20:00</duration>", "<duration>99999999999:00:00</duration>"),
+        [f'event "{XML_GUID}"', "duration", "'99999999999:00:00'", "after the year 2199"],
     ),
     "no_days": (
         XML.split("  <day ")[0] + "</schedule>\n",

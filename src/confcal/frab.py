@@ -430,13 +430,18 @@ def _clock_duration(text: str) -> dt.timedelta | None:
 
     Three parts are ambiguous: pentabarf writes ``00:30:00`` (zero-padded hours, then seconds),
     pretalx writes ``1:02:30`` for a day and more (unpadded days first). So a two-digit first part
-    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``.
+    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``. :class:`OverflowError` for one longer than
+    Python counts (``99999999999:00``), which would end past any year a programme may name.
     """
     parts = text.strip().split(":")
-    if not all(p.isdigit() and p.isascii() for p in parts) or not 2 <= len(parts) <= 3:
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
         return None
+    if any(len(p) != 2 for p in parts[1:]):
+        return None
+    if len(parts[0].lstrip("0")) > 15:  # int() refuses past 4,300 digits; timedelta past 10**10 h
+        raise OverflowError(text)
     numbers = [int(p) for p in parts]
-    if any(n >= 60 for n in numbers[1:]) or any(len(p) != 2 for p in parts[1:]):
+    if any(n >= 60 for n in numbers[1:]):
         return None
     if len(parts) == 2:
         return dt.timedelta(hours=numbers[0], minutes=numbers[1])
@@ -737,7 +742,14 @@ class _Mapper(Collector):
         duration_text = _clean(raw.text.get("duration"))
         duration = None
         if duration_text is not None:
-            duration = _clock_duration(duration_text)
+            try:
+                duration = _clock_duration(duration_text)
+            except OverflowError:  # 99999999999:00: more days than Python counts
+                self.problem(
+                    f"{shown(duration_text)} ends after the year {YEARS[-1]}; a typo?",
+                    event=label, field="duration", value=duration_text,
+                )  # fmt: skip
+                return None
             if duration is None:
                 self.problem(
                     f"{shown(duration_text)} is not a duration such as 00:45 (HH:MM)",
