@@ -167,6 +167,14 @@ BAD_XML: dict[str, tuple[str, list[str]]] = {
         XML.replace("<duration>00:20:00</duration>", "<duration>99999999999:00:00</duration>"),
         [f'event "{XML_GUID}"', "duration", "'99999999999:00:00'", "after the year 2199"],
     ),
+    "day_inside_a_day": (
+        XML.replace("</day>", '<day index="9" date="2026-02-02"/></day>', 1),
+        ["<day>", "1 <day> element(s) are not directly inside <schedule>"],
+    ),
+    "event_inside_an_event": (
+        XML.replace("</event>", '<event guid="inner"/></event>', 1),
+        ["<event>", "1 <event> element(s) are not directly inside a <room> inside a <day>"],
+    ),
     "no_days": (
         XML.split("  <day ")[0] + "</schedule>\n",
         ["<day>", "no days and no events"],

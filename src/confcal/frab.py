@@ -170,7 +170,8 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
         conference = Element("conference")
     days: list[_Day] = []
     events: list[_RawEvent] = []
-    for index, day_element in enumerate(root.iter("day"), start=1):
+    # Where the schedule XML has them (schedule > day > room > event), each element looked at once.
+    for index, day_element in enumerate(root.iterfind("day"), start=1):
         day = _Day(
             index=_int(day_element.get("index"), index),
             date=day_element.get("date"),
@@ -178,9 +179,11 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
             end=day_element.get("end"),
         )
         days.append(day)
-        for room in day_element.iter("room"):
-            for element in room.iter("event"):
+        for room in day_element.iterfind("room"):
+            for element in room.iterfind("event"):
                 events.append(_xml_event(element, room, day, len(events) + 1))
+    _elsewhere(mapper, root, "day", len(days), "<schedule>")
+    _elsewhere(mapper, root, "event", len(events), "a <room> inside a <day>")
     _no_days(mapper, days, events, "<day>")
     return _Parsed(
         title=_clean(conference.findtext("title")),
@@ -191,6 +194,18 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
         days=tuple(days),
         events=tuple(events),
     )
+
+
+def _elsewhere(mapper: _Mapper, root: Element, tag: str, read: int, parent: str) -> None:
+    """A problem when the file has ``<tag>`` elements besides the ``read`` ones directly inside
+    ``parent``: confcal would leave them out (a session lost), or could only guess."""
+    found = sum(1 for _ in root.iter(tag))
+    if found > read:
+        mapper.problem(
+            f"{found - read} <{tag}> element(s) are not directly inside {parent}, where a "
+            "schedule has them; confcal would leave them out",
+            field=f"<{tag}>",
+        )
 
 
 def _refusal(error: defusedxml.DefusedXmlException) -> str:
