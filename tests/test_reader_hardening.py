@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import confcal
+from confcal import _reading, frab
 from confcal.errors import InvalidInput, LoadWarning
 from test_bad_input import run
 
@@ -71,3 +74,88 @@ def test_a_duration_past_what_python_counts_is_a_located_problem(
     result = run("check", str(path))
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+# --- Linear reading -----------------------------------------------------------------------------
+
+
+def _nested_unknown_key(depth: int, objects: str) -> str:
+    """pretalx.json with an unknown key ``depth`` objects deep (keys of 40 letters) holding
+    ``objects`` (the issue's file: 900 deep, 50,000 ``{}``, 191 KB)."""
+    body = json.dumps(PRETALX, separators=(",", ":"))
+    nested = '{"' + "k" * 40 + '":'
+    return body[:-1] + ',"unknown":' + nested * depth + objects + "}" * depth + "}"
+
+
+def test_a_deeply_nested_unknown_key_is_read_in_little_memory(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.json"
+    path.write_text(_nested_unknown_key(900, "[" + ",".join(["{}"] * 50_000) + "]"), "utf-8")
+    assert 180_000 < path.stat().st_size < 200_000
+    # In a process of its own, so that its peak is this reading's: 1.87 GB before, 36 MB now
+    # (26 MB of it Python and confcal before reading anything).
+    measure = (
+        "import resource, sys, confcal; "
+        "print(len(confcal.load(sys.argv[1]).events), "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measure, str(path)], capture_output=True, text=True, check=True
+    )
+    events, kilobytes = map(int, done.stdout.split())
+    assert events == 3
+    assert kilobytes < 200 * 1024
+
+
+def test_paths_are_built_only_for_the_objects_a_problem_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    path_of = _reading._path
+
+    def counting(step: _reading._Step) -> str:
+        built.append(path_of(step))
+        return built[-1]
+
+    monkeypatch.setattr(_reading, "_path", counting)
+    path = tmp_path / "schedule.json"
+    path.write_text(_nested_unknown_key(900, "[" + ",".join(["{}"] * 1000) + "]"), "utf-8")
+    confcal.load(path)
+    assert built == []
+    path.write_text(_nested_unknown_key(900, '[{}, {"a": 1, "a": 2}]'), "utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert len(built) == 1
+    # 37 KB of path, shortened: its beginning and its end.
+    assert problem.field is not None
+    assert problem.field.startswith("unknown.kkkk")
+    assert problem.field.endswith("k" * 40 + "[1].a")
+    assert "..." in problem.field
+    assert len(problem.field) <= 202
+
+
+def test_the_path_of_a_key_given_twice_names_lists_and_objects_as_before(tmp_path: Path) -> None:
+    document = _pretalx()
+    document["extra"] = {"list": [{}, [{"deep": {}}]]}
+    text = json.dumps(document).replace('"deep": {}', '"deep": {"x": 1, "x": 2}')
+    path = tmp_path / "schedule.json"
+    path.write_text(text, "utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert [p.field for p in caught.value.problems] == ["extra.list[1][0].deep.x"]
+
+
+def test_twenty_thousand_nested_days_are_refused_not_read_over_and_over(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xml"
+    n = 20_000
+    path.write_text(XML.replace("</schedule>", "<day>" * n + "</day>" * n + "</schedule>"))
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert problem.field == "<day>"
+    assert problem.message.startswith(f"{n - 1} <day> element(s) are not directly inside")
+
+
+def test_a_valid_schedule_xml_reads_the_same_with_its_days_rooms_and_events_in_place() -> None:
+    imported = frab.loads(XML.encode())
+    assert len(imported.schedule.events) == 4

@@ -20,7 +20,18 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import zones
-from ._reading import FORMATS, YEARS, Collector, Format, decode, kind, parse_json, twice, walk
+from ._reading import (
+    FORMATS,
+    YEARS,
+    Collector,
+    Format,
+    decode,
+    kind,
+    name,
+    parse_json,
+    twice,
+    walk,
+)
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
 
@@ -307,7 +318,8 @@ def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
     # Keys given twice anywhere but in an event (whose own problems name the event).
     inside_events = {id(e) for e in event_objects}
     for path, mapping in walk(document, "", stop=inside_events):
-        mapper.twice(mapping, where=path)
+        if twice(mapping):
+            mapper.twice(mapping, where=path())
     _no_days(mapper, days, events, f"{where}days")
     return _Parsed(
         title=_json_field(mapper, conference, "title", where),
@@ -383,7 +395,7 @@ def _json_event(
         return _RawEvent(position, {}, (), day, (problem,))
     problems: list[tuple[str, str, object]] = [
         (
-            f"{path}{key}",
+            f"{path()}{name(key)}",
             f"appears twice in one object, as {shown(a)} and as {shown(b)}; keep one",
             b,
         )
