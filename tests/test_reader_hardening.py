@@ -159,3 +159,135 @@ def test_twenty_thousand_nested_days_are_refused_not_read_over_and_over(tmp_path
 def test_a_valid_schedule_xml_reads_the_same_with_its_days_rooms_and_events_in_place() -> None:
     imported = frab.loads(XML.encode())
     assert len(imported.schedule.events) == 4
+
+
+# --- Telling the formats apart ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["schedule", "conference", "$schema"])
+def test_an_events_json_with_a_frab_key_is_read_as_events_json(key: str, tmp_path: Path) -> None:
+    document = copy.deepcopy(EVENTS)
+    document[key] = {"conference": {"title": "x"}}
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(document), "utf-8")
+    assert frab.detect(path.read_bytes()) == "events"
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.message) == (
+        key,
+        f"unknown key {key!r}; known keys: calendar, events",
+    )
+    del document[key]
+    path.write_text(json.dumps(document), "utf-8")
+    assert len(confcal.load(path).events) == len(EVENTS["events"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"schedule": {"conference": {}}}, "frab-json"),
+        ({"$schema": "https://c3voc.de/schedule/schema.json", "schedule": 5}, "frab-json"),
+        ({"conference": {"title": "bare"}}, "frab-json"),
+        ({"calendar": {}, "schedule": {"conference": {}}}, "events"),
+        ({"events": [], "conference": {}}, "events"),
+        ({"calendar": {"description": '"schedule": {"conference": {'}}, "events"),
+        ({}, "events"),
+        ([], "events"),
+    ],
+)
+def test_the_format_is_told_by_the_outermost_keys(document: object, expected: str) -> None:
+    assert frab.detect(json.dumps(document).encode()) == expected
+
+
+def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    loads, decode = json.loads, _reading.decode
+
+    def counting_loads(text: str, **options: object) -> object:
+        calls.append("parse")
+        return loads(text, **options)  # type: ignore[arg-type]
+
+    def counting_decode(data: bytes, source: str) -> str:
+        calls.append("decode")
+        return decode(data, source)
+
+    monkeypatch.setattr(_reading.json, "loads", counting_loads)
+    monkeypatch.setattr("confcal.loading.decode", counting_decode)
+    monkeypatch.setattr("confcal.frab.decode", counting_decode)
+    for name, text in [("events.json", json.dumps(EVENTS)), ("schedule.json", json.dumps(PRETALX))]:
+        path = tmp_path / name
+        path.write_text(text, "utf-8")
+        calls.clear()
+        confcal.load(path)
+        assert calls == ["decode", "parse"], name
+
+
+# --- Encodings ----------------------------------------------------------------------------------
+
+
+def _declared(encoding: str) -> str:
+    return XML.replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+
+
+@pytest.mark.parametrize(
+    ("codec", "declared", "bom"),
+    [
+        ("utf-16-le", "UTF-16", "\ufeff"),
+        ("utf-16-be", "UTF-16", "\ufeff"),
+        ("utf-32-le", "UTF-32", "\ufeff"),
+        ("utf-32-be", "UTF-32", "\ufeff"),
+        ("utf-8", "UTF-8", "\ufeff"),
+        ("utf-16-le", "UTF-16", ""),  # no BOM: told by how "<?" is written (XML 1.0, appendix F)
+        ("utf-16-be", "UTF-16", ""),
+    ],
+)
+def test_schedule_xml_in_utf16_or_utf32_is_read_like_utf8(
+    codec: str, declared: str, bom: str, tmp_path: Path
+) -> None:
+    data = (bom + _declared(declared)).encode(codec)
+    assert frab.detect(data) == "frab-xml"
+    assert frab.loads(data) == frab.loads(XML.encode())
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(data)
+    assert confcal.load(path).events == confcal.load(HERE / "frab" / "schedule.xml").events
+    assert run("check", str(path)).exit_code == 0
+
+
+def test_truncated_utf16_xml_is_refused_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(("\ufeff" + _declared("UTF-16")).encode("utf-16-le")[:-1])
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("not valid UTF-16, as its first bytes say it is: truncated")
+
+
+@pytest.mark.parametrize("name", ["events.json", "schedule.json"])
+def test_json_with_a_utf8_bom_is_read(name: str, tmp_path: Path) -> None:
+    text = json.dumps(EVENTS if name == "events.json" else PRETALX)
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert confcal.load(path).events
+
+
+@pytest.mark.parametrize(
+    ("codec", "saved_as"),
+    [
+        ("utf-16", "UTF-16"),
+        ("utf-32", "UTF-32"),
+        ("utf-16-le", "UTF-16"),  # no BOM
+        ("utf-32-be", "UTF-32"),
+    ],
+)
+@pytest.mark.parametrize("name", ["events.json", "schedule.json"])
+def test_json_in_utf16_or_utf32_is_refused_naming_the_encoding(
+    name: str, codec: str, saved_as: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(json.dumps(EVENTS if name == "events.json" else PRETALX).encode(codec))
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("not UTF-8: byte ")
+    assert f"(saved as {saved_as}? save it as UTF-8)" in problem.message

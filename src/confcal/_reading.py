@@ -43,18 +43,101 @@ def warn_to(
 
 
 def decode(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is dropped); an error with the line and column of the first bad byte."""
+    """UTF-8 text (a BOM is dropped); an error with the line and column of the first bad byte.
+
+    JSON is UTF-8 (RFC 8259); a file saved as UTF-16 or UTF-32 is told so, not guessed at.
+    """
+    wide = _wide(data)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
+        if wide is None:
+            return text
+        nul = data.index(b"\x00")  # UTF-8 as far as it goes, but not text
+        raise UnicodeDecodeError("utf-8", data, nul, nul + 1, "NUL")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        saved_as = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "another encoding"
         problem = (
             f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column} "
-            f"(saved as {saved_as}? save it as UTF-8)"
+            f"(saved as {wide or 'another encoding'}? save it as UTF-8)"
         )
         raise InvalidInput([Problem(problem, source=source)]) from None
+
+
+def _wide(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when the file starts as those do: with their byte order mark, or
+    with a NUL byte (which UTF-8 JSON never holds outside a string, nor XML anywhere)."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    head = data[:4]
+    if len(head) == 4 and b"\x00" in head:
+        return "UTF-32" if head.count(b"\x00") == 3 else "UTF-16"
+    return None
+
+
+# --- Which reader: by content ------------------------------------------------------------------
+
+# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
+# which the XML parser is given decoded. UTF-8, with or without a BOM, and the 8-bit encodings an
+# XML declaration may name are left to the parser.
+_XML_CODECS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")
+_XML_START_TEXT = re.compile("\ufeff?[ \t\r\n]*<")
+
+
+def xml_codec(data: bytes) -> str | None:
+    """The codec of a file in UTF-16 or UTF-32, by its byte order mark or its first characters;
+    ``None`` for anything else."""
+    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
+
+
+def is_xml(data: bytes | str) -> bool:
+    """Whether the file begins (after a byte order mark and blanks) with ``<``: JSON never does.
+
+    Only the beginning is looked at, so telling the formats apart costs nothing however big the
+    file is.
+    """
+    if isinstance(data, str):
+        return _XML_START_TEXT.match(data) is not None
+    codec = xml_codec(data)
+    if codec is not None:
+        head = data[:4096].decode(codec, "ignore")
+        return _XML_START_TEXT.match(head) is not None
+    return _XML_START.match(data) is not None
+
+
+#: Keys only a pretalx/frab schedule.json has at its top.
+_FRAB_KEYS = frozenset(("schedule", "conference", "$schema"))
+
+
+def json_format(document: object) -> Literal["events", "frab-json"]:
+    """``frab-json`` for an object with ``schedule`` (pretalx, frab, the hub), ``conference`` (a
+    schedule without its wrapper) or ``$schema`` (which their files carry) that has neither
+    ``calendar`` nor ``events``; else ``events``.
+
+    events.json's own keys decide: an events.json with an unknown key ``schedule`` is still an
+    events.json, whose reader then says what is wrong with it. Decided on the parsed document,
+    never on text that only looks like a key (inside a description, say).
+    """
+    if (
+        isinstance(document, dict)
+        and "calendar" not in document
+        and "events" not in document
+        and not _FRAB_KEYS.isdisjoint(document)
+    ):
+        return "frab-json"
+    return "events"
 
 
 class JsonObject(dict[str, Any]):

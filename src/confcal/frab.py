@@ -26,11 +26,14 @@ from ._reading import (
     Collector,
     Format,
     decode,
+    is_xml,
+    json_format,
     kind,
     name,
     parse_json,
     twice,
     walk,
+    xml_codec,
 )
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
@@ -44,8 +47,6 @@ __all__ = ["FORMATS", "Format", "Imported", "detect", "loads"]
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-# A JSON key outside a string: inside one, a quote is always escaped.
-_FRAB_JSON = re.compile(r'(?<!\\)"(?:schedule|conference)"\s*:\s*\{')
 # Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
 _ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
 _PERSON_NAMES = ("public_name", "name", "full_public_name")
@@ -64,12 +65,20 @@ class Imported:
 
 
 def detect(data: bytes) -> Format:
-    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies)."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies).
+
+    XML by its first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
+    keys of its outermost object: ``schedule``, ``conference`` or ``$schema`` without
+    ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
+    (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
+    """
+    if is_xml(data):
         return "frab-xml"
-    text = data.decode("utf-8", "replace")
-    return "frab-json" if _FRAB_JSON.search(text) else "events"
+    try:
+        document = parse_json(decode(data, "<bytes>"), "<bytes>")
+    except InvalidInput:
+        return "events"
+    return json_format(document)
 
 
 def loads(
@@ -88,15 +97,32 @@ def loads(
     false), else ``modified`` (the file's modification time), as for events.json. Raises
     :class:`InvalidInput` listing every problem.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    form = detect(raw) if format == "auto" else format
+    if format not in ("auto", "frab-json", "frab-xml"):
+        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {format!r}")
+    if format == "frab-xml" or (format == "auto" and is_xml(data)):
+        mapper = _Mapper(source)
+        parsed = _read_xml(data, mapper)
+        return mapper.schedule(parsed, timezone, modified, environment=environment)
+    document = parse_json(data if isinstance(data, str) else decode(data, source), source)
+    if format == "auto" and json_format(document) != "frab-json":
+        raise ValueError("frab.loads() reads frab-json or frab-xml, not 'events'")
+    return from_json(
+        document, source=source, timezone=timezone, modified=modified, environment=environment
+    )
+
+
+def from_json(
+    document: object,
+    *,
+    source: str = "<string>",
+    timezone: str | None = None,
+    modified: dt.datetime | None = None,
+    environment: bool = True,
+) -> Imported:
+    """A schedule.json already parsed by :func:`confcal._reading.parse_json` (so that telling the
+    formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     mapper = _Mapper(source)
-    if form == "frab-xml":
-        parsed = _read_xml(raw, mapper)
-    elif form == "frab-json":
-        parsed = _read_json(raw, mapper)
-    else:
-        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {form!r}")
+    parsed = _read_json(document, mapper)
     return mapper.schedule(parsed, timezone, modified, environment=environment)
 
 
@@ -135,7 +161,7 @@ class _Parsed:
 # --- XML -----------------------------------------------------------------------------------------
 
 
-def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
+def _read_xml(data: bytes | str, mapper: _Mapper) -> _Parsed:
     # Imported here, not with the module: every confcal start (even --help) would pay for them.
     from xml.etree.ElementTree import Element, ParseError
 
@@ -143,6 +169,22 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
     import defusedxml.ElementTree as safe_xml
 
     source = mapper.source
+    if isinstance(data, bytes) and (codec := xml_codec(data)) is not None:
+        # UTF-16 and UTF-32 (by byte order mark, as XML 1.0 says): the parser reads UTF-8, UTF-16
+        # with a BOM and 8-bit encodings itself, but not UTF-32; decoded here, all alike.
+        try:
+            data = data.decode(codec)
+        except UnicodeDecodeError as error:
+            encoding = codec.upper().removesuffix("-BE").removesuffix("-LE")
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"not valid {encoding}, as its first bytes say it is: {error.reason} at "
+                        f"byte {error.start}",
+                        source=source,
+                    )
+                ]
+            ) from None
     try:
         root = safe_xml.fromstring(data)
     except defusedxml.DefusedXmlException as error:
@@ -250,9 +292,8 @@ def _int(value: str | None, default: int) -> int:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
+def _read_json(document: object, mapper: _Mapper) -> _Parsed:
     source = mapper.source
-    document = parse_json(decode(data, source), source)
     schedule = document.get("schedule", document) if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if not isinstance(schedule, dict) or not isinstance(conference, dict):

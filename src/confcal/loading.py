@@ -18,7 +18,18 @@ import attrs
 import icalendar
 
 from . import frab, zones
-from ._reading import YEARS, Collector, Format, decode, kind, name, parse_json, warn_to
+from ._reading import (
+    YEARS,
+    Collector,
+    Format,
+    decode,
+    is_xml,
+    json_format,
+    kind,
+    name,
+    parse_json,
+    warn_to,
+)
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import STATUSES, Event, Schedule, When
 
@@ -81,24 +92,36 @@ def load(
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
     if updated_only:
         modified = None
-    kind_ = frab.detect(data) if format == "auto" else format
-    if kind_ != "events":
+    environment = not updated_only
+    if format == "frab-xml" or (format == "auto" and is_xml(data)):
         imported = frab.loads(
             data,
-            format=kind_,
+            format="frab-xml",
             source=source,
             timezone=timezone,
             modified=modified,
-            environment=not updated_only,
+            environment=environment,
         )
-        warn_to(on_warning, imported.warnings)
-        return imported.schedule
-    if timezone is not None:
-        message = "ignored the time zone given: events.json names its zone in calendar.timezone"
-        warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
-    return _Reader(source, environment=not updated_only).schedule(
-        parse_json(decode(data, source), source), modified
-    )
+    else:
+        # Decoded and parsed once, whichever reader then reads it.
+        document = parse_json(decode(data, source), source)
+        if format == "frab-json" or (format == "auto" and json_format(document) == "frab-json"):
+            imported = frab.from_json(
+                document,
+                source=source,
+                timezone=timezone,
+                modified=modified,
+                environment=environment,
+            )
+        else:
+            if timezone is not None:
+                message = (
+                    "ignored the time zone given: events.json names its zone in calendar.timezone"
+                )
+                warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
+            return _Reader(source, environment=environment).schedule(document, modified)
+    warn_to(on_warning, imported.warnings)
+    return imported.schedule
 
 
 def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
