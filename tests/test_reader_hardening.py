@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import confcal
 from confcal import _reading, frab
-from confcal.errors import InvalidInput, LoadWarning
+from confcal.errors import InvalidInput, LoadWarning, shown
 from test_bad_input import run
 
 HERE = Path(__file__).resolve().parent
@@ -159,6 +163,177 @@ def test_twenty_thousand_nested_days_are_refused_not_read_over_and_over(tmp_path
 def test_a_valid_schedule_xml_reads_the_same_with_its_days_rooms_and_events_in_place() -> None:
     imported = frab.loads(XML.encode())
     assert len(imported.schedule.events) == 4
+
+
+# --- Every value a message shows: escaped and shortened -----------------------------------------
+
+OSC = "\x1b]0;pwned\x07"  # retitles a terminal
+C1 = "\x9d0;pwned\x9c\x9b2J\u202e"  # the same in 8-bit controls (XML may hold these), and RLO
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _assert_harmless(path: Path, *, command_line: bool) -> None:
+    """Reading ``path`` shows no control character and nothing long (a file the value does not
+    make wrong shows nothing); ``command_line``: nor does ``confcal check``."""
+    messages = _messages(path)
+    for message in messages:
+        assert not _CONTROL.search(message), message
+        assert len(message) < 1000, message[:300]
+    if not command_line:
+        return
+    result = run("check", str(path))
+    assert "Traceback" not in result.output
+    assert not _CONTROL.search(result.stderr), result.stderr[:500]
+    assert len(result.stderr) < 1200 * len(messages) + 1
+
+
+def _events_json_with(place: str, value: str) -> str:
+    document = copy.deepcopy(EVENTS)
+    event = document["events"][0]  # type: ignore[index]
+    if place == "key":
+        event[value] = "x"
+        document["calendar"][value] = "x"  # type: ignore[index]
+    elif place.startswith("calendar."):
+        document["calendar"][place.removeprefix("calendar.")] = value  # type: ignore[index]
+    else:
+        event[place] = value
+    return json.dumps(document)
+
+
+EVENTS_PLACES = [
+    "id", "title", "start", "end", "duration", "timezone", "type", "track", "location",
+    "description", "url", "status", "key", "calendar.name", "calendar.timezone", "calendar.url",
+    "calendar.uid_domain", "calendar.day_change", "calendar.updated", "calendar.refresh",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [OSC, OSC * 100_000], ids=["osc", "1-MB-of-osc"])
+@pytest.mark.parametrize("place", EVENTS_PLACES)
+def test_hostile_events_json_values_are_shown_escaped_and_short(
+    place: str, value: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(_events_json_with(place, value), "utf-8")
+    _assert_harmless(path, command_line=len(value) < 100)
+
+
+def _schedule_json_with(place: str, value: str) -> str:
+    document = _pretalx()
+    conference: Document = document["schedule"]["conference"]  # type: ignore[index,assignment]
+    day: Document = conference["days"][0]  # type: ignore[index]
+    if place == "room name":
+        day["rooms"][value] = day["rooms"].pop("Hall A")  # type: ignore[attr-defined]
+    elif place == "room events":
+        day["rooms"][value] = 5  # type: ignore[index]
+    elif place.startswith("conference."):
+        conference[place.removeprefix("conference.")] = value
+    elif place.startswith("day."):
+        day[place.removeprefix("day.")] = value
+    elif place in ("key twice", "key twice in event"):
+        (conference if place == "key twice" else _first(document))["extra"] = "TWICE"
+        key = json.dumps(value)
+        return json.dumps(document).replace('"TWICE"', f"{{{key}: 1, {key}: 2}}")
+    else:
+        _first(document)[place] = value
+        if place == "guid":
+            _second(document)[place] = value  # twice: "each guid must be unique"
+    return json.dumps(document)
+
+
+SCHEDULE_PLACES = [
+    "guid", "id", "title", "subtitle", "date", "start", "end", "duration", "room", "type",
+    "track", "url", "persons", "room name", "room events", "conference.title",
+    "conference.time_zone_name", "conference.day_change", "conference.url", "day.date",
+    "key twice", "key twice in event",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [OSC, OSC * 100_000], ids=["osc", "1-MB-of-osc"])
+@pytest.mark.parametrize("place", SCHEDULE_PLACES)
+def test_hostile_schedule_json_values_are_shown_escaped_and_short(
+    place: str, value: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "schedule.json"
+    path.write_text(_schedule_json_with(place, value), "utf-8")
+    _assert_harmless(path, command_line=len(value) < 100)
+
+
+XML_PLACES = {
+    "guid": (f'guid="{XML_GUID}"', lambda v: f"guid={quoteattr(v)}"),
+    "title": ("<title>Welcome", lambda v: f"<title>{escape(v)}"),
+    "date": ("<date>", lambda v: f"<date>{escape(v)}"),
+    "start": ("<start>", lambda v: f"<start>{escape(v)}"),
+    "duration": ("<duration>", lambda v: f"<duration>{escape(v)}"),
+    "room": ("<room>", lambda v: f"<room>{escape(v)}"),
+    "time_zone_name": ("<time_zone_name>", lambda v: f"<time_zone_name>{escape(v)}"),
+    "day_change": ("<day_change>", lambda v: f"<day_change>{escape(v)}"),
+    "day date": ('date="2026-01-31"', lambda v: f"date={quoteattr(v)}"),
+}
+
+
+@pytest.mark.parametrize("value", [C1, C1 * 100_000], ids=["c1", "1-MB-of-c1"])
+@pytest.mark.parametrize("place", sorted(XML_PLACES))
+def test_hostile_schedule_xml_values_are_shown_escaped_and_short(
+    place: str, value: str, tmp_path: Path
+) -> None:
+    old, new = XML_PLACES[place]
+    assert old in XML
+    path = tmp_path / "schedule.xml"
+    path.write_text(XML.replace(old, new(value), 1), "utf-8")
+    _assert_harmless(path, command_line=len(value) < 100)
+
+
+def test_a_huge_root_element_name_is_shortened(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xml"
+    tag = "s" * 100_000
+    path.write_text(f"<{tag}><conference/></{tag}>", "utf-8")
+    (message,) = _messages(path)
+    assert "the root element is <'sss" in message
+    assert len(message) < 300
+
+
+def test_an_osc_guid_is_shown_escaped_and_the_event_named_by_its_title(tmp_path: Path) -> None:
+    document = _pretalx()
+    _first(document)["guid"] = OSC
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document), "utf-8")
+    warnings: list[LoadWarning] = []
+    confcal.load(path, on_warning=warnings.append)
+    (warning,) = warnings
+    assert warning.event == '"Keeping time"'
+    assert (warning.field, warning.value) == ("guid", OSC)
+    assert warning.message.startswith(f"{shown(OSC)} is not a usable confcal id")
+
+
+def test_a_ten_megabyte_guid_prints_one_short_line(tmp_path: Path) -> None:
+    document = _pretalx()
+    _first(document)["guid"] = "g" * 10_000_000
+    _first(document)["title"] = "Two\nlines"  # so that nothing but its position names it
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document), "utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 0, result.output
+    assert len(result.stderr) < 500
+    assert "event #1: guid: 'gggg" in result.stderr
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.text(max_size=300))
+def test_any_guid_or_title_is_shown_without_control_characters(value: str) -> None:
+    document = _pretalx()
+    _first(document)["guid"] = value
+    _first(document)["title"] = value
+    _first(document)["duration"] = value
+    messages: list[str] = []
+    try:
+        frab.loads(json.dumps(document))
+    except InvalidInput as error:
+        messages += [str(p) for p in error.problems]
+    except ValueError:  # pragma: no cover
+        raise
+    for message in messages:
+        assert not _CONTROL.search(message), message
+        assert len(message) < 1000
 
 
 # --- Telling the formats apart ------------------------------------------------------------------

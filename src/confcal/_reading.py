@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import partial
 from typing import Any, Literal
 
+import attrs
+
 from . import zones
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import EPOCH, Event, When
@@ -230,8 +232,35 @@ def kind(value: object) -> str:
 
 
 def name(key: str) -> str:
-    """A key as part of a field name: itself, unless printing it could garble the message."""
-    return key if key.isprintable() and len(key) <= 40 else shown(key)
+    """A key as part of a field name: itself, unless printing it could garble the message (then
+    as :func:`~confcal.errors.shown` shows any value: escaped and shortened)."""
+    return key if len(key) <= 40 and key.isprintable() else shown(key)
+
+
+def event_label(position: int, *names: object) -> str:
+    """How a message names an event: the first of ``names`` (its id; for pretalx/frab its guid,
+    else its title) that is one printable line of at most 200 characters, in double quotes as
+    written; else ``#N``, its position in the file.
+
+    Anything else could garble the message or the terminal, or bury it (an escape sequence, a
+    line break, a guid of megabytes); its own problem or warning shows it, escaped and shortened.
+    """
+    for candidate in names:
+        if isinstance(candidate, str) and 0 < len(candidate) <= 200 and candidate.isprintable():
+            return f'"{candidate}"'
+    return f"#{position}"
+
+
+def reshown(problem: Problem, **located: str | None) -> Problem:
+    """A problem the model or the zones found in a value a reader gave them, located (``source``,
+    ``event``) and with that value as :func:`~confcal.errors.shown` shows it where the message
+    has its whole ``repr``: a value of megabytes is shortened like every other."""
+    message, value = problem.message, problem.value
+    if isinstance(value, str) and len(value) > 40:
+        whole, short = repr(value), shown(value)
+        if whole != short and whole in message:
+            message = message.replace(whole, short)
+    return attrs.evolve(problem.located(**located), message=message)
 
 
 # --- Collecting problems -------------------------------------------------------------------------
@@ -299,7 +328,8 @@ class Collector:
         try:
             zones.check_zone(zone)
         except InvalidInput as error:
-            self.problem(error.problems[0].message, event=event, field=field, value=zone)
+            message = reshown(attrs.evolve(error.problems[0], value=zone)).message
+            self.problem(message, event=event, field=field, value=zone)
             return False
         return True
 
@@ -332,10 +362,10 @@ class Collector:
                 same = (
                     ""
                     if seen[key] == event.id
-                    else f" (as {seen[key]!r}: ids name files, whose case some systems ignore)"
+                    else f" (as {shown(seen[key])}: ids name files, whose case some systems ignore)"
                 )
                 self.problem(
-                    f"id {event.id!r} is used by another event too{same}{advice}",
+                    f"id {shown(event.id)} is used by another event too{same}{advice}",
                     event=f'"{event.id}"',
                     field=field,
                     value=event.id,
@@ -355,7 +385,7 @@ class Collector:
             except (ValueError, OverflowError, OSError):
                 self.problems.append(
                     Problem(
-                        f"{epoch!r} is not a number of seconds since 1970",
+                        f"{shown(epoch)} is not a number of seconds since 1970",
                         source="SOURCE_DATE_EPOCH",
                         value=epoch,
                     )

@@ -26,11 +26,13 @@ from ._reading import (
     Collector,
     Format,
     decode,
+    event_label,
     is_xml,
     json_format,
     kind,
     name,
     parse_json,
+    reshown,
     twice,
     walk,
     xml_codec,
@@ -212,7 +214,7 @@ def _read_xml(data: bytes | str, mapper: _Mapper) -> _Parsed:
         raise InvalidInput(
             [
                 Problem(
-                    f"not a pretalx/frab schedule: the root element is <{root.tag}>, "
+                    f"not a pretalx/frab schedule: the root element is <{name(root.tag)}>, "
                     "not <schedule>",
                     source=source,
                 )
@@ -265,10 +267,10 @@ def _refusal(error: defusedxml.DefusedXmlException) -> str:
     import defusedxml
 
     if isinstance(error, defusedxml.EntitiesForbidden):
-        target = f" ({error.sysid})" if error.sysid else ""
-        return f"declares the entity {error.name!r}{target}"
+        target = f" ({shown(error.sysid)})" if error.sysid else ""
+        return f"declares the entity {shown(error.name)}{target}"
     if isinstance(error, defusedxml.ExternalReferenceForbidden):
-        return f"refers to the external resource {error.sysid}"
+        return f"refers to the external resource {shown(error.sysid)}"
     return "has a document type declaration"
 
 
@@ -345,7 +347,7 @@ def _read_json(document: object, mapper: _Mapper) -> _Parsed:
             if not isinstance(room_events, list):
                 mapper.problem(
                     f"must be a list of events, not {kind(room_events)}: {shown(room_events)}",
-                    field=f"{at}.rooms.{room_name}",
+                    field=f"{at}.rooms.{name(room_name)}",
                     value=room_events,
                 )
                 continue
@@ -578,7 +580,7 @@ class _Mapper(Collector):
         except InvalidInput as error:
             raise InvalidInput(
                 [
-                    attrs.evolve(p, source=self.source, field=f"conference.{p.field}")
+                    attrs.evolve(reshown(p, source=self.source), field=f"conference.{p.field}")
                     for p in error.problems
                 ]
             ) from None
@@ -592,7 +594,8 @@ class _Mapper(Collector):
         if given is not None:
             if named is not None and named.strip() != given:
                 self.warn(
-                    f"the file says {shown(named.strip())}; using {given!r} as asked (--timezone)",
+                    f"the file says {shown(named.strip())}; using {shown(given)} as asked "
+                    "(--timezone)",
                     field="conference.time_zone_name",
                     value=named,
                 )
@@ -645,13 +648,11 @@ class _Mapper(Collector):
         return times[0]
 
     def label(self, raw: _RawEvent) -> str:
-        guid = _clean(raw.text.get("guid"))
-        if guid is not None:
-            return f'"{guid.strip()}"'
-        title = _clean(raw.text.get("title"))
-        if title is not None:
-            return f'"{title.strip()}"'
-        return f"#{raw.position}"
+        """The event as messages name it: its guid, else its title, else its position."""
+        guid, title = _clean(raw.text.get("guid")), _clean(raw.text.get("title"))
+        return event_label(
+            raw.position, guid.strip() if guid else None, title.strip() if title else None
+        )
 
     def identifier(self, raw: _RawEvent, label: str) -> str | None:
         guid, legacy = _clean(raw.text.get("guid")), _clean(raw.text.get("id"))
@@ -670,7 +671,7 @@ class _Mapper(Collector):
         if not candidate or RESERVED_NAMES.fullmatch(candidate):
             candidate = f"event-{candidate}"[:200].rstrip("._-")
         self.warn(
-            f"{shown(original)} is not a usable confcal id; using {candidate!r} "
+            f"{shown(original)} is not a usable confcal id; using {shown(candidate)} "
             "(letters, digits, '.', '_' and '-' only)",
             event=label,
             field="guid" if guid else "id",
@@ -719,7 +720,7 @@ class _Mapper(Collector):
             field_names = {"location": "room", "speakers": "persons"}
             self.problems.extend(
                 attrs.evolve(
-                    p.located(source=self.source, event=label),
+                    reshown(p, source=self.source, event=label),
                     field=field_names.get(p.field or "", p.field),
                 )
                 for p in error.problems
@@ -761,7 +762,8 @@ class _Mapper(Collector):
             )
         if printed is not None and printed != wall:
             complaints.append(
-                f"the programme's start {start_text.strip() if start_text else ''} is not the "
+                f"the programme's start {shown(start_text.strip() if start_text else '')} is "
+                "not the "
                 f"{wall.strftime('%H:%M')} that instant is in {zone}"
             )
         if complaints:
@@ -837,7 +839,8 @@ class _Mapper(Collector):
                 return None
             if duration is not None and end_instant - start != duration:
                 self.warn(
-                    f"{shown(end_text)} is not the start plus the duration {duration_text}; "
+                    f"{shown(end_text)} is not the start plus the duration "
+                    f"{shown(duration_text)}; "
                     "using the end",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
@@ -889,7 +892,7 @@ class _Mapper(Collector):
                 self.warn(
                     f"starts {local.strftime('%Y-%m-%d %H:%M')}, which is conference day {day} "
                     f"(days begin at {day_change.strftime('%H:%M')}), but the file lists it under "
-                    f"{raw.day.date}",
+                    f"{shown(raw.day.date)}",
                     event=self.label(raw), field="day", value=raw.day.date,
                 )  # fmt: skip
 

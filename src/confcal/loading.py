@@ -23,11 +23,13 @@ from ._reading import (
     Collector,
     Format,
     decode,
+    event_label,
     is_xml,
     json_format,
     kind,
     name,
     parse_json,
+    reshown,
     warn_to,
 )
 from .errors import InvalidInput, LoadWarning, Problem, shown
@@ -147,7 +149,9 @@ class _Reader(Collector):
         self.twice(mapping, event=event, where=where)
         for key in mapping:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
+                # A key far longer than any known one is no typo of one (and difflib's time
+                # grows faster than the key's length).
+                close = difflib.get_close_matches(key, known, n=1) if len(key) <= 40 else []
                 hint = (
                     f"; did you mean {close[0]!r}?"
                     if close
@@ -230,7 +234,7 @@ class _Reader(Collector):
                 schedule = Schedule(**fields)
             except InvalidInput as error:
                 self.problems.extend(
-                    attrs.evolve(p, source=self.source, field=f"calendar.{p.field}")
+                    attrs.evolve(reshown(p, source=self.source), field=f"calendar.{p.field}")
                     for p in error.problems
                 )
         zone = fields.get("timezone")
@@ -307,12 +311,9 @@ class _Reader(Collector):
                 f"must be an object, not {kind(raw)}: {shown(raw)}", event=f"#{index}", value=raw
             )
             return None
-        raw_id = raw.get("id")
         # Quoted as written where that is safe to print; else by position (the id's own problem
         # then shows it escaped).
-        label = f"#{index}"
-        if isinstance(raw_id, str) and raw_id.isprintable() and 0 < len(raw_id) <= 200:
-            label = f'"{raw_id}"'
+        label = event_label(index, raw.get("id"))
         before = len(self.problems)
         self.unknown_keys(raw, _EVENT_KEYS, event=label)
         fields: dict[str, Any] = {}
@@ -342,7 +343,9 @@ class _Reader(Collector):
         try:
             return Event(start=start, end=end, **fields)
         except InvalidInput as error:
-            self.problems.extend(p.located(source=self.source, event=label) for p in error.problems)
+            self.problems.extend(
+                reshown(p, source=self.source, event=label) for p in error.problems
+            )
             return None
 
     def speakers(self, raw: dict[str, Any], label: str) -> tuple[str, ...]:
@@ -403,8 +406,8 @@ class _Reader(Collector):
         if not isinstance(end, dt.datetime):
             if end < start:
                 self.problem(
-                    f"{end_text} is before start {start_text} (the end of an all-day event is "
-                    "its last day)",
+                    f"{shown(end_text)} is before start {shown(start_text)} (the end of an "
+                    "all-day event is its last day)",
                     event=label,
                     field="end",
                     value=end_text,
@@ -413,7 +416,7 @@ class _Reader(Collector):
             return start, end + dt.timedelta(days=1)  # the last day, inclusive, as people write it
         if end <= start:
             self.problem(
-                f"{end_text} is not after start {start_text}",
+                f"{shown(end_text)} is not after start {shown(start_text)}",
                 event=label,
                 field="end",
                 value=end_text,
