@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal import _reading, frab
 from confcal.errors import InvalidInput, LoadWarning, shown
+from confcal.model import ID_PATTERN, RESERVED_NAMES
 from test_bad_input import run
 
 HERE = Path(__file__).resolve().parent
@@ -334,6 +335,80 @@ def test_any_guid_or_title_is_shown_without_control_characters(value: str) -> No
     for message in messages:
         assert not _CONTROL.search(message), message
         assert len(message) < 1000
+
+
+# --- Non-ASCII guids ----------------------------------------------------------------------------
+
+
+def _schedule_of(guids: list[str]) -> str:
+    talks = [
+        {
+            "guid": g,
+            "date": f"2025-06-01T{10 + i % 10}:00:00+02:00",
+            "duration": "00:30",
+            "title": "T",
+        }
+        for i, g in enumerate(guids)
+    ]
+    day = {"index": 1, "date": "2025-06-01", "rooms": {"R": talks}}
+    conference = {"title": "Guids", "time_zone_name": "Europe/Berlin", "days": [day]}
+    return json.dumps({"schedule": {"conference": conference}})
+
+
+def test_two_guids_in_other_scripts_get_two_ids_each_named_in_a_warning() -> None:
+    imported = frab.loads(_schedule_of(["東京", "大阪"]))
+    # Pinned: a changed id is a changed UID, a new event to every subscriber.
+    assert [e.id for e in imported.schedule.events] == ["event-130016b2", "event-6df97746"]
+    assert [(w.field, w.value) for w in imported.warnings] == [("guid", "東京"), ("guid", "大阪")]
+    assert all(w.message.startswith(shown(w.value)) for w in imported.warnings)
+    assert "a hash of the guid" in imported.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("guid", "expected"),
+    [
+        ("Café", "Cafe-73473dcc"),
+        ("Straße", "Strasse-58a3778c"),
+        ("Łódź", "Lodz-bc8847fc"),
+        ("\uff34\uff41\uff4c\uff4b\uff11", "Talk1-55300013"),  # Talk1, in full width
+        ("{Talk 7}", "Talk-7"),  # as before issue 13: punctuation alone needs no hash
+        ("CON", "event-CON"),
+        ("g" * 300, "g" * 191 + "-" + "1512a6f6"),  # past 200 characters: a hash
+    ],
+)
+def test_an_id_made_from_a_guid_is_the_same_every_time(guid: str, expected: str) -> None:
+    (event,) = frab.loads(_schedule_of([guid])).schedule.events
+    assert event.id == expected
+
+
+def test_ids_made_alike_from_different_guids_each_get_a_hash() -> None:
+    events = frab.loads(_schedule_of(["a b", "a/b", "a-b", "Cafe", "Café"])).schedule.events
+    ids = [e.id for e in events]
+    assert ids[2:4] == ["a-b", "Cafe"]  # usable as they are: kept
+    assert re.fullmatch(r"a-b-[0-9a-f]{8}", ids[0]) and re.fullmatch(r"a-b-[0-9a-f]{8}", ids[1])
+    assert len({i.lower() for i in ids}) == 5
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    guids=st.lists(
+        st.text(min_size=1, max_size=40).filter(lambda g: g.strip() != ""),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda g: g.strip().lower(),
+    )
+)
+def test_any_distinct_guids_give_distinct_usable_stable_ids(guids: list[str]) -> None:
+    text = _schedule_of(guids)
+    first, second = frab.loads(text), frab.loads(text)
+    assert first == second
+    ids = [e.id for e in first.schedule.events]
+    assert len(ids) == len(guids)
+    assert len({i.lower() for i in ids}) == len(ids)
+    for guid, event_id in zip(guids, ids, strict=True):
+        assert ID_PATTERN.fullmatch(event_id) and not RESERVED_NAMES.fullmatch(event_id)
+        if event_id != guid.strip():
+            assert any(w.value == guid.strip() for w in first.warnings)
 
 
 # --- Telling the formats apart ------------------------------------------------------------------

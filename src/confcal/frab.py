@@ -13,7 +13,10 @@ refused before anything is expanded or fetched, whatever it says.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -540,8 +543,74 @@ def _parse_clock(text: str) -> dt.time | None:
         return None
 
 
+def _original(raw: _RawEvent) -> str:
+    """The event's guid (else its id) as the file has it, stripped; "" for none."""
+    return (_clean(raw.text.get("guid")) or _clean(raw.text.get("id")) or "").strip()
+
+
+def _identifiers(raws: Iterable[_RawEvent]) -> dict[str, tuple[str, bool]]:
+    """The id of each guid (or id) in the file, and whether it has a hash of the guid: the guid
+    itself where confcal can use it as it is, else one made of it (see :func:`_made_id`).
+
+    Deterministic, so a rebuild from the same file keeps the same UIDs; and distinct: two made ids
+    that would be the same (``a b`` and ``a/b``), or would be an id the file uses as it is
+    (``a-b``), ignoring case, each get a hash of their guid.
+    """
+    made: dict[str, tuple[str, bool]] = {}
+    for raw in raws:
+        original = _original(raw)
+        if original and original not in made:
+            usable = ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original)
+            made[original] = (original, False) if usable else _made_id(original)
+    users: defaultdict[str, set[str]] = defaultdict(set)
+    for original, (candidate, _) in made.items():
+        users[candidate.lower()].add(original)
+    ids = {}
+    for original, (candidate, hashed) in made.items():
+        if candidate != original and not hashed and len(users[candidate.lower()]) > 1:
+            candidate, hashed = _hashed(candidate, original), True
+        ids[original] = (candidate, hashed)
+    return ids
+
+
+def _made_id(original: str) -> tuple[str, bool]:
+    """An id made of a guid confcal cannot use as it is, and whether it has a hash of the guid.
+
+    Latin letters lose their accents (Unicode NFKD: ``Café`` gives ``Cafe``, ``ﬁ`` gives ``fi``;
+    ``ß`` gives ``ss``), and what is still not a letter, digit, ``.``, ``_`` or ``-`` becomes
+    ``-``. Where that changes or loses letters or digits (``Café``, ``東京``, a guid past 200
+    characters), a hash of the guid is added: then no other guid gets the same id, whatever else
+    the file holds.
+    """
+    # Past 1,000 characters the id would lose letters anyway: the rest is not looked at.
+    head = original[:1000]
+    decomposed = unicodedata.normalize("NFKD", head).translate(_LATIN)
+    ascii_ = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = _ID_BAD.sub("-", ascii_).lstrip("._-")[:200].rstrip("._-")
+    if head != original or re.sub(r"[\W_]+", "", head) != re.sub(r"[^A-Za-z0-9]+", "", kept):
+        return _hashed(kept, original), True
+    if not kept or RESERVED_NAMES.fullmatch(kept):
+        kept = f"event-{kept}"[:200].rstrip("._-")
+    return kept, False
+
+
+# Latin letters NFKD does not decompose.
+_LATIN = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+     "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "\u0131": "i"}
+)  # fmt: skip
+
+
+def _hashed(candidate: str, original: str) -> str:
+    """``candidate`` (``event`` if empty) and 8 hex digits of the SHA-256 of ``original``."""
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{candidate[:191].rstrip('._-') or 'event'}-{digest}"
+
+
 class _Mapper(Collector):
     """Maps the intermediate form into confcal's model, collecting every problem on the way."""
+
+    ids: dict[str, tuple[str, bool]]
 
     def schedule(
         self,
@@ -555,6 +624,7 @@ class _Mapper(Collector):
         if zone is None:
             raise self.fail()
         day_change = self.day_change(parsed, zone)
+        self.ids = _identifiers(parsed.events)
         built = [self.event(raw, zone, day_change) for raw in parsed.events]
         events = [e for e in built if e is not None]
         self.duplicates(events, field="guid", advice="; each guid must be unique")
@@ -655,8 +725,8 @@ class _Mapper(Collector):
         )
 
     def identifier(self, raw: _RawEvent, label: str) -> str | None:
-        guid, legacy = _clean(raw.text.get("guid")), _clean(raw.text.get("id"))
-        original = (guid or legacy or "").strip()
+        guid = _clean(raw.text.get("guid"))
+        original = _original(raw)
         if not original:
             self.problem(
                 "has neither a guid nor an id, so it cannot get a stable UID",
@@ -664,19 +734,16 @@ class _Mapper(Collector):
                 field="guid",
             )
             return None
-        if ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original):
-            return original
-        # Deterministic, so a rebuild from the same file keeps the same UIDs.
-        candidate = _ID_BAD.sub("-", original).lstrip("._-")[:200].rstrip("._-")
-        if not candidate or RESERVED_NAMES.fullmatch(candidate):
-            candidate = f"event-{candidate}"[:200].rstrip("._-")
-        self.warn(
-            f"{shown(original)} is not a usable confcal id; using {shown(candidate)} "
-            "(letters, digits, '.', '_' and '-' only)",
-            event=label,
-            field="guid" if guid else "id",
-            value=original,
-        )
+        candidate, hashed = self.ids[original]
+        if candidate != original:
+            how = ", and a hash of the guid, which keeps it apart from others" if hashed else ""
+            self.warn(
+                f"{shown(original)} is not a usable confcal id; using {shown(candidate)} "
+                f"(letters, digits, '.', '_' and '-' only{how})",
+                event=label,
+                field="guid" if guid else "id",
+                value=original,
+            )
         return candidate
 
     def event(self, raw: _RawEvent, zone: str, day_change: dt.time) -> Event | None:
