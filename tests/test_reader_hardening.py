@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import confcal
 from confcal import _reading, frab
-from confcal.errors import InvalidInput, LoadWarning, shown
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import ID_PATTERN, RESERVED_NAMES
 from test_bad_input import run
 
@@ -164,6 +164,55 @@ def test_twenty_thousand_nested_days_are_refused_not_read_over_and_over(tmp_path
 def test_a_valid_schedule_xml_reads_the_same_with_its_days_rooms_and_events_in_place() -> None:
     imported = frab.loads(XML.encode())
     assert len(imported.schedule.events) == 4
+
+
+# --- Problems and warnings are bounded ----------------------------------------------------------
+
+
+def _empty_events(count: int) -> str:
+    calendar = {"name": "Empty", "timezone": "Europe/Berlin"}
+    return json.dumps({"calendar": calendar, "events": [{}] * count})
+
+
+def test_two_hundred_thousand_empty_events_stop_reading_at_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(_empty_events(200_000), "utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    problems = caught.value.problems
+    assert len(problems) == _reading.LIMIT + 1
+    assert problems[0].event == "#1"
+    assert problems[-1] == Problem(
+        f"stopped reading after {_reading.LIMIT} problems; fix these and run again",
+        source=str(path),
+    )
+
+
+def test_a_file_with_exactly_the_limit_of_problems_lists_them_all(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(_empty_events(_reading.LIMIT // 4), "utf-8")  # four problems each
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert len(caught.value.problems) == _reading.LIMIT
+    assert "stopped reading" not in str(caught.value)
+
+
+def test_warnings_past_the_limit_are_counted_in_one_last_warning() -> None:
+    talks = [
+        {
+            "guid": f"talk {i}",
+            "date": "2025-06-01T12:00:00+02:00",
+            "duration": "00:30",
+            "title": "T",
+        }
+        for i in range(_reading.LIMIT + 5)
+    ]
+    day = {"index": 1, "date": "2025-06-01", "rooms": {"R": talks}}
+    conference = {"title": "Many", "time_zone_name": "Europe/Berlin", "days": [day]}
+    imported = frab.loads(json.dumps({"schedule": {"conference": conference}}))
+    assert len(imported.schedule.events) == _reading.LIMIT + 5
+    assert len(imported.warnings) == _reading.LIMIT + 1
+    assert imported.warnings[-1].message == "and 5 more warning(s)"
 
 
 # --- Every value a message shows: escaped and shortened -----------------------------------------

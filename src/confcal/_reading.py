@@ -9,6 +9,7 @@ name file, event, field and value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -265,15 +266,47 @@ def reshown(problem: Problem, **located: str | None) -> Problem:
 
 # --- Collecting problems -------------------------------------------------------------------------
 
+#: Problems, and warnings, one reading collects. At this many problems it stops reading: a file
+#: that is wrong everywhere (200,000 events that are ``{}``) is better fixed from the first ones
+#: than listed in full, which would take time and memory for nothing. Warnings past it are
+#: counted, not kept.
+LIMIT = 1000
+
+
+class _TooMany(Exception):
+    """Raised at :data:`LIMIT` problems, to stop reading."""
+
 
 class Collector:
     """Collects problems and warnings while a reader builds the schedule, so that one run reports
-    every problem of the file, each located by file, event, field and value."""
+    every problem of the file (up to :data:`LIMIT`), each located by file, event, field and value.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
         self.warnings: list[LoadWarning] = []
+        self.more_warnings = 0
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Where a reader reads: at :data:`LIMIT` problems it stops with an
+        :class:`InvalidInput` of those, and one problem saying why there are no more."""
+        try:
+            yield
+        except _TooMany:
+            stopped = Problem(
+                f"stopped reading after {LIMIT} problems; fix these and run again",
+                source=self.source,
+            )
+            raise InvalidInput([*self.problems[:LIMIT], stopped]) from None
+
+    def all_warnings(self) -> tuple[LoadWarning, ...]:
+        """The warnings kept, then one that counts those past :data:`LIMIT`, if any."""
+        if not self.more_warnings:
+            return tuple(self.warnings)
+        more = LoadWarning(f"and {self.more_warnings} more warning(s)", source=self.source)
+        return (*self.warnings, more)
 
     def problem(
         self,
@@ -286,6 +319,8 @@ class Collector:
         self.problems.append(
             Problem(message, source=self.source, event=event, field=field, value=value)
         )
+        if len(self.problems) > LIMIT:
+            raise _TooMany
 
     def warn(
         self,
@@ -295,6 +330,9 @@ class Collector:
         field: str | None = None,
         value: object = None,
     ) -> None:
+        if len(self.warnings) >= LIMIT:
+            self.more_warnings += 1
+            return
         self.warnings.append(
             LoadWarning(message, source=self.source, event=event, field=field, value=value)
         )

@@ -106,8 +106,9 @@ def loads(
         raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {format!r}")
     if format == "frab-xml" or (format == "auto" and is_xml(data)):
         mapper = _Mapper(source)
-        parsed = _read_xml(data, mapper)
-        return mapper.schedule(parsed, timezone, modified, environment=environment)
+        with mapper.reading():
+            parsed = _read_xml(data, mapper)
+            return mapper.schedule(parsed, timezone, modified, environment=environment)
     document = parse_json(data if isinstance(data, str) else decode(data, source), source)
     if format == "auto" and json_format(document) != "frab-json":
         raise ValueError("frab.loads() reads frab-json or frab-xml, not 'events'")
@@ -127,8 +128,9 @@ def from_json(
     """A schedule.json already parsed by :func:`confcal._reading.parse_json` (so that telling the
     formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     mapper = _Mapper(source)
-    parsed = _read_json(document, mapper)
-    return mapper.schedule(parsed, timezone, modified, environment=environment)
+    with mapper.reading():
+        parsed = _read_json(document, mapper)
+        return mapper.schedule(parsed, timezone, modified, environment=environment)
 
 
 # --- The intermediate form: what both JSON and XML hold ------------------------------------------
@@ -657,7 +659,7 @@ class _Mapper(Collector):
         # Pinned, so the UIDs stay those of this file if the programme is converted and its
         # url later edited: a changed UID is a new event to every subscriber.
         schedule = attrs.evolve(schedule, uid_domain=schedule.uid_host)
-        return Imported(schedule, tuple(self.warnings))
+        return Imported(schedule, self.all_warnings())
 
     def choose_zone(self, named: str | None, given: str | None) -> str | None:
         named = _clean(named)

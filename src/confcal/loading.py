@@ -207,6 +207,10 @@ class _Reader(Collector):
         return value
 
     def schedule(self, document: object, modified: dt.datetime | None) -> Schedule:
+        with self.reading():
+            return self.read(document, modified)
+
+    def read(self, document: object, modified: dt.datetime | None) -> Schedule:
         if not isinstance(document, dict):
             self.problem(
                 'the file must be a JSON object with "calendar" and "events", '
