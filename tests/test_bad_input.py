@@ -124,7 +124,8 @@ def test_problem_carries_source_event_field_and_value(tmp_path: Path) -> None:
         "2024-11-18T10:00",
     )
     assert str(problem) == (
-        f'{events}: event "parsl-cwl": end: 2024-11-18T10:00 is not after start 2024-11-18T11:21'
+        f'{events}: event "parsl-cwl": end: '
+        "'2024-11-18T10:00' is not after start '2024-11-18T11:21'"
     )
 
 

@@ -227,7 +227,7 @@ def test_session_listed_under_another_day_is_kept_on_its_own_day_with_a_warning(
     (warning,) = [w for w in warnings if w.field == "day"]
     assert warning.event == '"c2c2fefe-d9fd-48e5-a6f2-b9e8d7c6b5a4"'
     assert "conference day 2019-08-22" in warning.message
-    assert "lists it under 2019-08-21" in warning.message
+    assert "lists it under '2019-08-21'" in warning.message
     day_two = schedule.days()[dt.date(2019, 8, 22)]
     assert [e.id for e in day_two.events] == ["c2c2fefe-d9fd-48e5-a6f2-b9e8d7c6b5a4"]
 
@@ -304,7 +304,7 @@ def test_offset_that_disagrees_with_the_zone_keeps_the_instant_and_warns() -> No
     assert warning.event == '"8079583e-8321-506c-95af-fd2903a5f075"'
     assert warning.field == "date"
     assert "+01:00 disagrees with UTC" in warning.message
-    assert "start 09:00 is not the 08:00" in warning.message
+    assert "start '09:00' is not the 08:00" in warning.message
 
 
 def test_offset_disagreeing_with_the_zone_in_xml_names_the_event_by_title() -> None:
@@ -332,7 +332,7 @@ def test_external_entity_is_refused_without_reading_it() -> None:
     with pytest.raises(InvalidInput) as caught:
         confcal.load(FIXTURES / "external-entity.xml")
     message = str(caught.value)
-    assert "declares the entity 'secret' (file:///etc/passwd)" in message
+    assert "declares the entity 'secret' ('file:///etc/passwd')" in message
     assert "root:" not in message
 
 

@@ -74,6 +74,14 @@ BAD_JSON: dict[str, tuple[str, list[str]]] = {
         _json(_set(_first, "duration", "99999999:00")),
         [f'event "{GUID}"', "duration", "'99999999:00'", "after the year 2199"],
     ),
+    "duration_past_what_python_counts": (
+        _json(_set(_first, "duration", "99999999999:00")),
+        [f'event "{GUID}"', "duration", "'99999999999:00'", "after the year 2199"],
+    ),
+    "duration_of_five_thousand_digits": (
+        _json(_set(_first, "duration", "9" * 5000 + ":00")),
+        [f'event "{GUID}"', "duration", "'999", "...", "after the year 2199"],
+    ),
     "end_in_9999": (
         _json(_set(_first, "end", "9999-12-31T23:00:00-05:00")),
         [f'event "{GUID}"', "end", "'9999-12-31T23:00:00-05:00'", "year 9999"],
@@ -150,6 +158,22 @@ BAD_XML: dict[str, tuple[str, list[str]]] = {
     "duration_of_eleven_thousand_years": (
         XML.replace("<duration>00:20:00</duration>", "<duration>99999999:00</duration>"),
         [f'event "{XML_GUID}"', "duration", "'99999999:00'", "after the year 2199"],
+    ),
+    "duration_past_what_python_counts": (
+        XML.replace("<duration>00:20:00</duration>", "<duration>99999999999:00</duration>"),
+        [f'event "{XML_GUID}"', "duration", "'99999999999:00'", "after the year 2199"],
+    ),
+    "duration_of_hours_minutes_seconds_past_what_python_counts": (
+        XML.replace("<duration>00:20:00</duration>", "<duration>99999999999:00:00</duration>"),
+        [f'event "{XML_GUID}"', "duration", "'99999999999:00:00'", "after the year 2199"],
+    ),
+    "day_inside_a_day": (
+        XML.replace("</day>", '<day index="9" date="2026-02-02"/></day>', 1),
+        ["<day>", "1 <day> element(s) are not directly inside <schedule>"],
+    ),
+    "event_inside_an_event": (
+        XML.replace("</event>", '<event guid="inner"/></event>', 1),
+        ["<event>", "1 <event> element(s) are not directly inside a <room> inside a <day>"],
     ),
     "no_days": (
         XML.split("  <day ")[0] + "</schedule>\n",

@@ -13,14 +13,33 @@ refused before anything is expanded or fetched, whatever it says.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
 from . import zones
-from ._reading import FORMATS, YEARS, Collector, Format, decode, kind, parse_json, twice, walk
+from ._reading import (
+    FORMATS,
+    YEARS,
+    Collector,
+    Format,
+    decode,
+    event_label,
+    is_xml,
+    json_format,
+    kind,
+    name,
+    parse_json,
+    reshown,
+    twice,
+    walk,
+    xml_codec,
+)
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
 
@@ -33,8 +52,6 @@ __all__ = ["FORMATS", "Format", "Imported", "detect", "loads"]
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-# A JSON key outside a string: inside one, a quote is always escaped.
-_FRAB_JSON = re.compile(r'(?<!\\)"(?:schedule|conference)"\s*:\s*\{')
 # Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
 _ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
 _PERSON_NAMES = ("public_name", "name", "full_public_name")
@@ -53,12 +70,20 @@ class Imported:
 
 
 def detect(data: bytes) -> Format:
-    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies)."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies).
+
+    XML by its first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
+    keys of its outermost object: ``schedule``, ``conference`` or ``$schema`` without
+    ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
+    (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
+    """
+    if is_xml(data):
         return "frab-xml"
-    text = data.decode("utf-8", "replace")
-    return "frab-json" if _FRAB_JSON.search(text) else "events"
+    try:
+        document = parse_json(decode(data, "<bytes>"), "<bytes>")
+    except InvalidInput:
+        return "events"
+    return json_format(document)
 
 
 def loads(
@@ -77,16 +102,35 @@ def loads(
     false), else ``modified`` (the file's modification time), as for events.json. Raises
     :class:`InvalidInput` listing every problem.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    form = detect(raw) if format == "auto" else format
+    if format not in ("auto", "frab-json", "frab-xml"):
+        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {format!r}")
+    if format == "frab-xml" or (format == "auto" and is_xml(data)):
+        mapper = _Mapper(source)
+        with mapper.reading():
+            parsed = _read_xml(data, mapper)
+            return mapper.schedule(parsed, timezone, modified, environment=environment)
+    document = parse_json(data if isinstance(data, str) else decode(data, source), source)
+    if format == "auto" and json_format(document) != "frab-json":
+        raise ValueError("frab.loads() reads frab-json or frab-xml, not 'events'")
+    return from_json(
+        document, source=source, timezone=timezone, modified=modified, environment=environment
+    )
+
+
+def from_json(
+    document: object,
+    *,
+    source: str = "<string>",
+    timezone: str | None = None,
+    modified: dt.datetime | None = None,
+    environment: bool = True,
+) -> Imported:
+    """A schedule.json already parsed by :func:`confcal._reading.parse_json` (so that telling the
+    formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     mapper = _Mapper(source)
-    if form == "frab-xml":
-        parsed = _read_xml(raw, mapper)
-    elif form == "frab-json":
-        parsed = _read_json(raw, mapper)
-    else:
-        raise ValueError(f"frab.loads() reads frab-json or frab-xml, not {form!r}")
-    return mapper.schedule(parsed, timezone, modified, environment=environment)
+    with mapper.reading():
+        parsed = _read_json(document, mapper)
+        return mapper.schedule(parsed, timezone, modified, environment=environment)
 
 
 # --- The intermediate form: what both JSON and XML hold ------------------------------------------
@@ -124,7 +168,7 @@ class _Parsed:
 # --- XML -----------------------------------------------------------------------------------------
 
 
-def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
+def _read_xml(data: bytes | str, mapper: _Mapper) -> _Parsed:
     # Imported here, not with the module: every confcal start (even --help) would pay for them.
     from xml.etree.ElementTree import Element, ParseError
 
@@ -132,6 +176,22 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
     import defusedxml.ElementTree as safe_xml
 
     source = mapper.source
+    if isinstance(data, bytes) and (codec := xml_codec(data)) is not None:
+        # UTF-16 and UTF-32 (by byte order mark, as XML 1.0 says): the parser reads UTF-8, UTF-16
+        # with a BOM and 8-bit encodings itself, but not UTF-32; decoded here, all alike.
+        try:
+            data = data.decode(codec)
+        except UnicodeDecodeError as error:
+            encoding = codec.upper().removesuffix("-BE").removesuffix("-LE")
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"not valid {encoding}, as its first bytes say it is: {error.reason} at "
+                        f"byte {error.start}",
+                        source=source,
+                    )
+                ]
+            ) from None
     try:
         root = safe_xml.fromstring(data)
     except defusedxml.DefusedXmlException as error:
@@ -159,7 +219,7 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
         raise InvalidInput(
             [
                 Problem(
-                    f"not a pretalx/frab schedule: the root element is <{root.tag}>, "
+                    f"not a pretalx/frab schedule: the root element is <{name(root.tag)}>, "
                     "not <schedule>",
                     source=source,
                 )
@@ -170,7 +230,8 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
         conference = Element("conference")
     days: list[_Day] = []
     events: list[_RawEvent] = []
-    for index, day_element in enumerate(root.iter("day"), start=1):
+    # Where the schedule XML has them (schedule > day > room > event), each element looked at once.
+    for index, day_element in enumerate(root.iterfind("day"), start=1):
         day = _Day(
             index=_int(day_element.get("index"), index),
             date=day_element.get("date"),
@@ -178,9 +239,11 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
             end=day_element.get("end"),
         )
         days.append(day)
-        for room in day_element.iter("room"):
-            for element in room.iter("event"):
+        for room in day_element.iterfind("room"):
+            for element in room.iterfind("event"):
                 events.append(_xml_event(element, room, day, len(events) + 1))
+    _elsewhere(mapper, root, "day", len(days), "<schedule>")
+    _elsewhere(mapper, root, "event", len(events), "a <room> inside a <day>")
     _no_days(mapper, days, events, "<day>")
     return _Parsed(
         title=_clean(conference.findtext("title")),
@@ -193,14 +256,26 @@ def _read_xml(data: bytes, mapper: _Mapper) -> _Parsed:
     )
 
 
+def _elsewhere(mapper: _Mapper, root: Element, tag: str, read: int, parent: str) -> None:
+    """A problem when the file has ``<tag>`` elements besides the ``read`` ones directly inside
+    ``parent``: confcal would leave them out (a session lost), or could only guess."""
+    found = sum(1 for _ in root.iter(tag))
+    if found > read:
+        mapper.problem(
+            f"{found - read} <{tag}> element(s) are not directly inside {parent}, where a "
+            "schedule has them; confcal would leave them out",
+            field=f"<{tag}>",
+        )
+
+
 def _refusal(error: defusedxml.DefusedXmlException) -> str:
     import defusedxml
 
     if isinstance(error, defusedxml.EntitiesForbidden):
-        target = f" ({error.sysid})" if error.sysid else ""
-        return f"declares the entity {error.name!r}{target}"
+        target = f" ({shown(error.sysid)})" if error.sysid else ""
+        return f"declares the entity {shown(error.name)}{target}"
     if isinstance(error, defusedxml.ExternalReferenceForbidden):
-        return f"refers to the external resource {error.sysid}"
+        return f"refers to the external resource {shown(error.sysid)}"
     return "has a document type declaration"
 
 
@@ -224,9 +299,8 @@ def _int(value: str | None, default: int) -> int:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
+def _read_json(document: object, mapper: _Mapper) -> _Parsed:
     source = mapper.source
-    document = parse_json(decode(data, source), source)
     schedule = document.get("schedule", document) if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if not isinstance(schedule, dict) or not isinstance(conference, dict):
@@ -278,7 +352,7 @@ def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
             if not isinstance(room_events, list):
                 mapper.problem(
                     f"must be a list of events, not {kind(room_events)}: {shown(room_events)}",
-                    field=f"{at}.rooms.{room_name}",
+                    field=f"{at}.rooms.{name(room_name)}",
                     value=room_events,
                 )
                 continue
@@ -292,7 +366,8 @@ def _read_json(data: bytes, mapper: _Mapper) -> _Parsed:
     # Keys given twice anywhere but in an event (whose own problems name the event).
     inside_events = {id(e) for e in event_objects}
     for path, mapping in walk(document, "", stop=inside_events):
-        mapper.twice(mapping, where=path)
+        if twice(mapping):
+            mapper.twice(mapping, where=path())
     _no_days(mapper, days, events, f"{where}days")
     return _Parsed(
         title=_json_field(mapper, conference, "title", where),
@@ -368,7 +443,7 @@ def _json_event(
         return _RawEvent(position, {}, (), day, (problem,))
     problems: list[tuple[str, str, object]] = [
         (
-            f"{path}{key}",
+            f"{path()}{name(key)}",
             f"appears twice in one object, as {shown(a)} and as {shown(b)}; keep one",
             b,
         )
@@ -430,13 +505,18 @@ def _clock_duration(text: str) -> dt.timedelta | None:
 
     Three parts are ambiguous: pentabarf writes ``00:30:00`` (zero-padded hours, then seconds),
     pretalx writes ``1:02:30`` for a day and more (unpadded days first). So a two-digit first part
-    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``.
+    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``. :class:`OverflowError` for one longer than
+    Python counts (``99999999999:00``), which would end past any year a programme may name.
     """
     parts = text.strip().split(":")
-    if not all(p.isdigit() and p.isascii() for p in parts) or not 2 <= len(parts) <= 3:
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
         return None
+    if any(len(p) != 2 for p in parts[1:]):
+        return None
+    if len(parts[0].lstrip("0")) > 15:  # int() refuses past 4,300 digits; timedelta past 10**10 h
+        raise OverflowError(text)
     numbers = [int(p) for p in parts]
-    if any(n >= 60 for n in numbers[1:]) or any(len(p) != 2 for p in parts[1:]):
+    if any(n >= 60 for n in numbers[1:]):
         return None
     if len(parts) == 2:
         return dt.timedelta(hours=numbers[0], minutes=numbers[1])
@@ -465,8 +545,74 @@ def _parse_clock(text: str) -> dt.time | None:
         return None
 
 
+def _original(raw: _RawEvent) -> str:
+    """The event's guid (else its id) as the file has it, stripped; "" for none."""
+    return (_clean(raw.text.get("guid")) or _clean(raw.text.get("id")) or "").strip()
+
+
+def _identifiers(raws: Iterable[_RawEvent]) -> dict[str, tuple[str, bool]]:
+    """The id of each guid (or id) in the file, and whether it has a hash of the guid: the guid
+    itself where confcal can use it as it is, else one made of it (see :func:`_made_id`).
+
+    Deterministic, so a rebuild from the same file keeps the same UIDs; and distinct: two made ids
+    that would be the same (``a b`` and ``a/b``), or would be an id the file uses as it is
+    (``a-b``), ignoring case, each get a hash of their guid.
+    """
+    made: dict[str, tuple[str, bool]] = {}
+    for raw in raws:
+        original = _original(raw)
+        if original and original not in made:
+            usable = ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original)
+            made[original] = (original, False) if usable else _made_id(original)
+    users: defaultdict[str, set[str]] = defaultdict(set)
+    for original, (candidate, _) in made.items():
+        users[candidate.lower()].add(original)
+    ids = {}
+    for original, (candidate, hashed) in made.items():
+        if candidate != original and not hashed and len(users[candidate.lower()]) > 1:
+            candidate, hashed = _hashed(candidate, original), True
+        ids[original] = (candidate, hashed)
+    return ids
+
+
+def _made_id(original: str) -> tuple[str, bool]:
+    """An id made of a guid confcal cannot use as it is, and whether it has a hash of the guid.
+
+    Latin letters lose their accents (Unicode NFKD: ``Café`` gives ``Cafe``, ``ﬁ`` gives ``fi``;
+    ``ß`` gives ``ss``), and what is still not a letter, digit, ``.``, ``_`` or ``-`` becomes
+    ``-``. Where that changes or loses letters or digits (``Café``, ``東京``, a guid past 200
+    characters), a hash of the guid is added: then no other guid gets the same id, whatever else
+    the file holds.
+    """
+    # Past 1,000 characters the id would lose letters anyway: the rest is not looked at.
+    head = original[:1000]
+    decomposed = unicodedata.normalize("NFKD", head).translate(_LATIN)
+    ascii_ = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = _ID_BAD.sub("-", ascii_).lstrip("._-")[:200].rstrip("._-")
+    if head != original or re.sub(r"[\W_]+", "", head) != re.sub(r"[^A-Za-z0-9]+", "", kept):
+        return _hashed(kept, original), True
+    if not kept or RESERVED_NAMES.fullmatch(kept):
+        kept = f"event-{kept}"[:200].rstrip("._-")
+    return kept, False
+
+
+# Latin letters NFKD does not decompose.
+_LATIN = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+     "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "\u0131": "i"}
+)  # fmt: skip
+
+
+def _hashed(candidate: str, original: str) -> str:
+    """``candidate`` (``event`` if empty) and 8 hex digits of the SHA-256 of ``original``."""
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{candidate[:191].rstrip('._-') or 'event'}-{digest}"
+
+
 class _Mapper(Collector):
     """Maps the intermediate form into confcal's model, collecting every problem on the way."""
+
+    ids: dict[str, tuple[str, bool]]
 
     def schedule(
         self,
@@ -480,6 +626,7 @@ class _Mapper(Collector):
         if zone is None:
             raise self.fail()
         day_change = self.day_change(parsed, zone)
+        self.ids = _identifiers(parsed.events)
         built = [self.event(raw, zone, day_change) for raw in parsed.events]
         events = [e for e in built if e is not None]
         self.duplicates(events, field="guid", advice="; each guid must be unique")
@@ -505,21 +652,22 @@ class _Mapper(Collector):
         except InvalidInput as error:
             raise InvalidInput(
                 [
-                    attrs.evolve(p, source=self.source, field=f"conference.{p.field}")
+                    attrs.evolve(reshown(p, source=self.source), field=f"conference.{p.field}")
                     for p in error.problems
                 ]
             ) from None
         # Pinned, so the UIDs stay those of this file if the programme is converted and its
         # url later edited: a changed UID is a new event to every subscriber.
         schedule = attrs.evolve(schedule, uid_domain=schedule.uid_host)
-        return Imported(schedule, tuple(self.warnings))
+        return Imported(schedule, self.all_warnings())
 
     def choose_zone(self, named: str | None, given: str | None) -> str | None:
         named = _clean(named)
         if given is not None:
             if named is not None and named.strip() != given:
                 self.warn(
-                    f"the file says {shown(named.strip())}; using {given!r} as asked (--timezone)",
+                    f"the file says {shown(named.strip())}; using {shown(given)} as asked "
+                    "(--timezone)",
                     field="conference.time_zone_name",
                     value=named,
                 )
@@ -572,17 +720,15 @@ class _Mapper(Collector):
         return times[0]
 
     def label(self, raw: _RawEvent) -> str:
-        guid = _clean(raw.text.get("guid"))
-        if guid is not None:
-            return f'"{guid.strip()}"'
-        title = _clean(raw.text.get("title"))
-        if title is not None:
-            return f'"{title.strip()}"'
-        return f"#{raw.position}"
+        """The event as messages name it: its guid, else its title, else its position."""
+        guid, title = _clean(raw.text.get("guid")), _clean(raw.text.get("title"))
+        return event_label(
+            raw.position, guid.strip() if guid else None, title.strip() if title else None
+        )
 
     def identifier(self, raw: _RawEvent, label: str) -> str | None:
-        guid, legacy = _clean(raw.text.get("guid")), _clean(raw.text.get("id"))
-        original = (guid or legacy or "").strip()
+        guid = _clean(raw.text.get("guid"))
+        original = _original(raw)
         if not original:
             self.problem(
                 "has neither a guid nor an id, so it cannot get a stable UID",
@@ -590,19 +736,16 @@ class _Mapper(Collector):
                 field="guid",
             )
             return None
-        if ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original):
-            return original
-        # Deterministic, so a rebuild from the same file keeps the same UIDs.
-        candidate = _ID_BAD.sub("-", original).lstrip("._-")[:200].rstrip("._-")
-        if not candidate or RESERVED_NAMES.fullmatch(candidate):
-            candidate = f"event-{candidate}"[:200].rstrip("._-")
-        self.warn(
-            f"{shown(original)} is not a usable confcal id; using {candidate!r} "
-            "(letters, digits, '.', '_' and '-' only)",
-            event=label,
-            field="guid" if guid else "id",
-            value=original,
-        )
+        candidate, hashed = self.ids[original]
+        if candidate != original:
+            how = ", and a hash of the guid, which keeps it apart from others" if hashed else ""
+            self.warn(
+                f"{shown(original)} is not a usable confcal id; using {shown(candidate)} "
+                f"(letters, digits, '.', '_' and '-' only{how})",
+                event=label,
+                field="guid" if guid else "id",
+                value=original,
+            )
         return candidate
 
     def event(self, raw: _RawEvent, zone: str, day_change: dt.time) -> Event | None:
@@ -646,7 +789,7 @@ class _Mapper(Collector):
             field_names = {"location": "room", "speakers": "persons"}
             self.problems.extend(
                 attrs.evolve(
-                    p.located(source=self.source, event=label),
+                    reshown(p, source=self.source, event=label),
                     field=field_names.get(p.field or "", p.field),
                 )
                 for p in error.problems
@@ -688,7 +831,8 @@ class _Mapper(Collector):
             )
         if printed is not None and printed != wall:
             complaints.append(
-                f"the programme's start {start_text.strip() if start_text else ''} is not the "
+                f"the programme's start {shown(start_text.strip() if start_text else '')} is "
+                "not the "
                 f"{wall.strftime('%H:%M')} that instant is in {zone}"
             )
         if complaints:
@@ -737,7 +881,14 @@ class _Mapper(Collector):
         duration_text = _clean(raw.text.get("duration"))
         duration = None
         if duration_text is not None:
-            duration = _clock_duration(duration_text)
+            try:
+                duration = _clock_duration(duration_text)
+            except OverflowError:  # 99999999999:00: more days than Python counts
+                self.problem(
+                    f"{shown(duration_text)} ends after the year {YEARS[-1]}; a typo?",
+                    event=label, field="duration", value=duration_text,
+                )  # fmt: skip
+                return None
             if duration is None:
                 self.problem(
                     f"{shown(duration_text)} is not a duration such as 00:45 (HH:MM)",
@@ -757,7 +908,8 @@ class _Mapper(Collector):
                 return None
             if duration is not None and end_instant - start != duration:
                 self.warn(
-                    f"{shown(end_text)} is not the start plus the duration {duration_text}; "
+                    f"{shown(end_text)} is not the start plus the duration "
+                    f"{shown(duration_text)}; "
                     "using the end",
                     event=label, field="end", value=end_text,
                 )  # fmt: skip
@@ -809,7 +961,7 @@ class _Mapper(Collector):
                 self.warn(
                     f"starts {local.strftime('%Y-%m-%d %H:%M')}, which is conference day {day} "
                     f"(days begin at {day_change.strftime('%H:%M')}), but the file lists it under "
-                    f"{raw.day.date}",
+                    f"{shown(raw.day.date)}",
                     event=self.label(raw), field="day", value=raw.day.date,
                 )  # fmt: skip
 

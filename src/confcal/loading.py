@@ -18,7 +18,20 @@ import attrs
 import icalendar
 
 from . import frab, zones
-from ._reading import YEARS, Collector, Format, decode, kind, name, parse_json, warn_to
+from ._reading import (
+    YEARS,
+    Collector,
+    Format,
+    decode,
+    event_label,
+    is_xml,
+    json_format,
+    kind,
+    name,
+    parse_json,
+    reshown,
+    warn_to,
+)
 from .errors import InvalidInput, LoadWarning, Problem, shown
 from .model import STATUSES, Event, Schedule, When
 
@@ -81,24 +94,36 @@ def load(
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
     if updated_only:
         modified = None
-    kind_ = frab.detect(data) if format == "auto" else format
-    if kind_ != "events":
+    environment = not updated_only
+    if format == "frab-xml" or (format == "auto" and is_xml(data)):
         imported = frab.loads(
             data,
-            format=kind_,
+            format="frab-xml",
             source=source,
             timezone=timezone,
             modified=modified,
-            environment=not updated_only,
+            environment=environment,
         )
-        warn_to(on_warning, imported.warnings)
-        return imported.schedule
-    if timezone is not None:
-        message = "ignored the time zone given: events.json names its zone in calendar.timezone"
-        warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
-    return _Reader(source, environment=not updated_only).schedule(
-        parse_json(decode(data, source), source), modified
-    )
+    else:
+        # Decoded and parsed once, whichever reader then reads it.
+        document = parse_json(decode(data, source), source)
+        if format == "frab-json" or (format == "auto" and json_format(document) == "frab-json"):
+            imported = frab.from_json(
+                document,
+                source=source,
+                timezone=timezone,
+                modified=modified,
+                environment=environment,
+            )
+        else:
+            if timezone is not None:
+                message = (
+                    "ignored the time zone given: events.json names its zone in calendar.timezone"
+                )
+                warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
+            return _Reader(source, environment=environment).schedule(document, modified)
+    warn_to(on_warning, imported.warnings)
+    return imported.schedule
 
 
 def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
@@ -124,7 +149,9 @@ class _Reader(Collector):
         self.twice(mapping, event=event, where=where)
         for key in mapping:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
+                # A key far longer than any known one is no typo of one (and difflib's time
+                # grows faster than the key's length).
+                close = difflib.get_close_matches(key, known, n=1) if len(key) <= 40 else []
                 hint = (
                     f"; did you mean {close[0]!r}?"
                     if close
@@ -180,6 +207,10 @@ class _Reader(Collector):
         return value
 
     def schedule(self, document: object, modified: dt.datetime | None) -> Schedule:
+        with self.reading():
+            return self.read(document, modified)
+
+    def read(self, document: object, modified: dt.datetime | None) -> Schedule:
         if not isinstance(document, dict):
             self.problem(
                 'the file must be a JSON object with "calendar" and "events", '
@@ -207,7 +238,7 @@ class _Reader(Collector):
                 schedule = Schedule(**fields)
             except InvalidInput as error:
                 self.problems.extend(
-                    attrs.evolve(p, source=self.source, field=f"calendar.{p.field}")
+                    attrs.evolve(reshown(p, source=self.source), field=f"calendar.{p.field}")
                     for p in error.problems
                 )
         zone = fields.get("timezone")
@@ -284,12 +315,9 @@ class _Reader(Collector):
                 f"must be an object, not {kind(raw)}: {shown(raw)}", event=f"#{index}", value=raw
             )
             return None
-        raw_id = raw.get("id")
         # Quoted as written where that is safe to print; else by position (the id's own problem
         # then shows it escaped).
-        label = f"#{index}"
-        if isinstance(raw_id, str) and raw_id.isprintable() and 0 < len(raw_id) <= 200:
-            label = f'"{raw_id}"'
+        label = event_label(index, raw.get("id"))
         before = len(self.problems)
         self.unknown_keys(raw, _EVENT_KEYS, event=label)
         fields: dict[str, Any] = {}
@@ -319,7 +347,9 @@ class _Reader(Collector):
         try:
             return Event(start=start, end=end, **fields)
         except InvalidInput as error:
-            self.problems.extend(p.located(source=self.source, event=label) for p in error.problems)
+            self.problems.extend(
+                reshown(p, source=self.source, event=label) for p in error.problems
+            )
             return None
 
     def speakers(self, raw: dict[str, Any], label: str) -> tuple[str, ...]:
@@ -380,8 +410,8 @@ class _Reader(Collector):
         if not isinstance(end, dt.datetime):
             if end < start:
                 self.problem(
-                    f"{end_text} is before start {start_text} (the end of an all-day event is "
-                    "its last day)",
+                    f"{shown(end_text)} is before start {shown(start_text)} (the end of an "
+                    "all-day event is its last day)",
                     event=label,
                     field="end",
                     value=end_text,
@@ -390,7 +420,7 @@ class _Reader(Collector):
             return start, end + dt.timedelta(days=1)  # the last day, inclusive, as people write it
         if end <= start:
             self.problem(
-                f"{end_text} is not after start {start_text}",
+                f"{shown(end_text)} is not after start {shown(start_text)}",
                 event=label,
                 field="end",
                 value=end_text,
