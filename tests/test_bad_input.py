@@ -146,7 +146,7 @@ def test_many_problems_are_reported_in_one_run_one_line_each(tmp_path: Path) -> 
 
 def test_past_fifty_problems_the_rest_are_counted_not_printed(tmp_path: Path) -> None:
     events = tmp_path / "empty_events.json"
-    document = {"calendar": {"name": "X", "timezone": "UTC"}, "events": [{}] * 2000}
+    document = {"calendar": {"name": "X", "timezone": "UTC"}, "events": [{}] * 20}
     events.write_text(json.dumps(document), "utf-8")
     with pytest.raises(confcal.InvalidInput) as caught:
         confcal.load(events)
@@ -156,6 +156,16 @@ def test_past_fifty_problems_the_rest_are_counted_not_printed(tmp_path: Path) ->
     assert len(lines) == 51
     assert lines[-1] == f"error: {events}: and {len(caught.value.problems) - 50} more problems"
     assert all(line.startswith(f"error: {events}: event #") for line in lines[:50])
+
+
+def test_a_programme_too_wrong_to_read_ends_with_why_reading_stopped(tmp_path: Path) -> None:
+    events = tmp_path / "empty_events.json"
+    document = {"calendar": {"name": "X", "timezone": "UTC"}, "events": [{}] * 200_000}
+    events.write_text(json.dumps(document), "utf-8")
+    lines = run("check", str(events)).stderr.splitlines()
+    assert len(lines) == 52
+    assert lines[-2] == f"error: {events}: and 950 more problems"
+    assert lines[-1].startswith(f"error: {events}: stopped reading after 1000 problems")
 
 
 def test_the_bad_files_differ_from_a_good_one_only_in_what_is_wrong(tmp_path: Path) -> None:
@@ -348,3 +358,12 @@ def test_check_never_crashes_on_any_document(fuzz_file: Path, data: bytes) -> No
     if result.exit_code == 1:
         assert result.stderr.startswith("error: ")
         assert result.stdout == ""
+
+
+def test_a_file_name_with_a_control_character_is_shown_escaped(tmp_path: Path) -> None:
+    events = tmp_path / "bad\x1b]0;owned\x07.json"
+    events.write_text("{", "utf-8")
+    result = run("check", str(events))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    assert "\\x1b]0;owned\\x07.json" in result.stderr

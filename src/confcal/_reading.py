@@ -299,7 +299,7 @@ class Collector:
                 f"stopped reading after {LIMIT} problems; fix these and run again",
                 source=self.source,
             )
-            raise InvalidInput([*self.problems[:LIMIT], stopped]) from None
+            raise InvalidInput([*self.problems[:LIMIT], stopped], stopped=True) from None
 
     def all_warnings(self) -> tuple[LoadWarning, ...]:
         """The warnings kept, then one that counts those past :data:`LIMIT`, if any."""

@@ -164,11 +164,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidInput as error:
-            for problem in error.problems[:_SHOWN_PROBLEMS]:
+            problems = list(error.problems)
+            last = [problems.pop()] if error.stopped else []  # why there are no more
+            for problem in problems[:_SHOWN_PROBLEMS]:
                 _say(f"error: {problem}")
-            rest = error.problems[_SHOWN_PROBLEMS:]
+            rest = problems[_SHOWN_PROBLEMS:]
             if rest:
                 _say(f"error: {Problem(f'and {len(rest)} more problems', source=rest[0].source)}")
+            for problem in last:
+                _say(f"error: {problem}")
         except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
             ctx.exit(0)
         except ConfcalError as error:

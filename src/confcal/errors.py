@@ -56,7 +56,9 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.source:
-            where.append(self.source)
+            # A file name is the user's own and printed as it is, unless it could act on the
+            # terminal (a control character) or break the message's one line.
+            where.append(self.source if self.source.isprintable() else shown(self.source))
         if self.event:
             where.append(f"event {self.event}")
         if self.field:
@@ -89,10 +91,15 @@ class ConfcalError(Exception):
 class InvalidInput(ConfcalError, ValueError):
     """The programme cannot be turned into calendars; ``problems`` lists every reason found."""
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+    def __init__(
+        self, problems: list[Problem] | tuple[Problem, ...], *, stopped: bool = False
+    ) -> None:
         if not problems:
             raise ValueError("InvalidInput needs at least one problem")
         self.problems: tuple[Problem, ...] = tuple(problems)
+        #: Reading gave up early: the last problem says so, and more may follow once these are
+        #: fixed. A report that shortens the list keeps that last problem in view.
+        self.stopped = stopped
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
@@ -104,7 +111,9 @@ class InvalidInput(ConfcalError, ValueError):
 
     def located(self, *, source: str | None = None, event: str | None = None) -> InvalidInput:
         """The same error with every problem's file and event filled in where missing."""
-        return InvalidInput([p.located(source=source, event=event) for p in self.problems])
+        return InvalidInput(
+            [p.located(source=source, event=event) for p in self.problems], stopped=self.stopped
+        )
 
 
 class OutputError(ConfcalError, OSError):

@@ -426,7 +426,9 @@ def _check_events(
             raise _problem("events", f"expected Event, got {type(event).__name__}", event)
         # Case-insensitively: the ids name files, and macOS and Windows ignore case in names.
         if event.id.lower() in seen:
-            raise InvalidInput.single(f"id {event.id!r} is used twice", field="id", value=event.id)
+            raise InvalidInput.single(
+                f"id {shown(event.id)} is used twice", field="id", value=event.id
+            )
         seen.add(event.id.lower())
 
 
@@ -457,7 +459,9 @@ def _check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedel
     if not isinstance(value, dt.timedelta):
         raise _wrong_type(attribute.name, "a duration (datetime.timedelta) or None", value)
     if value <= dt.timedelta(0) or value.microseconds:
-        raise _problem("refresh", f"{value!r} is not a positive duration in whole seconds", value)
+        raise _problem(
+            "refresh", f"{shown(value)} is not a positive duration in whole seconds", value
+        )
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
