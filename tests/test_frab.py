@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import confcal
-from confcal import frab, zones
+from confcal import zones
 from confcal.cli import cli
 from confcal.errors import InvalidInput, LoadWarning
 from confcal.model import Event, Schedule
+from confcal.readers import _frab_map as frab
 from conftest import programmes_dir
 
 HERE = Path(__file__).resolve().parent

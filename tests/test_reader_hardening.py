@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import confcal
-from confcal import _reading, frab
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import ID_PATTERN, RESERVED_NAMES
+from confcal.readers import _common as _reading
+from confcal.readers import _frab_map as frab
 from test_bad_input import run
 
 HERE = Path(__file__).resolve().parent
@@ -515,8 +516,8 @@ def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.M
         return decode(data, source)
 
     monkeypatch.setattr(_reading.json, "loads", counting_loads)
-    monkeypatch.setattr("confcal.loading.decode", counting_decode)
-    monkeypatch.setattr("confcal.frab.decode", counting_decode)
+    monkeypatch.setattr("confcal.readers.events_json.decode", counting_decode)
+    monkeypatch.setattr("confcal.readers._frab_map.decode", counting_decode)
     for name, text in [("events.json", json.dumps(EVENTS)), ("schedule.json", json.dumps(PRETALX))]:
         path = tmp_path / name
         path.write_text(text, "utf-8")

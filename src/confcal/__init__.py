@@ -6,9 +6,9 @@
 """
 
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
-from .loading import load, loads
 from .model import Event, Schedule
 from .output import Split
+from .readers import load, loads
 from .writing import dumps
 
 __all__ = [

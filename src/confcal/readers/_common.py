@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import attrs
 
-from . import zones
-from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import EPOCH, Event, When
+from confcal import zones
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
+from confcal.model import EPOCH, Event, When
 
 #: What ``--format`` accepts: ``auto`` recognises the other three by content.
 Format = Literal["auto", "events", "frab-json", "frab-xml"]

@@ -17,8 +17,12 @@ from typing import Any
 import attrs
 import icalendar
 
-from . import frab, zones
-from ._reading import (
+from confcal import zones
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
+from confcal.model import STATUSES, Event, Schedule, When
+
+from . import _frab_map as frab
+from ._common import (
     YEARS,
     Collector,
     Format,
@@ -32,8 +36,6 @@ from ._reading import (
     reshown,
     warn_to,
 )
-from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import STATUSES, Event, Schedule, When
 
 __all__ = ["load", "loads", "parse_duration"]
 

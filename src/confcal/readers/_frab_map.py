@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import zones
-from ._reading import (
+from confcal import zones
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
+from confcal.model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
+
+from ._common import (
     FORMATS,
     YEARS,
     Collector,
@@ -40,8 +43,6 @@ from ._reading import (
     walk,
     xml_codec,
 )
-from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import ID_PATTERN, RESERVED_NAMES, Event, Schedule
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
