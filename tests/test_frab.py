@@ -18,8 +18,9 @@ from confcal import zones
 from confcal.cli import cli
 from confcal.errors import InvalidInput, LoadWarning
 from confcal.model import Event, Schedule
-from confcal.readers import _frab_map as frab
-from conftest import programmes_dir
+from confcal.readers import detect
+from confcal.readers._frab_times import _clock_duration
+from conftest import programmes_dir, read
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "frab"
@@ -57,7 +58,7 @@ def utc(text: str) -> dt.datetime:
     ],
 )
 def test_format_is_recognised_by_content(name: str, expected: str) -> None:
-    assert frab.detect((FIXTURES / name).read_bytes()) == expected
+    assert detect((FIXTURES / name).read_bytes()) == expected
 
 
 def test_events_json_is_recognised_even_when_a_description_mentions_schedule() -> None:
@@ -75,7 +76,7 @@ def test_events_json_is_recognised_even_when_a_description_mentions_schedule() -
             ],
         }
     )
-    assert frab.detect(text.encode()) == "events"
+    assert detect(text.encode()) == "events"
 
 
 def test_format_option_forces_the_reader(tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_type_and_track_become_categories_once_each() -> None:
     ],
 )
 def test_duration_forms(text: str, expected: dt.timedelta | None) -> None:
-    assert frab._clock_duration(text) == expected
+    assert _clock_duration(text) == expected
 
 
 # --- Conference days ------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_day_boundaries_that_disagree_give_the_earliest_with_a_warning() -> None
             _day(3, "2025-06-03", "2025-06-03T04:00:00+02:00"),
         ]
     )
-    imported = frab.loads(text, source="inline.json")
+    imported = read(text, source="inline.json")
     assert imported.schedule.day_change == dt.time(4, 0)
     (warning,) = imported.warnings
     assert "day 2 at 05:00, day 3 at 04:00" in warning.message
@@ -339,7 +340,7 @@ def test_external_entity_is_refused_without_reading_it() -> None:
 
 def test_malformed_xml_names_the_line() -> None:
     with pytest.raises(InvalidInput, match=r"not well-formed XML: .* at line 2 column"):
-        frab.loads(b"<schedule>\n<conference></schedule>", source="bad.xml")
+        read(b"<schedule>\n<conference></schedule>", source="bad.xml")
 
 
 def test_bad_event_field_names_file_event_field_and_value() -> None:
@@ -358,7 +359,7 @@ def test_bad_event_field_names_file_event_field_and_value() -> None:
         ]
     )
     with pytest.raises(InvalidInput) as caught:
-        frab.loads(text, source="inline.json")
+        read(text, source="inline.json")
     problems = {(p.source, p.event, p.field, p.value) for p in caught.value.problems}
     assert problems == {
         ("inline.json", '"aa"', "duration", "half an hour"),
@@ -371,7 +372,7 @@ def test_the_same_guid_twice_is_an_error() -> None:
     talk = _talk("same", "2025-06-01T12:00:00+02:00")
     text = _schedule_json([_day(1, "2025-06-01", "2025-06-01T04:00:00+02:00", [talk, talk])])
     with pytest.raises(InvalidInput, match="'same' is used by another event too"):
-        frab.loads(text)
+        read(text)
 
 
 def test_unusable_ids_are_made_usable_deterministically_with_a_warning() -> None:
@@ -385,7 +386,7 @@ def test_unusable_ids_are_made_usable_deterministically_with_a_warning() -> None
             )
         ]
     )
-    first, second = frab.loads(text), frab.loads(text)
+    first, second = read(text), read(text)
     assert [e.id for e in first.schedule.events] == ["Talk-7"]
     assert first == second
     (warning,) = first.warnings
@@ -404,7 +405,7 @@ def test_zero_length_session_is_an_error() -> None:
         ]
     )
     with pytest.raises(InvalidInput, match="the session has no length"):
-        frab.loads(text)
+        read(text)
 
 
 def test_hub_shape_with_start_end_room_and_track_objects() -> None:
@@ -432,7 +433,7 @@ def test_hub_shape_with_start_end_room_and_track_objects() -> None:
             ],
         }
     }
-    (event,) = frab.loads(json.dumps(document)).schedule.events
+    (event,) = read(json.dumps(document)).schedule.events
     assert event.title == "A Competitive Time-Trial AI: Deep RL"
     assert (event.location, event.track, event.speakers) == (
         "Saal ZIGZAG",

@@ -71,10 +71,32 @@ def test_status_is_read_case_insensitively() -> None:
     assert event.status == "cancelled"
 
 
-def test_dtstamp_comes_from_source_date_epoch_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dtstamp_comes_from_source_date_epoch_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one(), updated="2024-11-14T00:00:00Z"), "utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    schedule = confcal.loads(document(one(), updated="2024-11-14T00:00:00Z"))
-    assert schedule.dtstamp == dt.datetime.fromtimestamp(1700000000, UTC)
+    assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(1700000000, UTC)
+
+
+def test_loads_never_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    stamp = dt.datetime(2024, 1, 2, tzinfo=UTC)
+    assert confcal.loads(document(one())).dtstamp == dt.datetime(1970, 1, 1, tzinfo=UTC)
+    assert confcal.loads(document(one()), dtstamp=stamp).dtstamp == stamp
+    updated = document(one(), updated="2024-11-14T00:00:00Z")
+    assert confcal.loads(updated, dtstamp=stamp).dtstamp == dt.datetime(2024, 11, 14, tzinfo=UTC)
+
+
+def test_load_with_a_dtstamp_reads_neither_the_environment_nor_the_file_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    epoch = dt.datetime(1970, 1, 1, tzinfo=UTC)
+    assert confcal.load(path, dtstamp=epoch).dtstamp == epoch
 
 
 def test_dtstamp_comes_from_calendar_updated_without_source_date_epoch() -> None:

@@ -9,7 +9,7 @@ from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Proble
 from .model import Event, Schedule
 from .output import Split
 from .readers import load, loads
-from .writing import dumps
+from .readers.events_json import dumps
 
 __all__ = [
     "ConfcalError",

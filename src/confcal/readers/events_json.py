@@ -1,43 +1,39 @@
-"""Reading events.json into a :class:`~confcal.model.Schedule`, reporting every problem at once.
+"""events.json, confcal's own programme file: :func:`loads` reads it and :func:`dumps` writes it.
 
 An organizer edits events.json by hand; one run must tell them everything that is wrong, each
-problem naming the file, the event, the field and the value.
+problem naming the file, the event, the field and the value. The reader parses the file's syntax
+(keys, JSON types, dates, durations) and collects; what a field may hold is the model's rule,
+located here in the file. The writer is its inverse, side by side, so the two cannot drift:
+``loads(dumps(schedule))`` is the schedule with its events in programme order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
+import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import attrs
 import icalendar
 
 from confcal import zones
-from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.model import STATUSES, Event, Schedule, When
+from confcal.errors import InvalidInput, shown
+from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, YEARS, Event, Schedule, When
 
-from . import _frab_map as frab
 from ._common import (
-    YEARS,
     Collector,
-    Format,
-    decode,
     event_label,
-    is_xml,
-    json_format,
     kind,
+    model_problems,
     name,
+    parse_duration,
     parse_json,
-    reshown,
-    warn_to,
+    parse_refresh,
 )
 
-__all__ = ["load", "loads", "parse_duration"]
+__all__ = ["dumps", "loads", "read"]
 
 _CALENDAR_KEYS = (
     "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
@@ -51,94 +47,34 @@ _WHEN = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:T(?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<offset>Z|[+-]\d{2}:\d{2})?)?"
 )
-_CLOCK = re.compile(r"\d{2}:\d{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_duration(text: str) -> dt.timedelta | None:
-    """An ISO 8601 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
-    try:
-        value: object = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
-    except (ValueError, OverflowError):  # OverflowError: P99999999999D, past what Python counts
-        return None
-    return value if isinstance(value, dt.timedelta) else None
+def loads(text: str, *, source: str = "<string>", dtstamp: dt.datetime | None = None) -> Schedule:
+    """The schedule events.json ``text`` holds; ``source`` names it in messages.
 
-
-def load(
-    path: str | os.PathLike[str],
-    *,
-    format: Format = "auto",
-    timezone: str | None = None,
-    on_warning: Callable[[LoadWarning], None] | None = None,
-    updated_only: bool = False,
-) -> Schedule:
-    """Read events.json, or a pretalx/frab schedule.json or schedule.xml (see :mod:`confcal.frab`).
-
-    The format is recognised by content unless ``format`` names it; ``timezone`` is the zone of a
-    schedule that names none. Whatever confcal read but not as the file says is passed to
-    ``on_warning`` (dropped without one). Raises :class:`~confcal.errors.InvalidInput` listing
-    every problem.
-
-    DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
-    modification time: never the clock, so the same file always gives the same calendars.
-    ``updated_only`` takes it from ``calendar.updated`` alone (else 1970, "unknown"), for a
-    schedule about to be written as events.json: a stamp the file does not hold would be pinned
-    there, and the written file's own modification time could no longer take over.
+    DTSTAMP is ``calendar.updated``, else ``dtstamp``, else 1970 ("unknown"): never the clock
+    nor the environment, so the same text always gives the same schedule. Raises
+    :class:`InvalidInput` listing every problem.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        data = path.read_bytes()
-        modified: dt.datetime | None = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
-    except FileNotFoundError:
-        raise InvalidInput([Problem("no such file", source=source)]) from None
-    except OSError as error:
-        raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
-    if updated_only:
-        modified = None
-    environment = not updated_only
-    if format == "frab-xml" or (format == "auto" and is_xml(data)):
-        imported = frab.loads(
-            data,
-            format="frab-xml",
-            source=source,
-            timezone=timezone,
-            modified=modified,
-            environment=environment,
-        )
-    else:
-        # Decoded and parsed once, whichever reader then reads it.
-        document = parse_json(decode(data, source), source)
-        if format == "frab-json" or (format == "auto" and json_format(document) == "frab-json"):
-            imported = frab.from_json(
-                document,
-                source=source,
-                timezone=timezone,
-                modified=modified,
-                environment=environment,
-            )
-        else:
-            if timezone is not None:
-                message = (
-                    "ignored the time zone given: events.json names its zone in calendar.timezone"
-                )
-                warn_to(on_warning, [LoadWarning(message, source=source, value=timezone)])
-            return _Reader(source, environment=environment).schedule(document, modified)
-    warn_to(on_warning, imported.warnings)
-    return imported.schedule
+    return read(parse_json(text, source), source=source, dtstamp=dtstamp)
 
 
-def loads(text: str, *, source: str = "<string>", modified: dt.datetime | None = None) -> Schedule:
-    """Read events.json from a string; ``source`` names it in messages. See :func:`load`."""
-    return _Reader(source).schedule(parse_json(text, source), modified)
+def read(
+    document: object, *, source: str = "<string>", dtstamp: dt.datetime | None = None
+) -> Schedule:
+    """An events.json already parsed by :func:`._common.parse_json` (so that telling the formats
+    apart and reading do not parse the file twice); otherwise as :func:`loads`."""
+    reader = _Reader(source, EPOCH if dtstamp is None else dtstamp)
+    with reader.reading():
+        return reader.read(document)
 
 
 class _Reader(Collector):
     """Builds the schedule from the JSON document, collecting every problem on the way."""
 
-    def __init__(self, source: str, *, environment: bool = True) -> None:
+    def __init__(self, source: str, dtstamp: dt.datetime) -> None:
         super().__init__(source)
-        self.environment = environment
+        self.dtstamp = dtstamp
 
     def unknown_keys(
         self,
@@ -188,16 +124,6 @@ class _Reader(Collector):
                 value=value,
             )
             return None
-        surrogate = _SURROGATE.search(value)
-        if surrogate:
-            self.problem(
-                f"{shown(value)} holds half of a UTF-16 surrogate pair "
-                f"({shown(surrogate.group())}), which is not a character",
-                event=event,
-                field=f"{where}{key}",
-                value=value,
-            )
-            return None
         if required and not value.strip():
             self.problem(
                 f"must not be empty: {shown(value)}",
@@ -208,11 +134,7 @@ class _Reader(Collector):
             return None
         return value
 
-    def schedule(self, document: object, modified: dt.datetime | None) -> Schedule:
-        with self.reading():
-            return self.read(document, modified)
-
-    def read(self, document: object, modified: dt.datetime | None) -> Schedule:
+    def read(self, document: object) -> Schedule:
         if not isinstance(document, dict):
             self.problem(
                 'the file must be a JSON object with "calendar" and "events", '
@@ -233,26 +155,26 @@ class _Reader(Collector):
             self.problem("is required" if events is None else what, field="events", value=events)
             events = []
         before = len(self.problems)
-        fields = self.calendar_fields(calendar, modified)
-        schedule = None
-        if len(self.problems) == before and fields["name"] is not None and "timezone" in fields:
-            try:
-                schedule = Schedule(**fields)
-            except InvalidInput as error:
-                self.problems.extend(
-                    attrs.evolve(reshown(p, source=self.source), field=f"calendar.{p.field}")
-                    for p in error.problems
-                )
+        fields = self.calendar_fields(calendar)
+        schedule = self.calendar(fields) if len(self.problems) == before else None
         zone = fields.get("timezone")
         built = [self.event(raw, index, zone) for index, raw in enumerate(events, start=1)]
-        self.duplicates(built, field="id")
+        self.relocated(model_problems(Schedule, "events", tuple(e for e in built if e)))
         if self.problems or schedule is None:
             raise InvalidInput(self.problems)
         return attrs.evolve(schedule, events=[e for e in built if e is not None])
 
-    def calendar_fields(
-        self, calendar: dict[str, Any], modified: dt.datetime | None
-    ) -> dict[str, Any]:
+    def calendar(self, fields: dict[str, Any]) -> Schedule | None:
+        """The calendar without its events; ``None`` where the model refuses its fields."""
+        if fields["name"] is None or "timezone" not in fields:
+            return None
+        try:
+            return Schedule(**fields)
+        except InvalidInput as error:
+            self.relocated(error.problems, where="calendar.")
+            return None
+
+    def calendar_fields(self, calendar: dict[str, Any]) -> dict[str, Any]:
         where = "calendar."
         self.unknown_keys(calendar, _CALENDAR_KEYS, where=where)
         fields: dict[str, Any] = {}
@@ -266,30 +188,17 @@ class _Reader(Collector):
                 fields[key] = value
         change = self.text(calendar, "day_change", where=where)
         if change is not None:
-            try:
-                if not _CLOCK.fullmatch(change):
-                    raise ValueError
-                fields["day_change"] = dt.time.fromisoformat(change)
-            except ValueError:
-                self.problem(
-                    f"{shown(change)} is not a time of day HH:MM",
-                    field="calendar.day_change",
-                    value=change,
-                )
-        fields["dtstamp"] = self.dtstamp(
-            self.updated(calendar), modified, environment=self.environment
-        )
+            clock = self.day_change(change, field="calendar.day_change")
+            if clock is not None:
+                fields["day_change"] = clock
+        updated = self.updated(calendar)
+        fields["dtstamp"] = self.dtstamp if updated is None else updated
         refresh = self.text(calendar, "refresh", where=where)
         if refresh is not None:
-            interval = parse_duration(refresh)
-            if interval is None or interval <= dt.timedelta(0) or interval.microseconds:
-                self.problem(
-                    f"{shown(refresh)} is not a positive ISO 8601 duration such as PT6H or P1D",
-                    field="calendar.refresh",
-                    value=refresh,
-                )
-            else:
-                fields["refresh"] = interval
+            try:
+                fields["refresh"] = parse_refresh(refresh)
+            except InvalidInput as error:
+                self.relocated(error.problems, where=where)
         return fields
 
     def updated(self, calendar: dict[str, Any]) -> dt.datetime | None:
@@ -349,9 +258,7 @@ class _Reader(Collector):
         try:
             return Event(start=start, end=end, **fields)
         except InvalidInput as error:
-            self.problems.extend(
-                reshown(p, source=self.source, event=label) for p in error.problems
-            )
+            self.relocated(error.problems, event=label)
             return None
 
     def speakers(self, raw: dict[str, Any], label: str) -> tuple[str, ...]:
@@ -390,16 +297,24 @@ class _Reader(Collector):
             if raw.get("end") is None and raw.get("duration") is None:  # else: reported as not text
                 self.problem("is required (or a duration such as PT45M)", event=label, field="end")
             return start, None
-        if duration_text is not None:
-            duration = self.duration(duration_text, label)
-            if start is None or duration is None or zone is None:
-                return start, None
-            return start, self.after(start, duration, duration_text, label, zone)
-        assert end_text is not None  # duration_text is None, and not both are
-        end = self.when(end_text, label, "end", zone) if zone is not None else None
-        if start is None or end is None:
+        if start is None or zone is None:
+            if duration_text is not None:
+                self.duration(duration_text, label)
+            elif zone is not None:
+                self.when(end_text or "", label, "end", zone)
             return start, None
         assert start_text is not None
+        if duration_text is not None:
+            return start, self.after(start, duration_text, label, zone)
+        return start, self.end(start, start_text, end_text or "", label, zone)
+
+    def end(
+        self, start: When, start_text: str, end_text: str, label: str, zone: str
+    ) -> When | None:
+        """``end`` as written: a time after the start, or the last day of an all-day event."""
+        end = self.when(end_text, label, "end", zone)
+        if end is None:
+            return None
         if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
             self.problem(
                 f"{shown(end_text)} mixes an all-day date with a timed start "
@@ -408,7 +323,7 @@ class _Reader(Collector):
                 field="end",
                 value=end_text,
             )
-            return start, None
+            return None
         if not isinstance(end, dt.datetime):
             if end < start:
                 self.problem(
@@ -418,8 +333,8 @@ class _Reader(Collector):
                     field="end",
                     value=end_text,
                 )
-                return start, None
-            return start, end + dt.timedelta(days=1)  # the last day, inclusive, as people write it
+                return None
+            return end + dt.timedelta(days=1)  # the last day, inclusive, as people write it
         if end <= start:
             self.problem(
                 f"{shown(end_text)} is not after start {shown(start_text)}",
@@ -427,8 +342,8 @@ class _Reader(Collector):
                 field="end",
                 value=end_text,
             )
-            return start, None
-        return start, end
+            return None
+        return end
 
     def when(self, text: str, label: str, field: str, zone: str) -> When | None:
         match = _WHEN.fullmatch(text)
@@ -499,10 +414,11 @@ class _Reader(Collector):
             return None
         return duration
 
-    def after(
-        self, start: When, duration: dt.timedelta, text: str, label: str, zone: str
-    ) -> When | None:
+    def after(self, start: When, text: str, label: str, zone: str) -> When | None:
         """The end ``duration`` after ``start``: elapsed time, whatever the clocks do meanwhile."""
+        duration = self.duration(text, label)
+        if duration is None:
+            return None
         if not isinstance(start, dt.datetime) and duration % dt.timedelta(days=1):
             self.problem(
                 f"{shown(text)} is not whole days, as an all-day event needs",
@@ -511,22 +427,104 @@ class _Reader(Collector):
                 value=text,
             )
             return None
-        try:
-            end = start + duration
-            if end.year not in YEARS:
-                raise OverflowError
-        except OverflowError:
-            self.problem(
-                f"{shown(text)} ends after the year {YEARS[-1]}; a typo?",
-                event=label,
-                field="duration",
-                value=text,
-            )
-            return None
-        if not isinstance(start, dt.datetime):
+        end = self.end_after(start, duration, text, event=label, field="duration")
+        if not isinstance(end, dt.datetime):
             return end
         # A 60-minute session that spans the clock change still lasts 60 minutes.
-        instant = start.astimezone(dt.UTC) + duration
+        instant = end
         return self.localized(
             lambda: zones.from_instant(instant, zone), text, event=label, field="duration"
         )
+
+
+# --- Writing -------------------------------------------------------------------------------------
+#
+# Times are written the way people read a printed programme, as local wall-clock times in the
+# calendar's zone; the UTC offset is added only where a wall-clock time occurs twice (the hour
+# repeated when the clocks go back), which is the one place the reader needs it. An event in
+# another zone names it; one in UTC (or any zone without an IANA name, such as a fixed offset,
+# which calendars get in UTC too) is written ``"timezone": "UTC"`` with ``Z`` times.
+#
+# What events.json cannot hold, and so does not come back: times finer than a second, an end in
+# a zone other than the start's (the instant is kept), and ``refresh=None`` (a part made by
+# Schedule.subset(); it reads back as the default). A ``day_change`` with seconds and years
+# outside 1900 to 2199 never get this far: the model refuses them, as the reader does.
+
+_UTC = "UTC"
+
+
+def dumps(schedule: Schedule) -> str:
+    """The schedule as events.json text (UTF-8 characters kept, two-space indent, final newline).
+
+    ``updated`` is written from ``dtstamp`` unless that is 1970 (unknown). A schedule read with
+    :func:`confcal.readers.load` has a ``dtstamp`` from ``SOURCE_DATE_EPOCH`` or the file's
+    modification time when the file gives none; load it with ``dtstamp=EPOCH`` (as ``confcal
+    convert`` does) to write ``updated`` only where the file had it.
+    """
+    calendar: dict[str, str] = {"name": schedule.name, "timezone": schedule.timezone}
+    for key in ("description", "url", "uid_domain"):
+        value = getattr(schedule, key)
+        if value is not None:
+            calendar[key] = value
+    if schedule.day_change != dt.time():
+        calendar["day_change"] = schedule.day_change.strftime("%H:%M")
+    if schedule.dtstamp != EPOCH:
+        stamp = schedule.dtstamp.astimezone(dt.UTC).replace(tzinfo=None)
+        calendar["updated"] = f"{stamp.isoformat(timespec='auto')}Z"
+    if schedule.refresh is not None and schedule.refresh != DEFAULT_REFRESH:
+        refresh: bytes = icalendar.vDuration(schedule.refresh).to_ical()  # type: ignore[no-untyped-call]
+        calendar["refresh"] = refresh.decode("ascii")
+    utc_calendar = _zone_of(zones.localize(dt.datetime(2000, 1, 1), schedule.timezone)) == _UTC
+    document = {
+        "calendar": calendar,
+        "events": [
+            _event_fields(event, schedule.timezone, utc_calendar)
+            for event in schedule.sorted_events()
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _zone_of(value: dt.datetime) -> str:
+    """The zone ``value`` is written in: its IANA name, or UTC (as the calendars write it)."""
+    return zones.zone_name(value) or _UTC
+
+
+def _event_fields(event: Event, calendar_zone: str, utc_calendar: bool) -> dict[str, object]:
+    zone = calendar_zone
+    if isinstance(event.start, dt.datetime):
+        zone = _zone_of(event.start)
+        if zone == _UTC and utc_calendar:
+            zone = calendar_zone
+    # UTC in a calendar elsewhere: Z says so where the time is read, not only in "timezone".
+    utc = zone == _UTC and zone != calendar_zone
+    fields: dict[str, object] = {"id": event.id, "title": event.title}
+    fields["start"] = _time_text(event.start, zone, utc)
+    if isinstance(event.end, dt.datetime):
+        fields["end"] = _time_text(event.end, zone, utc)
+    else:
+        fields["end"] = (event.end - dt.timedelta(days=1)).isoformat()  # last day, inclusive
+    if zone != calendar_zone:
+        fields["timezone"] = zone
+    for key in ("type", "track", "location", "description", "url", "status"):
+        value = getattr(event, key)
+        if value is not None:
+            fields[key] = value
+    if event.speakers:
+        fields["speakers"] = list(event.speakers)
+    return fields
+
+
+def _time_text(value: When, zone: str, utc: bool) -> str:
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    local = zones.to_local(value, zone)
+    naive = local.replace(tzinfo=None)
+    text = naive.isoformat(timespec="seconds" if naive.second else "minutes")
+    if utc:
+        return f"{text}Z"
+    if zones.is_ambiguous(naive, zone):
+        offset = local.utcoffset()
+        assert offset is not None
+        text += zones.format_offset(offset)
+    return text
