@@ -51,21 +51,20 @@ def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
     local = out.localized(
         lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
     )
-    if local is not None:
-        _check_start(setting, label, date_text, start_text, parsed, local)
+    complaints = [] if local is None else _disagreements(setting.zone, start_text, parsed, local)
+    if local is not None and complaints:
+        setting.out.warn(
+            f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
+            f"{local.strftime('%Y-%m-%d %H:%M')} {setting.zone}",
+            event=label, field="date", value=date_text,
+        )  # fmt: skip
     return local
 
 
-def _check_start(
-    setting: Setting,
-    label: str,
-    date_text: str,
-    start_text: str | None,
-    parsed: dt.datetime,
-    local: dt.datetime,
-) -> None:
-    """A warning when the file's offset or its printed ``start`` disagree with the instant."""
-    zone = setting.zone
+def _disagreements(
+    zone: str, start_text: str | None, parsed: dt.datetime, local: dt.datetime
+) -> list[str]:
+    """Where the file's offset or its printed ``start`` disagree with the instant kept."""
     printed = parse_clock(start_text) if start_text else None
     wall = local.time().replace(tzinfo=None)
     complaints = []
@@ -80,12 +79,7 @@ def _check_start(
             f"the programme's start {shown(start_text.strip() if start_text else '')} is "
             f"not the {wall.strftime('%H:%M')} that instant is in {zone}"
         )
-    if complaints:
-        setting.out.warn(
-            f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
-            f"{local.strftime('%Y-%m-%d %H:%M')} {zone}",
-            event=label, field="date", value=date_text,
-        )  # fmt: skip
+    return complaints
 
 
 def _start_from_day(
@@ -193,20 +187,21 @@ def _clock_duration(text: str) -> dt.timedelta | None:
     Python counts (``99999999999:00``), which would end past any year a programme may name.
     """
     parts = text.strip().split(":")
-    if not 2 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
-        return None
-    if any(len(p) != 2 for p in parts[1:]):
+    if (
+        not 2 <= len(parts) <= 3
+        or not all(p.isdigit() and p.isascii() for p in parts)
+        or any(len(p) != 2 for p in parts[1:])
+    ):
         return None
     if len(parts[0].lstrip("0")) > 15:  # int() refuses past 4,300 digits; timedelta past 10**10 h
         raise OverflowError(text)
     numbers = [int(p) for p in parts]
-    if any(n >= 60 for n in numbers[1:]):
+    days_first = len(parts) == 3 and len(parts[0]) == 1
+    if any(n >= 60 for n in numbers[1:]) or (days_first and numbers[1] >= 24):
         return None
     if len(parts) == 2:
         return dt.timedelta(hours=numbers[0], minutes=numbers[1])
-    if len(parts[0]) == 1:
-        if numbers[1] >= 24:
-            return None
+    if days_first:
         return dt.timedelta(days=numbers[0], hours=numbers[1], minutes=numbers[2])
     return dt.timedelta(hours=numbers[0], minutes=numbers[1], seconds=numbers[2])
 
