@@ -1,17 +1,26 @@
-"""events.json into a Schedule: the programme's wall-clock times, as printed."""
+"""events.json (:mod:`confcal.readers.events_json`): read into a Schedule, the programme's
+wall-clock times as printed, and written back by ``dumps``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import confcal
+from confcal import zones
+from confcal.model import Event, Schedule
 
 UTC = dt.UTC
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(UTC)
 
 
 def document(*events: dict[str, object], **calendar: object) -> str:
@@ -71,50 +80,6 @@ def test_status_is_read_case_insensitively() -> None:
     assert event.status == "cancelled"
 
 
-def test_dtstamp_comes_from_source_date_epoch_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(document(one(), updated="2024-11-14T00:00:00Z"), "utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(1700000000, UTC)
-
-
-def test_loads_never_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    stamp = dt.datetime(2024, 1, 2, tzinfo=UTC)
-    assert confcal.loads(document(one())).dtstamp == dt.datetime(1970, 1, 1, tzinfo=UTC)
-    assert confcal.loads(document(one()), dtstamp=stamp).dtstamp == stamp
-    updated = document(one(), updated="2024-11-14T00:00:00Z")
-    assert confcal.loads(updated, dtstamp=stamp).dtstamp == dt.datetime(2024, 11, 14, tzinfo=UTC)
-
-
-def test_load_with_a_dtstamp_reads_neither_the_environment_nor_the_file_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(document(one()), "utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    epoch = dt.datetime(1970, 1, 1, tzinfo=UTC)
-    assert confcal.load(path, dtstamp=epoch).dtstamp == epoch
-
-
-def test_dtstamp_comes_from_calendar_updated_without_source_date_epoch() -> None:
-    schedule = confcal.loads(document(one(), updated="2024-11-14T09:00:00+01:00"))
-    assert schedule.dtstamp == dt.datetime(2024, 11, 14, 8, 0, tzinfo=UTC)
-
-
-def test_dtstamp_comes_from_the_file_modification_time_last(tmp_path: Path) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(document(one()), "utf-8")
-    os.utime(path, (1600000000, 1600000000))
-    assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(1600000000, UTC)
-
-
-def test_dtstamp_never_comes_from_the_clock() -> None:
-    assert confcal.loads(document(one())).dtstamp == dt.datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def test_every_problem_in_the_file_is_reported_at_once() -> None:
     text = document(
         one(id="a", end="2024-11-18T10:00"),
@@ -134,3 +99,138 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "events.json"
     path.write_bytes(b"\xef\xbb\xbf" + document(one()).encode())
     assert len(confcal.load(path).events) == 1
+
+
+# --- events.json writer ---------------------------------------------------------------------------
+
+
+def _local(text: str, zone: str) -> dt.datetime:
+    naive = dt.datetime.fromisoformat(text)
+    offset = naive.utcoffset()
+    return zones.localize(naive.replace(tzinfo=None), zone, offset)
+
+
+def test_dumps_writes_the_offset_only_for_a_repeated_hour() -> None:
+    zone = "America/New_York"
+    schedule = Schedule(
+        name="Fall back",
+        timezone=zone,
+        events=[
+            Event(
+                id="repeat",
+                title="In the repeated hour",
+                start=_local("2025-11-02T01:30-04:00", zone),
+                end=_local("2025-11-02T01:15-05:00", zone),
+            ),
+            Event(
+                id="abroad",
+                title="Elsewhere",
+                start=_local("2025-11-03T10:00", "Europe/Paris"),
+                end=_local("2025-11-03T11:00", "Europe/Paris"),
+            ),
+        ],
+    )
+    written = json.loads(confcal.dumps(schedule))
+    repeat, abroad = written["events"]
+    assert (repeat["start"], repeat["end"]) == ("2025-11-02T01:30-04:00", "2025-11-02T01:15-05:00")
+    assert "timezone" not in repeat
+    assert (abroad["start"], abroad["timezone"]) == ("2025-11-03T10:00", "Europe/Paris")
+    assert confcal.loads(confcal.dumps(schedule)) == schedule
+
+
+def test_track_is_read_from_events_json() -> None:
+    text = json.dumps(
+        {
+            "calendar": {"name": "C", "timezone": "Europe/Berlin"},
+            "events": [
+                {
+                    "id": "a",
+                    "title": "T",
+                    "start": "2025-01-01T10:00",
+                    "duration": "PT1H",
+                    "track": "Science",
+                }
+            ],
+        }
+    )
+    assert confcal.loads(text).events[0].track == "Science"
+
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
+# Instants around clock changes, where a wall clock is ambiguous or skipped.
+CHANGES = [utc("2025-11-02T05:00:00Z"), utc("2025-10-26T00:00:00Z"), utc("2025-04-06T15:00:00Z")]
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs")) | st.sampled_from("\n\t"), max_size=20
+)
+LINE = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=15)
+
+
+@st.composite
+def events(draw: st.DrawFn, index: int, zone: str) -> Event:
+    event_zone = draw(st.sampled_from([zone, zone, *ZONES]))
+    fields: dict[str, object] = {
+        "id": f"e{index}-{draw(st.from_regex(r'[a-z0-9._-]{0,8}', fullmatch=True))}",
+        "title": draw(LINE.filter(str.strip)),
+        "type": draw(st.none() | LINE),
+        "track": draw(st.none() | LINE),
+        "location": draw(st.none() | TEXT),
+        "description": draw(st.none() | TEXT),
+        "url": draw(
+            st.none() | st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/]{0,8}", fullmatch=True)
+        ),
+        "speakers": draw(st.lists(LINE, max_size=3)),
+        "status": draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
+    }
+    if draw(st.booleans()) and event_zone == zone:
+        day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2045, 12, 31)))
+        return Event(start=day, end=day + dt.timedelta(days=draw(st.integers(1, 4))), **fields)  # type: ignore[arg-type]
+    near = st.builds(
+        lambda c, m: c + dt.timedelta(minutes=m), st.sampled_from(CHANGES), st.integers(-180, 180)
+    )
+    anywhere = st.datetimes(
+        dt.datetime(2000, 1, 1), dt.datetime(2045, 12, 31), timezones=st.just(UTC)
+    )
+    instant = draw(near | anywhere).replace(second=0, microsecond=0)
+    length = dt.timedelta(minutes=draw(st.integers(1, 36 * 60)))
+    start = zones.from_instant(instant, event_zone)
+    return Event(start=start, end=zones.from_instant(instant + length, event_zone), **fields)  # type: ignore[arg-type]
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> Schedule:
+    zone = draw(st.sampled_from(ZONES))
+    count = draw(st.integers(0, 5))
+    return Schedule(
+        name=draw(LINE.filter(str.strip)),
+        timezone=zone,
+        events=[draw(events(i, zone)) for i in range(count)],
+        description=draw(st.none() | TEXT),
+        url=draw(st.none() | st.just("https://conf.example/programme")),
+        uid_domain=draw(st.none() | st.just("conf.example")),
+        day_change=dt.time(draw(st.integers(0, 23)), draw(st.integers(0, 59))),
+        dtstamp=draw(
+            st.datetimes(dt.datetime(1971, 1, 1), dt.datetime(2045, 1, 1), timezones=st.just(UTC))
+        ).replace(microsecond=0),
+    )
+
+
+def _zone(event: Event, calendar_zone: str) -> str | None:
+    if not isinstance(event.start, dt.datetime):
+        return None
+    return zones.zone_name(event.start) or calendar_zone
+
+
+# conftest's autouse fixture only removes SOURCE_DATE_EPOCH, which no example puts back.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(schedules())
+def test_events_json_round_trips(schedule: Schedule) -> None:
+    again = confcal.loads(confcal.dumps(schedule))
+    original = sorted(schedule.events, key=lambda e: e.id)
+    assert sorted(again.events, key=lambda e: e.id) == original
+    assert again == attrs.evolve(schedule, events=again.events)
+    zone = schedule.timezone
+    assert [_zone(e, zone) for e in sorted(again.events, key=lambda e: e.id)] == [
+        _zone(e, zone) for e in original
+    ]
