@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import confcal
 from confcal.cli import cli
+from confcal.files import Split, render
 from confcal.model import Event, Schedule
-from confcal.output import Split, render
 from confcal.site import (
     CALENDAR_FILE,
     MAX_LINK_LENGTH,

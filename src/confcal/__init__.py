@@ -6,9 +6,9 @@
 """
 
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
+from .files import Split
 from .loading import load, loads
 from .model import Event, Schedule
-from .output import Split
 from .writing import dumps
 
 __all__ = [

@@ -14,10 +14,10 @@ import click
 
 from . import dumps, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, Problem
+from .files import Split, check_output, render, write_atomic, write_files, write_stdout
 from .frab import FORMATS, Format
 from .loading import parse_duration
 from .model import Schedule
-from .output import Split, check_output, render, write_atomic, write_files, write_stdout
 
 if TYPE_CHECKING:
     from .listing import Row

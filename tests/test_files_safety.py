@@ -34,9 +34,9 @@ from hypothesis import strategies as st
 import confcal
 import confcal.listing
 import confcal.site
-from confcal import output
+from confcal import files as output
 from confcal.cli import cli
-from confcal.output import LOCK, MANIFEST, TEMPORARY_PREFIX, Split, render, write_atomic
+from confcal.files import LOCK, MANIFEST, TEMPORARY_PREFIX, Split, render, write_atomic
 
 # --- Programmes and runs -----------------------------------------------------------------------
 
@@ -120,7 +120,7 @@ def assert_exactly(folder: Path, files: dict[str, bytes]) -> None:
 
 
 class _Os(types.SimpleNamespace):
-    """The os module as output.py sees it, with some calls replaced (and os itself unchanged
+    """The os module as confcal.files sees it, with some calls replaced (and os itself unchanged
     for everything else in the process)."""
 
     def __getattr__(self, name: str) -> object:
@@ -132,7 +132,7 @@ def patch_os(monkeypatch: pytest.MonkeyPatch, **calls: object) -> None:
 
 
 class _DyingOs:
-    """The os module as output.py sees it, except that the process SIGKILLs itself before its
+    """The os module as confcal.files sees it, except that the process SIGKILLs itself before its
     N-th step that changes something (or could block): a crash at an exact, chosen point.
 
     fsync does nothing (a step all the same): it guards against a power cut, which leaves no

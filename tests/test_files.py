@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import confcal
-from confcal import output
+from confcal import files as output
 from confcal.cli import cli
-from confcal.output import MANIFEST, TEMPORARY_PREFIX, write_atomic, write_files
+from confcal.files import MANIFEST, TEMPORARY_PREFIX, write_atomic, write_files
 from confcal.zones import localize
 
 OLD = b"BEGIN:VCALENDAR\r\nX-OLD:published before\r\nEND:VCALENDAR\r\n"

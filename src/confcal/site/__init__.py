@@ -21,9 +21,9 @@ from pathlib import Path, PurePosixPath
 import attrs
 import jinja2
 
-from . import zones
-from .model import Event, Schedule
-from .output import Split, render, write_tree
+from confcal import zones
+from confcal.files import Split, render, write_tree
+from confcal.model import Event, Schedule
 
 __all__ = [
     "CALENDAR_FILE",
@@ -421,7 +421,7 @@ def _days(schedule: Schedule) -> Iterator[_Day]:
 
 
 _environment = jinja2.Environment(
-    loader=jinja2.PackageLoader("confcal", "templates"),
+    loader=jinja2.PackageLoader("confcal.site", "templates"),
     # On for every template, whatever its file name: select_autoescape() would not match ".j2".
     autoescape=True,
     undefined=jinja2.StrictUndefined,
