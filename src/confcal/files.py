@@ -1,48 +1,47 @@
 """Calendars as files: the split into per-day and per-event files, and the one place that writes.
 
-Everything is rendered in memory first, so bad input writes nothing. Then this module writes, and
-no other part of confcal does:
+Everything is rendered in memory first (:func:`render`), so bad input writes nothing. Then this
+module writes, and no other part of confcal does:
 
-- a regular file atomically: a temporary file beside it (``.confcal-tmp-*``, a name only confcal
-  uses; the next run removes one a crash left), fsynced and renamed over it, then its folder
-  fsynced. A file whose content would not change is left alone, so ``make``, ``rsync`` and web
-  caches see no change where there is none;
+- a regular file atomically (:func:`write_atomic`): a temporary file beside it, fsynced and
+  renamed over it, then its folder fsynced. A file whose content would not change is left alone,
+  so ``make``, ``rsync`` and web caches see no change where there is none;
 - a device, a pipe or a ``/dev/fd``-style name (``/dev/stdout``) in place, never renamed over, so
   ``-o /dev/stdout >> log`` appends as the shell would;
-- a folder (``--split``, the site) under a lock held for the whole run (:data:`LOCK`), so two
-  runs never interleave; its list of files (:data:`MANIFEST`) names each file before the file is
-  created, so a later run can remove it whatever happened to this one; and inside the folder no
-  symbolic link is ever followed: a link where a calendar goes is replaced, not written through;
-- stdout, where a full disk is an error and a reader that stopped reading is not.
+- a folder (``--split``, the site: :func:`write_files`, :func:`write_tree`) under a lock held for
+  the whole run, so two runs never interleave; its list of files (:data:`MANIFEST`) names each
+  file before the file is created, so a later run can remove it whatever happened to this one;
+  and inside the folder no symbolic link is ever followed: a link where a calendar goes is
+  replaced, not written through;
+- stdout (:func:`write_stdout`), where a full disk is an error and a reader that stopped reading
+  is a :class:`~confcal.errors.PipeClosed`.
 
-Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path. POSIX only.
+This module decides where a path the user names leads (links, devices, ``/dev/stdout``); the
+writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
+Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path. Writing files is
+POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work anywhere.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import os
 import re
-import secrets
 import stat
 import sys
-import time
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 from pathlib import Path
 
-from .errors import OutputError, shown
+from . import _manifest
+from ._folder import Folder, failed, locked, lstat, require_posix, write_all
+from ._manifest import MANIFEST, safe_name
+from .errors import OutputError, PipeClosed, shown
 from .model import Schedule
 
 __all__ = [
-    "LOCK",
-    "LOCK_TIMEOUT",
     "MANIFEST",
-    "TEMPORARY_PREFIX",
-    "PipeClosed",
     "Split",
     "check_output",
     "render",
@@ -52,31 +51,8 @@ __all__ = [
     "write_tree",
 ]
 
-#: Lists the files confcal wrote into a folder, so a rebuild removes those it no longer makes.
-MANIFEST = ".confcal-files"
-#: Held (``flock``) by the run writing into a folder; removed when the run ends.
-LOCK = ".confcal-lock"
-#: How every temporary file confcal makes begins; the next run removes those a crash left.
-TEMPORARY_PREFIX = ".confcal-tmp-"
-#: Seconds a run waits for another one writing into the same folder, unless the environment
-#: variable ``CONFCAL_LOCK_TIMEOUT`` says otherwise.
-LOCK_TIMEOUT = 10.0
-
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 #: A name that is one of a process's open files rather than a file: /dev/stdout leads here.
 _FD_LINK = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd/(\d+)|/dev/fd/(\d+)")
-#: What confcal before 0.2 named its temporary files (``tempfile.mkstemp``).
-_OLD_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
-_RESERVED = (MANIFEST, LOCK)
-
-
-class PipeClosed(OutputError, BrokenPipeError):
-    """The reader of a pipe closed it (``confcal list | head``): it has what it wanted.
-
-    An :class:`~confcal.errors.OutputError` like any other to a library caller; the command
-    line ends silently with exit code 0 on it, as ``cat`` does.
-    """
 
 
 class Split(StrEnum):
@@ -116,19 +92,17 @@ def render(
     }
 
 
-# --- Errors ------------------------------------------------------------------------------------
+# --- Paths the user names ----------------------------------------------------------------------
 
 
-def _failed(path: object, doing: str, error: OSError) -> OutputError:
-    return OutputError(f"{path}: cannot {doing}: {error.strerror or error}")
-
-
-def _lstat(path: Path | str, *, dir_fd: int | None = None) -> os.stat_result | None:
-    """``os.lstat``, or ``None`` when there is nothing there."""
+def _stat(path: Path, shown_as: Path, doing: str) -> os.stat_result | None:
+    """``os.stat``, or ``None`` when there is nothing there."""
     try:
-        return os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
+        return os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as error:
+        raise failed(shown_as, doing, error) from None
 
 
 def _identities(paths: Collection[Path]) -> set[tuple[int, int]]:
@@ -142,9 +116,6 @@ def _identities(paths: Collection[Path]) -> set[tuple[int, int]]:
     return found
 
 
-# --- Paths the user names ----------------------------------------------------------------------
-
-
 def _resolve(path: Path) -> tuple[Path, int | None]:
     """Where ``path`` leads: the file or folder to write, or the number of one of this process's
     open files (``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``), which is written as it is.
@@ -152,15 +123,16 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
     Symbolic links on the way are followed only when the user running confcal or root owns
     them: in a shared folder, a link someone else planted would send the output anywhere.
     """
+    require_posix(path)
     current = path
     for _ in range(40):
         fd = _open_file_number(current)
         if fd is not None:
             return current, fd
         try:
-            status = _lstat(current)
+            status = lstat(current)
         except OSError as error:
-            raise _failed(path, "write", error) from None
+            raise failed(path, "write", error) from None
         if status is None or not stat.S_ISLNK(status.st_mode):
             return current, None
         if status.st_uid not in {0, os.geteuid()}:
@@ -172,7 +144,7 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
         try:
             current = Path(os.path.dirname(current), os.readlink(current))
         except OSError as error:
-            raise _failed(path, "write", error) from None
+            raise failed(path, "write", error) from None
     raise OutputError(f"{path}: too many symbolic links")
 
 
@@ -197,30 +169,12 @@ def check_output(output: Path, inputs: Collection[Path]) -> None:
     target, fd = _resolve(output)
     if fd is not None:
         return  # a pipe or terminal may well be both, as in `confcal convert /dev/stdin -o -`
-    try:
-        status = os.stat(target)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    except OSError as error:
-        raise _failed(output, "write", error) from None
-    if (status.st_dev, status.st_ino) in _identities(inputs):
+    status = _stat(target, output, "write")
+    if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
         raise OutputError(f"{output}: is the input file; write the output to another path")
 
 
-# --- Writing -----------------------------------------------------------------------------------
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+# --- One file ----------------------------------------------------------------------------------
 
 
 def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> None:
@@ -235,175 +189,18 @@ def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> 
             if fd in {1, 2}:
                 sys.stdout.flush()
                 sys.stderr.flush()
-            _write_all(fd, data)
+            write_all(fd, data)
             return
         flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | (os.O_APPEND if fd == -1 else 0)
         opened = os.open(path, flags)
         try:
-            _write_all(opened, data)
+            write_all(opened, data)
         finally:
             os.close(opened)
     except BrokenPipeError:
         raise PipeClosed(f"{shown_as}: the reader closed the pipe") from None
     except OSError as error:
-        raise _failed(shown_as, "write", error) from None
-
-
-class _Folder:
-    """A folder held open: every name is taken relative to it and no link in it is followed."""
-
-    def __init__(self, fd: int, path: Path) -> None:
-        self.fd = fd
-        self.path = path
-
-    @classmethod
-    def open(cls, path: Path, shown_as: Path) -> _Folder:
-        try:
-            return cls(os.open(path, _FOLDER), shown_as)
-        except OSError as error:
-            raise _failed(shown_as, "write", error) from None
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-    def lstat(self, name: str) -> os.stat_result | None:
-        try:
-            return _lstat(name, dir_fd=self.fd)
-        except OSError as error:
-            raise _failed(self.path / name, "read", error) from None
-
-    def sub(self, name: str) -> _Folder:
-        """The folder ``name`` in this one, created if missing; refused if it is a link."""
-        path = self.path / name
-        try:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(name, dir_fd=self.fd)
-            status = _lstat(name, dir_fd=self.fd)
-            if status is not None and stat.S_ISLNK(status.st_mode):
-                raise OutputError(
-                    f"{path}: is a symbolic link; confcal never writes through a link inside "
-                    "its folders: remove it"
-                )
-            if status is not None and not stat.S_ISDIR(status.st_mode):
-                raise OutputError(f"{path}: is a file where confcal writes a folder")
-            return _Folder(os.open(name, _FOLDER | os.O_NOFOLLOW, dir_fd=self.fd), path)
-        except OSError as error:
-            if isinstance(error, OutputError):
-                raise
-            raise _failed(path, "write", error) from None
-
-    def read(self, name: str) -> bytes | None:
-        """The content of the regular file ``name``; ``None`` if there is none (or a link)."""
-        try:
-            fd = os.open(name, _READ, dir_fd=self.fd)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                return None
-            raise _failed(self.path / name, "read", error) from None
-        try:
-            return _read_all(fd) if stat.S_ISREG(os.fstat(fd).st_mode) else None
-        except OSError as error:
-            raise _failed(self.path / name, "read", error) from None
-        finally:
-            os.close(fd)
-
-    def write(self, name: str, data: bytes) -> bool:
-        """Replace ``name`` with ``data`` all at once; ``False`` when it already held it.
-
-        A symbolic link at ``name`` is replaced by the file, never written through.
-        """
-        path = self.path / name
-        status = self.lstat(name)
-        mode = None
-        if status is not None:
-            if stat.S_ISDIR(status.st_mode):
-                raise OutputError(f"{path}: is a folder; confcal will not replace it")
-            if stat.S_ISREG(status.st_mode):
-                if status.st_size == len(data) and self.read(name) == data:
-                    return False
-                mode = stat.S_IMODE(status.st_mode)
-        for _ in range(3):
-            temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            try:
-                fd = os.open(temporary, flags, 0o666, dir_fd=self.fd)  # 0o666 less the umask
-            except OSError as error:
-                raise _failed(path, "write", error) from None
-            try:
-                # Held until the rename: another run's clean-up leaves a locked temporary alone.
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                _write_all(fd, data)
-                if mode is not None:
-                    os.fchmod(fd, mode)  # as the file it replaces: a web server must read it
-                os.fsync(fd)
-                try:
-                    os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
-                except FileNotFoundError:
-                    continue  # removed by another run's clean-up before our lock: once more
-            except BaseException as error:  # also Ctrl-C: leave no temporary file
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary, dir_fd=self.fd)
-                if isinstance(error, OSError):
-                    raise _failed(path, "write", error) from None
-                raise
-            finally:
-                os.close(fd)
-            return True
-        raise OutputError(f"{path}: cannot write: its temporary file kept disappearing")
-
-    def remove(self, name: str) -> None:
-        """Remove the file (or link) ``name``; a link's target is left alone."""
-        try:
-            os.unlink(name, dir_fd=self.fd)
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise _failed(self.path / name, "remove", error) from None
-
-    def sync(self) -> None:
-        """Make the renames durable: a crash after this keeps them."""
-        try:
-            os.fsync(self.fd)
-        except OSError as error:
-            if error.errno not in {errno.EINVAL, errno.ENOTSUP, errno.EBADF}:
-                raise _failed(self.path, "write", error) from None
-
-    def clean(self, known: Collection[str] = ()) -> None:
-        """Remove the temporary files of runs that died (their lock is gone with them), and
-        those of confcal before 0.2 for the files in ``known``. Best effort: a leftover that
-        cannot be removed harms nothing."""
-        with contextlib.suppress(OSError):
-            names = [entry.name for entry in os.scandir(self.fd)]
-            for name in names:
-                if name.startswith(TEMPORARY_PREFIX):
-                    with contextlib.suppress(OSError):
-                        self._remove_if_abandoned(name)
-                elif (old := _OLD_TEMPORARY.fullmatch(name)) and old[1] in known:
-                    with contextlib.suppress(OSError):
-                        os.unlink(name, dir_fd=self.fd)
-
-    def _remove_if_abandoned(self, name: str) -> None:
-        try:
-            fd = os.open(name, _READ, dir_fd=self.fd)
-        except OSError as error:
-            if error.errno == errno.ELOOP:  # not ours, but a name only confcal uses
-                os.unlink(name, dir_fd=self.fd)
-            return
-        try:
-            status = os.fstat(fd)
-            if not stat.S_ISREG(status.st_mode):
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return  # a live run is writing it
-            now = _lstat(name, dir_fd=self.fd)
-            if now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino):
-                os.unlink(name, dir_fd=self.fd)
-        finally:
-            os.close(fd)
+        raise failed(shown_as, "write", error) from None
 
 
 def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> bool:
@@ -418,35 +215,17 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
     if fd is not None:
         _write_in_place(target, path, fd, data)
         return True
-    try:
-        status = os.stat(target)
-    except (FileNotFoundError, NotADirectoryError):
-        status = None
-    except OSError as error:
-        raise _failed(path, "write", error) from None
-    if status is not None and stat.S_ISDIR(status.st_mode):
-        raise OutputError(f"{path}: is a folder; give a file name, or use --split")
-    if status is not None and stat.S_ISBLK(status.st_mode):
-        raise OutputError(f"{path}: is a disk (a block device); confcal will not write to it")
+    status = _stat(target, path, "write")
     if status is not None and not stat.S_ISREG(status.st_mode):
+        if stat.S_ISDIR(status.st_mode):
+            raise OutputError(f"{path}: is a folder; give a file name, or use --split")
+        if stat.S_ISBLK(status.st_mode):
+            raise OutputError(f"{path}: is a disk (a block device); confcal will not write to it")
         _write_in_place(target, path, None, data)
         return True
     if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
         raise OutputError(f"{path}: is the input file; write the output to another path")
-    parent = target.parent
-    try:
-        parent_status = os.stat(parent)
-    except (FileNotFoundError, NotADirectoryError):
-        parent_status = None
-    except OSError as error:
-        raise _failed(path, "write", error) from None
-    if parent_status is not None and not stat.S_ISDIR(parent_status.st_mode):
-        raise OutputError(f"{path}: {parent} is a file, not a folder")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)  # `-o calendars/all.ics` in a fresh clone
-    except OSError as error:
-        raise _failed(path, "create its folder", error) from None
-    folder = _Folder.open(parent, target.parent)
+    folder = _parent(path, target)
     try:
         folder.clean({target.name})
         changed = folder.write(target.name, data)
@@ -457,196 +236,33 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
         folder.close()
 
 
+def _parent(path: Path, target: Path) -> Folder:
+    """The folder ``target`` goes into, created if missing (``-o calendars/all.ics`` in a fresh
+    clone)."""
+    parent = target.parent
+    status = _stat(parent, path, "write")
+    if status is not None and not stat.S_ISDIR(status.st_mode):
+        raise OutputError(f"{path}: {parent} is a file, not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise failed(path, "create its folder", error) from None
+    return Folder.open(parent, target.parent)
+
+
 # --- Folders -----------------------------------------------------------------------------------
 
 
-def _lock_timeout() -> float:
-    text = os.environ.get("CONFCAL_LOCK_TIMEOUT")
-    if text is None:
-        return LOCK_TIMEOUT
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        raise OutputError(
-            f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds"
-        ) from None
-
-
-@contextlib.contextmanager
-def _locked(folder: _Folder) -> Iterator[None]:
-    """Hold the folder's lock: another run waits (up to the lock timeout), then gives up.
-
-    The lock file is removed at the end; a run that locked a file since removed tries again, so
-    two runs never each hold a lock of their own.
-    """
-    limit = _lock_timeout()
-    deadline = time.monotonic() + limit
-    pause = 0.001
-    lock_path = folder.path / LOCK
-    while True:
-        try:
-            flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-            fd = os.open(LOCK, flags, 0o666, dir_fd=folder.fd)
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise OutputError(
-                    f"{lock_path}: is a symbolic link, not confcal's lock: remove it"
-                ) from None
-            raise _failed(folder.path, "write", error) from None
-        try:
-            status = os.fstat(fd)
-            if not stat.S_ISREG(status.st_mode):
-                raise OutputError(f"{lock_path}: is not confcal's lock (not a file): remove it")
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OutputError(
-                        f"{folder.path}: another confcal run is writing into this folder; "
-                        f"gave up waiting after {limit:g} s (CONFCAL_LOCK_TIMEOUT)"
-                    ) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.01)
-                os.close(fd)
-                continue
-            except OSError as error:
-                raise _failed(folder.path, "lock", error) from None
-            now = _lstat(LOCK, dir_fd=folder.fd)
-            if now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino):
-                break
-        except BaseException as error:
-            os.close(fd)
-            if isinstance(error, OSError) and not isinstance(error, OutputError):
-                raise _failed(folder.path, "lock", error) from None
-            raise
-        os.close(fd)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(LOCK, dir_fd=folder.fd)
-        os.close(fd)
-
-
-def _prunable(name: str) -> bool:
-    """Whether a manifest line may name a file to remove: a calendar, in the folder itself."""
-    return _safe_name(name) and name.endswith(".ics") and not name.startswith(".")
-
-
-def _safe_name(name: str) -> bool:
-    return (
-        name not in {"", ".", ".."}
-        and Path(name).name == name
-        and "\\" not in name
-        and "\0" not in name
-        and name not in _RESERVED
-        and not name.startswith(TEMPORARY_PREFIX)
-    )
-
-
-def _listing(names: Collection[str]) -> bytes:
-    return "".join(f"{name}\n" for name in sorted(names)).encode("utf-8")
-
-
-class _Plan:
-    """What one run does in one folder, worked out (and checked) before anything is written."""
-
-    def __init__(
-        self, folder: _Folder, files: Mapping[str, bytes], prune: bool, inputs: set[tuple[int, int]]
-    ) -> None:
-        self.folder = folder
-        self.files = files
-        previous = self.previous = self._manifest()
-        for name in files:
-            self._check_replaceable(name, inputs)
-        gone = previous - set(files)
-        self.remove: list[str] = []
-        if prune:
-            self.remove = sorted(
-                n for n in gone if _prunable(n) and self._check_removable(n, inputs)
-            )
-            kept: set[str] = set()
-        else:
-            kept = {n for n in gone if self._is_file(n)}
-        self.union = _listing(previous | set(files))
-        self.final = _listing(set(files) | kept)
-
-    def _manifest(self) -> set[str]:
-        path = self.folder.path / MANIFEST
-        try:
-            fd = os.open(MANIFEST, _READ, dir_fd=self.folder.fd)
-        except FileNotFoundError:
-            return set()
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise OutputError(
-                    f"{path}: is a symbolic link, not the list confcal wrote: remove it"
-                ) from None
-            raise _failed(path, "read", error) from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OutputError(f"{path}: is not a file, not the list confcal wrote: remove it")
-            data = _read_all(fd)
-        except OSError as error:
-            if isinstance(error, OutputError):
-                raise
-            raise _failed(path, "read", error) from None
-        finally:
-            os.close(fd)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise OutputError(
-                f"{path}: is not UTF-8, so not the list confcal wrote; check the folder's "
-                "calendars and remove it (confcal then no longer removes the files it listed)"
-            ) from None
-        return {name for name in text.split("\n") if _safe_name(name)}
-
-    def _is_file(self, name: str) -> bool:
-        status = self.folder.lstat(name)
-        return status is not None and stat.S_ISREG(status.st_mode)
-
-    def _check_replaceable(self, name: str, inputs: set[tuple[int, int]]) -> None:
-        status = self.folder.lstat(name)
-        path = self.folder.path / name
-        if status is not None and stat.S_ISDIR(status.st_mode):
-            raise OutputError(f"{path}: is a folder; confcal will not replace it")
-        if status is not None and (status.st_dev, status.st_ino) in inputs:
-            raise OutputError(f"{path}: is the input file; write the output to another folder")
-
-    def _check_removable(self, name: str, inputs: set[tuple[int, int]]) -> bool:
-        """Whether the listed ``name`` is there to remove; an error if it is not confcal's."""
-        status = self.folder.lstat(name)
-        if status is None:
-            return False
-        if stat.S_ISDIR(status.st_mode):
-            raise OutputError(
-                f"{self.folder.path / MANIFEST}: lists {shown(name)}, which is a folder, not a "
-                "file confcal wrote: move the folder away or remove the line"
-            )
-        if (status.st_dev, status.st_ino) in inputs:
-            raise OutputError(
-                f"{self.folder.path / name}: is the input file, and listed in "
-                f"{MANIFEST} as a calendar confcal wrote: move the input elsewhere"
-            )
-        return True
-
-
-def _open_folder(folder: Path, needed_by: str) -> _Folder:
+def _open_folder(folder: Path, needed_by: str) -> Folder:
     target, fd = _resolve(folder)
-    try:
-        status = None if fd is not None else os.stat(target)
-    except (FileNotFoundError, NotADirectoryError):
-        status = None
-    except OSError as error:
-        raise _failed(folder, "create", error) from None
+    status = None if fd is not None else _stat(target, folder, "create")
     if fd is not None or (status is not None and not stat.S_ISDIR(status.st_mode)):
         raise OutputError(f"{folder}: is a file; {needed_by} needs a folder")
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _failed(folder, "create", error) from None
-    return _Folder.open(target, folder)
+        raise failed(folder, "create", error) from None
+    return Folder.open(target, folder)
 
 
 def write_tree(
@@ -662,50 +278,21 @@ def write_tree(
 
     Crash-safe order: each manifest first lists the old and the new files, then the files are
     written and the old ones removed, then each manifest lists what is there. Returns the files
-    whose content changed.
+    whose content changed. ``needed_by`` names the caller in the error for a file at ``folder``.
     """
     for sub, files in tree.items():
-        if sub and not (_safe_name(sub) and not sub.startswith(".")):
+        if sub and not (safe_name(sub) and not sub.startswith(".")):
             raise OutputError(f"{folder}: refusing the folder name {sub!r}")
         for name in files:
-            if not _safe_name(name):  # never outside the folder, never confcal's own files
+            if not safe_name(name):  # never outside the folder, never confcal's own files
                 raise OutputError(f"{folder}: refusing the file name {name!r}")
     protected = _identities(inputs)
     top = _open_folder(folder, needed_by)
-    opened = [top]
     try:
-        with _locked(top):
-            folders = {}
-            for sub in tree:
-                if sub:
-                    folders[sub] = top.sub(sub)
-                    opened.append(folders[sub])
-                else:
-                    folders[sub] = top
-            plans = [_Plan(folders[sub], files, prune, protected) for sub, files in tree.items()]
-            for plan in plans:
-                plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
-            if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
-                for plan in plans:
-                    plan.folder.sync()
-            changed = [
-                plan.folder.path / name
-                for plan in plans
-                for name, data in plan.files.items()
-                if plan.folder.write(name, data)
-            ]
-            for plan in plans:
-                for name in plan.remove:
-                    plan.folder.remove(name)
-            for plan in plans:
-                plan.folder.write(MANIFEST, plan.final)
-            if changed or any(plan.remove for plan in plans):
-                for plan in plans:
-                    plan.folder.sync()
-            return changed
+        with locked(top):
+            return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
     finally:
-        for handle in opened:
-            handle.close()
+        top.close()
 
 
 def write_files(
@@ -749,7 +336,7 @@ def write_stdout(data: bytes | str) -> None:
         raise PipeClosed("stdout: the reader closed the pipe") from None
     except OSError as error:
         _silence_stdout()
-        raise _failed("stdout", "write", error) from None
+        raise failed("stdout", "write", error) from None
     except UnicodeEncodeError as error:
         raise OutputError(
             f"stdout: cannot write {shown(error.object[error.start : error.end])} in its "
