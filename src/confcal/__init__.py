@@ -6,7 +6,7 @@
 """
 
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
-from .files import Split
+from .files import Split, render, write_files
 from .loading import load, loads
 from .model import Event, Schedule
 from .writing import dumps
@@ -23,4 +23,6 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "render",
+    "write_files",
 ]
