@@ -13,7 +13,7 @@ from icalendar.parser import Contentline
 
 from confcal import Event, Schedule
 from confcal import ical as ical_module
-from confcal.output import Split, render
+from confcal.files import Split, render
 from confcal.zones import localize
 
 

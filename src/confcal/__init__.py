@@ -6,9 +6,9 @@
 """
 
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
+from .files import Split, render, write_files
 from .loading import load, loads
 from .model import Event, Schedule
-from .output import Split
 from .writing import dumps
 
 __all__ = [
@@ -23,4 +23,6 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "render",
+    "write_files",
 ]

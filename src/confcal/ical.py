@@ -73,9 +73,8 @@ def _add_when(component: icalendar.Event, name: str, value: When) -> None:
 
 def _description(event: Event) -> str | None:
     parts = [event.description] if event.description else []
-    if event.speakers:
-        label = "Speaker" if len(event.speakers) == 1 else "Speakers"
-        parts.append(f"{label}: {', '.join(event.speakers)}")
+    if event.speaker_line:
+        parts.append(event.speaker_line)
     return "\n\n".join(parts) or None
 
 

@@ -359,6 +359,15 @@ class Event:
         """Whether the event is all-day (dates rather than times)."""
         return not isinstance(self.start, dt.datetime)
 
+    @property
+    def speaker_line(self) -> str | None:
+        """``Speaker: A`` or ``Speakers: A, B``, as the calendars and the page say who speaks;
+        ``None`` without speakers."""
+        if not self.speakers:
+            return None
+        label = "Speaker" if len(self.speakers) == 1 else "Speakers"
+        return f"{label}: {', '.join(self.speakers)}"
+
     def uid(self, domain: str) -> str:
         """The UID: stable across rebuilds and the same in every file the event appears in."""
         return f"{self.id}@{domain}"
