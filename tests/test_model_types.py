@@ -24,7 +24,7 @@ import confcal
 from confcal import Event, InvalidInput, Schedule
 from confcal.cli import cli
 from confcal.ical import vevent
-from confcal.zones import check_zone, localize
+from confcal.zones import get_zone, localize
 
 NY = "America/New_York"
 GAP = dt.datetime(2024, 3, 10, 2, 30)  # New York's clocks go from 02:00 to 03:00
@@ -269,7 +269,7 @@ def test_select_takes_any_iterable_of_values_once() -> None:
         lambda long: schedule().select(ids=[long]),
         lambda long: event(status=long),
         lambda long: schedule(timezone=long),
-        lambda long: check_zone(long),
+        lambda long: get_zone(long),
     ],
 )
 def test_a_runaway_value_is_shown_shortened_in_the_message(make: object) -> None:
@@ -280,7 +280,7 @@ def test_a_runaway_value_is_shown_shortened_in_the_message(make: object) -> None
 
 
 def test_zone_functions_refuse_what_is_not_a_zone_name_or_a_datetime() -> None:
-    refused(lambda: check_zone(5), "timezone")  # type: ignore[arg-type]
+    refused(lambda: get_zone(5), "timezone")  # type: ignore[arg-type]
     refused(lambda: localize(dt.datetime(2024, 1, 1), ["Europe/Berlin"]), "timezone")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="takes a datetime, not str"):
         localize("2024-01-01T10:00", NY)  # type: ignore[arg-type]

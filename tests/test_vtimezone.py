@@ -1,4 +1,5 @@
-"""Time zones: every reader, whichever way it resolves a TZID, gets zoneinfo's instant."""
+"""VTIMEZONEs (confcal._vtimezone): every reader, whichever way it resolves a TZID, gets
+zoneinfo's instant."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from hypothesis import strategies as st
 
 import confcal
 import readers
-from confcal import zones
-from confcal.errors import InvalidInput
+from confcal import _tzif, _vtimezone
 
 UTC = dt.UTC
 
@@ -228,38 +228,6 @@ def test_sunday_after_first_saturday_is_a_monthday_window_rule() -> None:
     assert daylight.decoded("DTSTART").time() == dt.time(0, 0)
 
 
-def test_pytz_localization_is_right_after_2037() -> None:
-    local = zones.localize(dt.datetime(2038, 7, 1, 12, 0), "America/New_York")
-    assert local.utcoffset() == dt.timedelta(hours=-4)
-    assert local.tzinfo.zone == "America/New_York"  # type: ignore[union-attr]
-    assert local.astimezone(UTC) == dt.datetime(2038, 7, 1, 16, 0, tzinfo=UTC)
-
-
-def test_time_in_spring_forward_gap_is_refused_naming_event_and_time() -> None:
-    document = {
-        "calendar": {"name": "T", "timezone": "America/New_York"},
-        "events": [
-            {"id": "gap", "title": "T", "start": "2025-03-09T02:30", "end": "2025-03-09T04:00"}
-        ],
-    }
-    with pytest.raises(InvalidInput) as caught:
-        confcal.loads(json.dumps(document), source="events.json")
-    (problem,) = caught.value.problems
-    assert (problem.event, problem.field) == ('"gap"', "start")
-    assert "2025-03-09T02:30 does not exist in America/New_York" in str(problem)
-
-
-def test_time_in_repeated_hour_without_offset_is_refused() -> None:
-    document = {
-        "calendar": {"name": "T", "timezone": "America/New_York"},
-        "events": [
-            {"id": "twice", "title": "T", "start": "2025-11-02T01:30", "end": "2025-11-02T03:00"}
-        ],
-    }
-    with pytest.raises(InvalidInput, match="occurs twice"):
-        confcal.loads(json.dumps(document))
-
-
 @pytest.mark.parametrize(("offset", "utc_hour"), [("-04:00", 5), ("-05:00", 6)])
 def test_offset_picks_one_side_of_the_repeated_hour_and_every_reader_keeps_it(
     offset: str, utc_hour: int
@@ -277,19 +245,6 @@ def test_offset_picks_one_side_of_the_repeated_hour_and_every_reader_keeps_it(
     )  # UTC: no reader can misread it
     for reader in readers.ALL_READERS.values():
         assert reader(data) == {"e@t": (start, start + dt.timedelta(minutes=20))}
-
-
-def test_offset_that_disagrees_with_the_zone_is_refused() -> None:
-    document = {
-        "calendar": {"name": "T", "timezone": "America/New_York"},
-        "events": [
-            {"id": "e", "title": "T", "start": "2024-11-18T11:21-04:00", "end": "2024-11-18T12:00"}
-        ],
-    }
-    with pytest.raises(
-        InvalidInput, match=r"UTC offset -04:00 disagrees with America/New_York, which is -05:00"
-    ):
-        confcal.loads(json.dumps(document))
 
 
 def test_each_zone_used_gets_one_vtimezone_per_file() -> None:
@@ -362,20 +317,6 @@ def test_any_zone_any_year_reads_back_at_zoneinfo_instant(zone: str, local: dt.d
     assert readers.by_icalendar_file_zone(data) == expected
 
 
-@pytest.mark.parametrize(
-    "zone",
-    ["America/New_York", "Europe/Dublin", "Australia/Sydney", "America/Santiago", "America/Nuuk"],
-)
-def test_transitions_after_the_tzif_list_follow_zoneinfo(zone: str) -> None:
-    lo, hi = dt.datetime(2036, 1, 1, tzinfo=UTC), dt.datetime(2045, 1, 1, tzinfo=UTC)
-    by_rule = [
-        (t.instant, t.before.offset, t.after.offset) for t in zones._transitions(zone, lo, hi)
-    ]
-    by_zoneinfo = [(t.instant, t.before.offset, t.after.offset) for t in zones._scan(zone, lo, hi)]
-    assert by_rule == by_zoneinfo
-    assert len(by_rule) == 18
-
-
 def test_calendar_spanning_two_centuries_is_right_in_every_file_zone_reader() -> None:
     starts = ["1950-06-01T10:00", "2007-03-11T03:00", "2150-06-01T10:00", "2150-12-01T10:00"]
     data = _calendar("America/New_York", starts)
@@ -399,18 +340,10 @@ def test_every_zone_is_described_across_its_first_change_since_1900() -> None:
     # zones whose previous transition lies before 1850 (London's, in 1847) once had no opening.
     floor = dt.datetime(1900, 1, 2, tzinfo=UTC)
     for zone in _all_zones():
-        instants = [t for t in zones._tzif_transitions(zone)[0] if t > floor]
+        instants = [t for t in _tzif.tzif_transitions(zone)[0] if t > floor]
         if instants:
             first, last = instants[0] - dt.timedelta(days=1), instants[0] + dt.timedelta(days=1)
-            zones.zone_definition(zone, max(first, floor), last)
-
-
-def test_from_instant_tells_the_two_times_of_a_repeated_hour_apart() -> None:
-    berlin = _zoneinfo("Europe/Berlin")
-    first = dt.datetime(2024, 10, 27, 2, 30, tzinfo=berlin)
-    second = first.replace(fold=1)
-    assert zones.from_instant(first, "Europe/Berlin").astimezone(UTC).hour == 0
-    assert zones.from_instant(second, "Europe/Berlin").astimezone(UTC).hour == 1
+            _vtimezone.zone_definition(zone, max(first, floor), last)
 
 
 @pytest.mark.parametrize("zone", ["Europe/London", "EST5EDT", "Asia/Yerevan"])

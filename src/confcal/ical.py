@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 import icalendar
 from icalendar.parser import Contentline, Parameters
 
-from . import zones
+from . import _vtimezone, zones
 from .errors import InvalidInput, shown
 from .model import MAX_LENGTH, Event, Schedule, When
 
@@ -225,7 +225,7 @@ def calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalen
     _calendar_properties(cal, schedule, schedule.name)
     events = schedule.sorted_events()
     for zone, (first, last) in sorted(_zone_spans(events).items()):
-        cal.add_component(zones.vtimezone(zone, first, last))
+        cal.add_component(_vtimezone.vtimezone(zone, first, last))
     context = _event_context(schedule, alarm)
     for event in events:
         cal.add_component(_event_component(event, context))
@@ -330,7 +330,7 @@ def _vevent_bytes(event: Event, context: _Context) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
-def _vtimezone_bytes(definition: zones.ZoneDefinition) -> bytes:
+def _vtimezone_bytes(definition: _vtimezone.ZoneDefinition) -> bytes:
     return _to_ical(definition.to_component())
 
 
@@ -383,7 +383,7 @@ def serialize(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes
     events = schedule.sorted_events()
     parts = [_head(schedule)]
     for zone, (first, last) in sorted(_zone_spans(events).items()):
-        parts.append(_vtimezone_bytes(zones.zone_definition(zone, first, last)))
+        parts.append(_vtimezone_bytes(_vtimezone.zone_definition(zone, first, last)))
     context = _event_context(schedule, alarm)
     parts.extend(_vevent_bytes(event, context) for event in events)
     parts.append(_END)

@@ -233,7 +233,7 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
         name = zones.zone_name(value)
         if name is not None:
             try:
-                zones.check_zone(name)
+                zones.get_zone(name)
             except InvalidInput as error:
                 raise _problem(field, error.problems[0].message, value) from None
             # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
@@ -381,7 +381,7 @@ class Event:
         """Programme order: by start (all-day events at the start of their first day), then id."""
         if isinstance(self.start, dt.datetime):
             return self.start.astimezone(dt.UTC), self.id
-        midnight = dt.datetime.combine(self.start, dt.time(), zones.check_zone(zone))
+        midnight = dt.datetime.combine(self.start, dt.time(), zones.get_zone(zone))
         return midnight.astimezone(dt.UTC), self.id
 
     def to_vevent(
@@ -406,7 +406,7 @@ def _show(value: When) -> str:
 def _check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise _wrong_type(attribute.name, "an IANA time zone name such as 'Europe/Berlin'", value)
-    zones.check_zone(value)
+    zones.get_zone(value)
 
 
 def _events(value: Iterable[Event]) -> tuple[Event, ...]:
