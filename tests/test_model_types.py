@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal import Event, InvalidInput, Schedule
 from confcal.cli import cli
-from confcal.ical import vevent
+from confcal.ical import to_vevent as vevent
 from confcal.zones import get_zone, localize
 
 NY = "America/New_York"

@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from confcal import Event, Schedule
-from confcal import ical as ical_module
+from confcal import Event, Schedule, _serialize
 from confcal.output import Split, render
 from confcal.zones import localize
 
@@ -125,7 +124,7 @@ def test_the_same_event_in_calendars_with_another_uid_domain_or_dtstamp_gets_the
 
 
 def test_cached_event_bytes_are_dropped_with_their_event() -> None:
-    cache = ical_module._EVENT_BYTES._entries
+    cache = _serialize._EVENT_BYTES._entries
     schedule = _varied()
     schedule.to_ical()
     held = {id(e) for e in schedule.events}
@@ -137,7 +136,7 @@ def test_cached_event_bytes_are_dropped_with_their_event() -> None:
 
 @given(st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=400))
 def test_fold_is_icalendars_fold(line: str) -> None:
-    assert ical_module._fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == Contentline(line).to_ical()
 
 
 _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
@@ -146,7 +145,7 @@ _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
 @given(st.text(_TRICKY, min_size=60, max_size=300))
 def test_fold_is_icalendars_fold_around_escapes_and_multibyte_characters(text: str) -> None:
     line = "DESCRIPTION:" + text
-    assert ical_module._fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == Contentline(line).to_ical()
 
 
 def _escape_once(text: str) -> str:
@@ -156,7 +155,7 @@ def _escape_once(text: str) -> str:
 
 @given(st.text(st.sampled_from(["a", "\\", ";", ",", "\n", "n", "é"]), max_size=60))
 def test_text_escaping_escapes_each_character_once(text: str) -> None:
-    assert ical_module._escape(text) == _escape_once(text)
+    assert _serialize.escape(text) == _escape_once(text)
 
 
 def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> None:
@@ -169,4 +168,4 @@ def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> 
     schedule = Schedule(name="C", timezone="America/New_York", events=[event])
     for minutes in range(1, 50):  # a server answering requests with ever new reminders
         schedule.to_ical(alarm=dt.timedelta(minutes=minutes))
-    assert len(ical_module._EVENT_BYTES.of(event)) <= ical_module._CONTEXTS_PER_EVENT
+    assert len(_serialize._EVENT_BYTES.of(event)) <= _serialize._CONTEXTS_PER_EVENT

@@ -388,9 +388,9 @@ class Event:
         self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = EPOCH
     ) -> icalendar.Event:
         """The event as an ``icalendar`` VEVENT."""
-        from .ical import vevent
+        from .ical import to_vevent
 
-        return vevent(self, uid_domain=uid_domain, dtstamp=dtstamp)
+        return to_vevent(self, uid_domain=uid_domain, dtstamp=dtstamp)
 
 
 def _slug(text: str) -> str:
@@ -633,15 +633,15 @@ class Schedule:
     def to_calendar(self, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
         """The schedule as an ``icalendar`` VCALENDAR; ``alarm``: a reminder that long before
         each timed session."""
-        from .ical import calendar
+        from .ical import to_calendar
 
-        return calendar(self, alarm=alarm)
+        return to_calendar(self, alarm=alarm)
 
     def to_ical(self, *, alarm: dt.timedelta | None = None) -> bytes:
         """The schedule as iCalendar bytes (RFC 5545); ``alarm`` as for :meth:`to_calendar`."""
-        from .ical import serialize
+        from .ical import to_ical
 
-        return serialize(self, alarm=alarm)
+        return to_ical(self, alarm=alarm)
 
 
 def _filter(parameter: str, values: Collection[_T], kind: type[_T], what: str) -> tuple[_T, ...]:
