@@ -83,7 +83,7 @@ def _calendar(zone: str, starts: list[str], minutes: int = 90) -> bytes:
         for i, start in enumerate(starts)
     ]
     document = {"calendar": {"name": "Test", "timezone": zone, "uid_domain": "t"}, "events": events}
-    return confcal.loads(json.dumps(document)).to_ical()
+    return confcal.to_ical(confcal.loads(json.dumps(document)))
 
 
 # vobject reads a VTIMEZONE that is UTC+0 at 2000-01-01 with no transitions in 2000-2020 as UTC,
@@ -238,7 +238,7 @@ def test_offset_picks_one_side_of_the_repeated_hour_and_every_reader_keeps_it(
             {"id": "e", "title": "T", "start": f"2025-11-02T01:30{offset}", "duration": "PT20M"}
         ],
     }
-    data = confcal.loads(json.dumps(document)).to_ical()
+    data = confcal.to_ical(confcal.loads(json.dumps(document)))
     start = dt.datetime(2025, 11, 2, utc_hour, 30, tzinfo=UTC)
     assert (
         b"DTSTART:20251102T0" + str(utc_hour).encode() + b"3000Z" in data
@@ -268,7 +268,7 @@ def test_each_zone_used_gets_one_vtimezone_per_file() -> None:
             },
         ],
     }
-    data = confcal.loads(json.dumps(document)).to_ical()
+    data = confcal.to_ical(confcal.loads(json.dumps(document)))
     cal = icalendar.Calendar.from_ical(data)
     assert sorted(str(v["TZID"]) for v in cal.walk("VTIMEZONE")) == [
         "America/New_York",

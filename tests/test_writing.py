@@ -328,7 +328,7 @@ def test_no_text_turns_into_properties_or_components(
     later = start + dt.timedelta(hours=2)
     other = confcal.Event(id="other", title="Other", start=later, end=later + dt.timedelta(hours=1))
     schedule = confcal.Schedule(name=name, timezone="Europe/Berlin", events=[event, other])
-    data = schedule.to_ical()
+    data = confcal.to_ical(schedule)
     calendar = icalendar.Calendar.from_ical(data)
     assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE", "VEVENT", "VEVENT"]
     assert set(calendar) == {

@@ -4,9 +4,9 @@ Both are frozen and validated on construction, so an object that exists is a val
 nothing downstream checks again. Times are timezone-aware: wall-clock times from a programme
 become aware through :func:`confcal.zones.localize`, never ``replace(tzinfo=...)``.
 
-The model depends on :mod:`confcal.zones` (to check times) and :mod:`confcal.errors` only.
-``to_vevent()``, ``to_calendar()`` and ``to_ical()`` are conveniences for callers; they hand the
-work to :mod:`confcal.ical`, imported when called, so serialization never leaks into the model.
+The model depends on :mod:`confcal.zones` (to check times) and :mod:`confcal.errors` only;
+writing it as iCalendar is :mod:`confcal.ical`'s (``confcal.to_ical(schedule)``), which the model
+never imports.
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from . import zones
 from .errors import InvalidInput, Problem, shown
-
-if TYPE_CHECKING:
-    import icalendar
 
 __all__ = [
     "DEFAULT_REFRESH",
@@ -384,14 +381,6 @@ class Event:
         midnight = dt.datetime.combine(self.start, dt.time(), zones.get_zone(zone))
         return midnight.astimezone(dt.UTC), self.id
 
-    def to_vevent(
-        self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = EPOCH
-    ) -> icalendar.Event:
-        """The event as an ``icalendar`` VEVENT."""
-        from .ical import to_vevent
-
-        return to_vevent(self, uid_domain=uid_domain, dtstamp=dtstamp)
-
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -629,19 +618,6 @@ class Schedule:
             if i.casefold() not in known_ids
         ]
         return problems
-
-    def to_calendar(self, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
-        """The schedule as an ``icalendar`` VCALENDAR; ``alarm``: a reminder that long before
-        each timed session."""
-        from .ical import to_calendar
-
-        return to_calendar(self, alarm=alarm)
-
-    def to_ical(self, *, alarm: dt.timedelta | None = None) -> bytes:
-        """The schedule as iCalendar bytes (RFC 5545); ``alarm`` as for :meth:`to_calendar`."""
-        from .ical import to_ical
-
-        return to_ical(self, alarm=alarm)
 
 
 def _filter(parameter: str, values: Collection[_T], kind: type[_T], what: str) -> tuple[_T, ...]:

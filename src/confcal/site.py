@@ -22,6 +22,7 @@ import attrs
 import jinja2
 
 from . import zones
+from .ical import to_ical
 from .model import Event, Schedule
 from .output import Split, render, write_tree
 
@@ -459,7 +460,7 @@ def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
         SESSIONS_FOLDER: render(schedule, Split.EVENT),
         DAYS_FOLDER: render(schedule, Split.DAY),
         # index.html last: a page is never published before the files it links to.
-        "": {CALENDAR_FILE: schedule.to_ical(), "index.html": page(schedule).encode("utf-8")},
+        "": {CALENDAR_FILE: to_ical(schedule), "index.html": page(schedule).encode("utf-8")},
     }
 
 
