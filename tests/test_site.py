@@ -340,7 +340,7 @@ def test_the_page_does_not_depend_on_the_machines_zone(monkeypatch: pytest.Monke
 def test_build_site_writes_the_page_and_the_calendars_it_links_to(tmp_path: Path) -> None:
     sched = schedule(timed(), all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 20)))
     build_site(sched, tmp_path)
-    assert (tmp_path / CALENDAR_FILE).read_bytes() == sched.to_ical()
+    assert (tmp_path / CALENDAR_FILE).read_bytes() == confcal.to_ical(sched)
     for name, data in render(sched, Split.DAY).items():
         assert (tmp_path / "days" / name).read_bytes() == data
     for name, data in render(sched, Split.EVENT).items():

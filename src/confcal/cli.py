@@ -55,7 +55,7 @@ def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:
-            zones.check_zone(value)
+            zones.get_zone(value)
         except InvalidInput as error:
             raise click.BadParameter(error.problems[0].message) from None
     return value

@@ -38,6 +38,7 @@ from . import _manifest
 from ._folder import Folder, failed, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_name
 from .errors import OutputError, PipeClosed, shown
+from .ical import to_ical
 from .model import Schedule
 
 __all__ = [
@@ -72,21 +73,21 @@ def render(
 ) -> dict[str, bytes]:
     """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
 
-    ``alarm``: see :func:`confcal.ical.vevent`. ``days``, for DAY: only these days' files (an
+    ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
     """
     if split is Split.NONE:
-        return {"": schedule.to_ical(alarm=alarm)}
+        return {"": to_ical(schedule, alarm=alarm)}
     if split is Split.DAY:
         return {
-            f"{day.isoformat()}.ics": part.to_ical(alarm=alarm)
+            f"{day.isoformat()}.ics": to_ical(part, alarm=alarm)
             for day, part in schedule.days().items()
             if not days or day in days
         }
     return {
         # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": schedule.subset([event], name=" ".join(event.title.split())).to_ical(
-            alarm=alarm
+        f"{event.id}.ics": to_ical(
+            schedule.subset([event], name=" ".join(event.title.split())), alarm=alarm
         )
         for event in schedule.sorted_events()
     }

@@ -67,7 +67,7 @@ def programme(schedule: Schedule, zone: str | None = None) -> list[Day]:
     events keep their dates, as calendar clients show them.
     """
     zone = zone or schedule.timezone
-    zones.check_zone(zone)
+    zones.get_zone(zone)
     day_change = schedule.day_change if zone == schedule.timezone else dt.time()
     by_day: dict[dt.date, list[Row]] = {}
     for event in schedule.sorted_events():

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from confcal.files import Split, render, write_tree
+from confcal.ical import to_ical
 from confcal.model import Schedule
 from confcal.site._page import paragraphs, sessions_by_day
 from confcal.site.links import (
@@ -70,7 +71,7 @@ def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
         SESSIONS_FOLDER: render(schedule, Split.EVENT),
         DAYS_FOLDER: render(schedule, Split.DAY),
         # index.html last: a page is never published before the files it links to.
-        "": {CALENDAR_FILE: schedule.to_ical(), "index.html": page(schedule).encode("utf-8")},
+        "": {CALENDAR_FILE: to_ical(schedule), "index.html": page(schedule).encode("utf-8")},
     }
 
 
