@@ -523,3 +523,26 @@ def test_a_backslash_in_a_url_is_refused_as_no_uri_holds_one(url: str) -> None:
         Schedule(name="X", timezone="UTC", url=url)
     assert caught.value.problems[0].field == "url"
     assert "backslashes" in caught.value.problems[0].message
+
+
+class _RaisingZone(dt.tzinfo):
+    """A caller's tzinfo that fails with something other than a ValueError."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        raise RuntimeError("the zone server is down")
+
+    dst = utcoffset
+
+    def tzname(self, when: dt.datetime | None) -> str:
+        raise KeyError(when)
+
+
+def test_a_tzinfo_that_raises_anything_is_an_invalid_input_naming_the_field() -> None:
+    start = dt.datetime(2024, 11, 19, 8, 30, tzinfo=_RaisingZone())
+    with pytest.raises(InvalidInput) as caught:
+        Event(id="k", title="T", start=start, end=start + dt.timedelta(hours=1))
+    assert caught.value.problems[0].field == "start"
+    assert "the zone server is down" in caught.value.problems[0].message
+    with pytest.raises(InvalidInput) as caught:
+        Schedule(name="X", timezone="UTC", dtstamp=start)
+    assert caught.value.problems[0].field == "dtstamp"
