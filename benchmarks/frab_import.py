@@ -56,8 +56,8 @@ def main() -> None:
         {
             "read xml": lambda: confcal.load(xml),
             "read events": lambda: confcal.load(events),
-            "export xml": lambda: confcal.load(xml).to_ical(),
-            "export events": lambda: confcal.load(events).to_ical(),
+            "export xml": lambda: confcal.to_ical(confcal.load(xml)),
+            "export events": lambda: confcal.to_ical(confcal.load(events)),
         },
         args.runs,
     )

@@ -3,10 +3,10 @@
 Each comparison runs its contenders in alternation (the order rotating every round), so load
 from other processes on the machine hits both sides alike, and reports medians and their ratio:
 
-- full export, in-process: ``confcal.load(path).to_ical()`` vs ``baseline.build(path)``, both
+- full export, in-process: ``confcal.to_ical(confcal.load(path))`` vs ``baseline.build(path)``, both
   from the events.json file to the bytes of one calendar;
 - all splits, in-process: one ``confcal.load`` then the whole calendar, the per-day and the
-  per-event files (``confcal.output.render``), vs the baseline's single full export;
+  per-event files (``confcal.files.render``), vs the baseline's single full export;
 - the command line, in subprocesses: ``confcal export`` vs ``python baseline.py``, both to stdout;
   ``confcal --help`` vs ``python -c "import icalendar, pytz, attrs, click"``;
 - growth, every export in a fresh subprocess: time per session and peak memory (VmHWM) of a full
@@ -80,7 +80,7 @@ path, which = Path(sys.argv[1]), sys.argv[3]
 sys.path.insert(0, sys.argv[2])
 if which == "confcal":
     import confcal
-    export = lambda: confcal.load(path).to_ical()
+    export = lambda: confcal.to_ical(confcal.load(path))
 else:
     import baseline
     export = lambda: baseline.build(path)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import confcal
-    from confcal.output import Split, render
+    from confcal.files import Split, render
 
     print(f"# confcal {_version()} / Python {platform.python_version()} / {platform.machine()}, "
           f"{os.cpu_count()} CPUs; medians of {args.repeat} alternating rounds")  # fmt: skip
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         n = f"{args.sessions:,} sessions"
 
         def full() -> bytes:
-            return confcal.load(path).to_ical()
+            return confcal.to_ical(confcal.load(path))
 
         def all_splits() -> int:
             schedule = confcal.load(path)

@@ -127,7 +127,7 @@ def test_xml_maps_every_field() -> None:
 
 def test_type_and_track_become_categories_once_each() -> None:
     schedule, _ = load("pretalx.json")
-    calendar = icalendar.Calendar.from_ical(schedule.to_ical())
+    calendar = icalendar.Calendar.from_ical(confcal.to_ical(schedule))
     categories = {
         str(event["UID"]).split("@")[0]: [str(c) for c in event["CATEGORIES"].cats]
         for event in calendar.walk("VEVENT")
@@ -415,7 +415,9 @@ def test_convert_writes_events_json_that_exports_the_same_calendar(tmp_path: Pat
     assert result.exit_code == 0, result.stderr
     converted = confcal.load(output)
     original = confcal.load(FIXTURES / "schedule.xml")
-    assert converted.to_ical() == attrs.evolve(original, dtstamp=converted.dtstamp).to_ical()
+    assert confcal.to_ical(converted) == confcal.to_ical(
+        attrs.evolve(original, dtstamp=converted.dtstamp)
+    )
     written = json.loads(output.read_text("utf-8"))
     assert written["calendar"]["day_change"] == "06:00"
     assert written["calendar"]["uid_domain"] == "schedule.2026.example.org"
@@ -433,7 +435,7 @@ def test_format_option_is_offered_by_check_and_export() -> None:
 
 
 def _instants(schedule: Schedule) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-    calendar = schedule.to_calendar()
+    calendar = confcal.to_calendar(schedule)
     return {
         str(vevent["UID"]): (
             vevent["DTSTART"].dt.astimezone(UTC),

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 import confcal
 from confcal.cli import cli
-from confcal.output import render
+from confcal.files import render
 from conftest import REPO, programmes_dir
 
 GOLDEN = Path(__file__).parent / "data" / "golden.json"

@@ -31,7 +31,7 @@ def _utc(text: str) -> dt.datetime:
 
 @pytest.fixture(scope="module")
 def seed_ics() -> bytes:
-    return confcal.load(Path(__file__).resolve().parents[1] / "events.json").to_ical()
+    return confcal.to_ical(confcal.load(Path(__file__).resolve().parents[1] / "events.json"))
 
 
 @pytest.mark.parametrize("reader", sorted(readers.ALL_READERS))

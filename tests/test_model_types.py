@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal import Event, InvalidInput, Schedule
 from confcal.cli import cli
-from confcal.ical import vevent
-from confcal.zones import check_zone, localize
+from confcal.zones import get_zone, localize
 
 NY = "America/New_York"
 GAP = dt.datetime(2024, 3, 10, 2, 30)  # New York's clocks go from 02:00 to 03:00
@@ -145,7 +144,7 @@ def test_any_event_field_of_a_wrong_type_is_an_invalid_input_naming_it(
 def test_any_schedule_field_of_a_wrong_type_is_an_invalid_input_naming_it(
     field: str, value: object
 ) -> None:
-    error = outcome(lambda: schedule(**{field: value}).to_ical())
+    error = outcome(lambda: confcal.to_ical(schedule(**{field: value})))
     if not SCHEDULE_TYPES[field](value):
         assert error is not None, f"{field}={value!r} was accepted"
         assert [p.field for p in error.problems] == [field]
@@ -206,17 +205,17 @@ def test_events_may_come_as_any_iterable_of_events() -> None:
 @pytest.mark.parametrize(
     ("make", "field"),
     [
-        (lambda s: s.to_ical(alarm=15), "alarm"),
-        (lambda s: s.to_calendar(alarm=15), "alarm"),
-        (lambda s: s.to_ical(alarm="PT15M"), "alarm"),
-        (lambda s: s.to_ical(alarm=[dt.timedelta(minutes=5)]), "alarm"),
-        (lambda s: s.to_ical(alarm=-dt.timedelta(minutes=5)), "alarm"),
-        (lambda s: s.to_ical(alarm=dt.timedelta.max), "alarm"),
-        (lambda s: s.to_ical(alarm=dt.timedelta(days=367)), "alarm"),
-        (lambda s: s.to_ical(alarm=dt.timedelta(minutes=5, microseconds=1)), "alarm"),
-        (lambda s: s.events[0].to_vevent(uid_domain=5), "uid_domain"),
-        (lambda s: s.events[0].to_vevent(dtstamp="2024-11-14"), "dtstamp"),
-        (lambda s: s.events[0].to_vevent(dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
+        (lambda s: confcal.to_ical(s, alarm=15), "alarm"),
+        (lambda s: confcal.to_calendar(s, alarm=15), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm="PT15M"), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=[dt.timedelta(minutes=5)]), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=-dt.timedelta(minutes=5)), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=dt.timedelta.max), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=dt.timedelta(days=367)), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=dt.timedelta(minutes=5, microseconds=1)), "alarm"),
+        (lambda s: confcal.to_vevent(s.events[0], uid_domain=5), "uid_domain"),
+        (lambda s: confcal.to_vevent(s.events[0], dtstamp="2024-11-14"), "dtstamp"),
+        (lambda s: confcal.to_vevent(s.events[0], dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
     ],
 )
 def test_writing_with_a_wrong_alarm_uid_domain_or_stamp_is_an_invalid_input(
@@ -227,8 +226,8 @@ def test_writing_with_a_wrong_alarm_uid_domain_or_stamp_is_an_invalid_input(
 
 
 def test_an_alarm_as_a_timedelta_is_written() -> None:
-    assert b"TRIGGER:-PT15M" in schedule().to_ical(alarm=dt.timedelta(minutes=15))
-    component = vevent(
+    assert b"TRIGGER:-PT15M" in confcal.to_ical(schedule(), alarm=dt.timedelta(minutes=15))
+    component = confcal.to_vevent(
         event(), uid_domain="x.example", dtstamp=confcal.model.EPOCH, alarm=dt.timedelta(0)
     )
     assert component.walk("VALARM")
@@ -269,7 +268,7 @@ def test_select_takes_any_iterable_of_values_once() -> None:
         lambda long: schedule().select(ids=[long]),
         lambda long: event(status=long),
         lambda long: schedule(timezone=long),
-        lambda long: check_zone(long),
+        lambda long: get_zone(long),
     ],
 )
 def test_a_runaway_value_is_shown_shortened_in_the_message(make: object) -> None:
@@ -280,7 +279,7 @@ def test_a_runaway_value_is_shown_shortened_in_the_message(make: object) -> None
 
 
 def test_zone_functions_refuse_what_is_not_a_zone_name_or_a_datetime() -> None:
-    refused(lambda: check_zone(5), "timezone")  # type: ignore[arg-type]
+    refused(lambda: get_zone(5), "timezone")  # type: ignore[arg-type]
     refused(lambda: localize(dt.datetime(2024, 1, 1), ["Europe/Berlin"]), "timezone")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="takes a datetime, not str"):
         localize("2024-01-01T10:00", NY)  # type: ignore[arg-type]
@@ -318,7 +317,7 @@ def test_times_outside_the_years_1900_to_2199_are_refused(
 
 
 def test_an_all_day_event_may_end_on_the_last_day_of_2199() -> None:
-    assert event(start=dt.date(2199, 12, 31), end=dt.date(2200, 1, 1)).to_vevent()
+    assert confcal.to_vevent(event(start=dt.date(2199, 12, 31), end=dt.date(2200, 1, 1)))
 
 
 # --- A time its zone skips ---------------------------------------------------------------------
@@ -351,7 +350,7 @@ class _SpringForward(dt.tzinfo):
 def test_a_tzinfo_without_a_name_keeps_its_real_times_and_writes_them_in_utc() -> None:
     before = dt.datetime(2024, 3, 10, 1, 30, tzinfo=_SpringForward())
     after = dt.datetime(2024, 3, 10, 3, 30, tzinfo=_SpringForward())
-    written = event(start=before, end=after).to_vevent().to_ical()
+    written = confcal.to_vevent(event(start=before, end=after)).to_ical()
     assert b"DTSTART:20240310T063000Z" in written
     assert b"DTEND:20240310T073000Z" in written
 
@@ -397,7 +396,7 @@ def test_a_fixed_offset_names_one_instant_so_no_time_of_it_is_skipped() -> None:
     # written in UTC, as every time in a zone without an IANA name.
     minus_five = dt.timezone(dt.timedelta(hours=-5))
     start = GAP.replace(tzinfo=minus_five)
-    written = event(start=start, end=start + dt.timedelta(hours=1)).to_vevent().to_ical()
+    written = confcal.to_vevent(event(start=start, end=start + dt.timedelta(hours=1))).to_ical()
     assert b"DTSTART:20240310T073000Z" in written
 
 
@@ -425,7 +424,7 @@ def test_both_times_of_a_repeated_hour_are_kept_and_written_in_utc(
     first: dt.datetime, second: dt.datetime
 ) -> None:
     written = [
-        event(start=start, end=start + dt.timedelta(minutes=20)).to_vevent().to_ical()
+        confcal.to_vevent(event(start=start, end=start + dt.timedelta(minutes=20))).to_ical()
         for start in (first, second)
     ]
     assert b"DTSTART:20241103T053000Z" in written[0]
@@ -516,3 +515,34 @@ def test_a_tzinfo_that_fails_is_an_invalid_input_naming_the_field() -> None:
     broken = dt.datetime(2024, 1, 1, 10, tzinfo=_Broken())
     assert "_Broken, fails" in str(refused(lambda: event(start=broken), "start"))
     assert "_Broken, fails" in str(refused(lambda: schedule(dtstamp=broken), "dtstamp"))
+
+
+@pytest.mark.parametrize("url", ["\\,", "https://example.org/a\\b", "\\"])
+def test_a_backslash_in_a_url_is_refused_as_no_uri_holds_one(url: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Schedule(name="X", timezone="UTC", url=url)
+    assert caught.value.problems[0].field == "url"
+    assert "backslashes" in caught.value.problems[0].message
+
+
+class _RaisingZone(dt.tzinfo):
+    """A caller's tzinfo that fails with something other than a ValueError."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        raise RuntimeError("the zone server is down")
+
+    dst = utcoffset
+
+    def tzname(self, when: dt.datetime | None) -> str:
+        raise KeyError(when)
+
+
+def test_a_tzinfo_that_raises_anything_is_an_invalid_input_naming_the_field() -> None:
+    start = dt.datetime(2024, 11, 19, 8, 30, tzinfo=_RaisingZone())
+    with pytest.raises(InvalidInput) as caught:
+        Event(id="k", title="T", start=start, end=start + dt.timedelta(hours=1))
+    assert caught.value.problems[0].field == "start"
+    assert "the zone server is down" in caught.value.problems[0].message
+    with pytest.raises(InvalidInput) as caught:
+        Schedule(name="X", timezone="UTC", dtstamp=start)
+    assert caught.value.problems[0].field == "dtstamp"

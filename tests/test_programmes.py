@@ -30,7 +30,7 @@ def programme(request: pytest.FixtureRequest) -> tuple[Path, confcal.Schedule, b
     assert PROGRAMMES is not None
     folder = PROGRAMMES / request.param
     schedule = confcal.load(folder / "events.json")
-    return folder, schedule, schedule.to_ical()
+    return folder, schedule, confcal.to_ical(schedule)
 
 
 def test_every_session_is_exported_at_its_published_utc_instant(

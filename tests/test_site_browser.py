@@ -336,7 +336,7 @@ def test_the_day_and_whole_programme_links_give_their_calendars(site: Site, runs
     )
     assert sorted(str(e["uid"]).split("@")[0] for e in day.walk("VEVENT")) == ["hostile", "posters"]
     whole = _fetch(urllib.parse.urljoin(site.url, dom.href("Download the whole programme (.ics)")))
-    assert whole == site.schedule.to_ical()
+    assert whole == confcal.to_ical(site.schedule)
     webcal = dom.href("Subscribe to the whole programme")
     assert webcal.startswith("webcal://127.0.0.1:")
     assert _fetch("http://" + webcal.removeprefix("webcal://")) == whole

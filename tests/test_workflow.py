@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal.cli import cli
 from confcal.errors import InvalidInput
-from confcal.output import MANIFEST
+from confcal.files import MANIFEST
 
 DATA = Path(__file__).parent / "data" / "workflow.json"
 REPOSITORY_EVENTS = Path(__file__).resolve().parents[1] / "events.json"

@@ -2,14 +2,16 @@
 
 >>> import confcal
 >>> schedule = confcal.load("events.json")          # doctest: +SKIP
->>> schedule.to_ical()                              # doctest: +SKIP
+>>> confcal.to_ical(schedule)                       # doctest: +SKIP
 """
 
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
+from .files import Split, render, write_files
+from .ical import to_calendar, to_ical, to_vevent
 from .model import Event, Schedule
-from .output import Split
 from .readers import load, loads
 from .readers.events_json import dumps
+from .zones import localize, to_local
 
 __all__ = [
     "ConfcalError",
@@ -23,4 +25,11 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "localize",
+    "render",
+    "to_calendar",
+    "to_ical",
+    "to_local",
+    "to_vevent",
+    "write_files",
 ]

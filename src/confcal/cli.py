@@ -7,26 +7,24 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import attrs
 import click
 
 from . import dumps, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, Problem
+from .files import Split, check_output, render, write_atomic, write_files, write_stdout
+from .listing import table
 from .model import EPOCH, Schedule
-from .output import Split, check_output, render, write_atomic, write_files, write_stdout
 from .readers import FORMATS, Format, parse_refresh
-
-if TYPE_CHECKING:
-    from .listing import Row
 
 _YEAR_OF_MINUTES = 366 * 24 * 60
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
-def _days(
+def _parse_days(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[dt.date, ...]:
     days = []
@@ -54,7 +52,7 @@ def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:
-            zones.check_zone(value)
+            zones.get_zone(value)
         except InvalidInput as error:
             raise click.BadParameter(error.problems[0].message) from None
     return value
@@ -65,7 +63,7 @@ def _filters(command: _F) -> _F:
     options = [
         click.option("--type", "types", multiple=True, metavar="TYPE",
                      help="Only events of this type (ignoring case); repeat for several."),
-        click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD", callback=_days,
+        click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD", callback=_parse_days,
                      help="Only events on this conference day; repeat for several."),
         click.option("--id", "ids", multiple=True, metavar="ID",
                      help="Only the event with this id; repeat for several."),
@@ -286,36 +284,7 @@ def list_(
       confcal list schedule.xml
     """
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
-    from .listing import programme  # only this command needs it: --help starts faster
-
-    listing = programme(schedule, tz)
-    rows = [row for day in listing for row in day.rows]
-    widths = [max((len(cell) for cell in column), default=0) for column in zip(
-        *([_when(r), r.event.location or "", r.event.type or ""] for r in rows), strict=True
-    )]  # fmt: skip
-    lines = [f"{schedule.name} (times in {tz or schedule.timezone})"]
-    for day in listing:
-        lines.append(f"\n{_WEEKDAYS[day.date.weekday()]} {day.date.isoformat()}")
-        for row in day.rows:
-            cells = [_when(row), row.event.location or "", row.event.type or ""]
-            columns = "".join(f"{c.ljust(w)}  " for c, w in zip(cells, widths, strict=True) if w)
-            status = "" if row.event.status in {None, "confirmed"} else f"[{row.event.status}] "
-            title = " ".join(row.event.title.split())  # one row per session
-            lines.append(f"  {columns}{status}{title}")
-    write_stdout("".join(f"{line}\n" for line in lines))
-
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _when(row: Row) -> str:
-    """``11:21-11:44``; ``23:00-01:00+1`` when a session ends on a later date; ``Fri 01:00-03:00``
-    when it starts on a later date than the day it is listed under; ``all day``."""
-    if row.start is None or row.end is None:
-        return "all day"
-    later = f"+{row.end_day_offset}" if row.end_day_offset else ""
-    weekday = f"{_WEEKDAYS[row.start.weekday()]} " if row.start_day_offset else ""
-    return f"{weekday}{row.start:%H:%M}-{row.end:%H:%M}{later}"
+    write_stdout(table(schedule, tz))
 
 
 @cli.command()

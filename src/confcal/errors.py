@@ -10,7 +10,15 @@ import reprlib
 
 import attrs
 
-__all__ = ["ConfcalError", "InvalidInput", "LoadWarning", "OutputError", "Problem", "shown"]
+__all__ = [
+    "ConfcalError",
+    "InvalidInput",
+    "LoadWarning",
+    "OutputError",
+    "PipeClosed",
+    "Problem",
+    "shown",
+]
 
 
 class _Repr(reprlib.Repr):
@@ -118,3 +126,11 @@ class InvalidInput(ConfcalError, ValueError):
 
 class OutputError(ConfcalError, OSError):
     """A calendar could not be written where it was asked to go."""
+
+
+class PipeClosed(OutputError, BrokenPipeError):
+    """The reader of a pipe closed it (``confcal list | head``): it has what it wanted.
+
+    An :class:`OutputError` like any other to a library caller; the command line ends silently
+    with exit code 0 on it, as ``cat`` does.
+    """

@@ -4,9 +4,9 @@ Both are frozen and validated on construction, so an object that exists is a val
 nothing downstream checks again. Times are timezone-aware: wall-clock times from a programme
 become aware through :func:`confcal.zones.localize`, never ``replace(tzinfo=...)``.
 
-The model depends on :mod:`confcal.zones` (to check times) and :mod:`confcal.errors` only.
-``to_vevent()``, ``to_calendar()`` and ``to_ical()`` are conveniences for callers; they hand the
-work to :mod:`confcal.ical`, imported when called, so serialization never leaks into the model.
+The model depends on :mod:`confcal.zones` (to check times) and :mod:`confcal.errors` only;
+writing it as iCalendar is :mod:`confcal.ical`'s (``confcal.to_ical(schedule)``), which the model
+never imports.
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from . import zones
 from .errors import InvalidInput, Problem, shown
-
-if TYPE_CHECKING:
-    import icalendar
 
 __all__ = [
     "DEFAULT_REFRESH",
@@ -54,7 +51,9 @@ RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IG
 # which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
 # Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
+# A backslash has no place in a URI (RFC 3986) and some readers unescape it in a URI value as
+# in TEXT (``URL:\,`` read back as ``,``), so it is refused with the spaces.
+_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\\\\\ud800-\udfff]")
 # The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
 # that holds user information: ``https://user:password@host/``.
 _USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
@@ -176,7 +175,8 @@ def _check_url(_: object, attribute: attrs.Attribute[str | None], value: str | N
     if _URL_FORBIDDEN.search(value):
         raise _problem(
             attribute.name,
-            f"{shown(value)} is not a URL (spaces and control characters are not allowed)",
+            f"{shown(value)} is not a URL (spaces, backslashes and control characters are not "
+            "allowed)",
             value,
         )
     credentials = _USERINFO.match(value)
@@ -213,7 +213,7 @@ def _offset(field: str, value: dt.datetime) -> dt.timedelta | None:
     """``value.utcoffset()``, whose tzinfo may be anyone's."""
     try:
         return value.utcoffset()
-    except (TypeError, ValueError) as error:  # a utcoffset() that is not a timedelta, or fails
+    except Exception as error:  # the caller's tzinfo may raise anything at all
         raise _broken_zone(field, value, error) from None
 
 
@@ -233,7 +233,7 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
         name = zones.zone_name(value)
         if name is not None:
             try:
-                zones.check_zone(name)
+                zones.get_zone(name)
             except InvalidInput as error:
                 raise _problem(field, error.problems[0].message, value) from None
             # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
@@ -252,7 +252,7 @@ def _check_when(_: object, attribute: attrs.Attribute[When], value: object) -> N
             name = f"its time zone, {type(value.tzinfo).__name__}"
             try:
                 back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
-            except (TypeError, ValueError, OverflowError) as error:
+            except Exception as error:  # as in _offset: the caller's tzinfo
                 raise _broken_zone(field, value, error) from None
             exists = back == naive
         if not exists:
@@ -359,6 +359,15 @@ class Event:
         """Whether the event is all-day (dates rather than times)."""
         return not isinstance(self.start, dt.datetime)
 
+    @property
+    def speaker_line(self) -> str | None:
+        """``Speaker: A`` or ``Speakers: A, B``, as the calendars and the page say who speaks;
+        ``None`` without speakers."""
+        if not self.speakers:
+            return None
+        label = "Speaker" if len(self.speakers) == 1 else "Speakers"
+        return f"{label}: {', '.join(self.speakers)}"
+
     def uid(self, domain: str) -> str:
         """The UID: stable across rebuilds and the same in every file the event appears in."""
         return f"{self.id}@{domain}"
@@ -381,16 +390,8 @@ class Event:
         """Programme order: by start (all-day events at the start of their first day), then id."""
         if isinstance(self.start, dt.datetime):
             return self.start.astimezone(dt.UTC), self.id
-        midnight = dt.datetime.combine(self.start, dt.time(), zones.check_zone(zone))
+        midnight = dt.datetime.combine(self.start, dt.time(), zones.get_zone(zone))
         return midnight.astimezone(dt.UTC), self.id
-
-    def to_vevent(
-        self, uid_domain: str = "confcal.invalid", dtstamp: dt.datetime = EPOCH
-    ) -> icalendar.Event:
-        """The event as an ``icalendar`` VEVENT."""
-        from .ical import vevent
-
-        return vevent(self, uid_domain=uid_domain, dtstamp=dtstamp)
 
 
 def _slug(text: str) -> str:
@@ -406,7 +407,7 @@ def _show(value: When) -> str:
 def _check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise _wrong_type(attribute.name, "an IANA time zone name such as 'Europe/Berlin'", value)
-    zones.check_zone(value)
+    zones.get_zone(value)
 
 
 def _events(value: Iterable[Event]) -> tuple[Event, ...]:
@@ -492,8 +493,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
         return value
     try:
         return value if value.utcoffset() is None else value.astimezone(dt.UTC)
-    except (TypeError, ValueError, OverflowError):  # 0001-01-01 at +01:00 is before the first
-        return value  # instant Python knows; a tzinfo of the caller's may fail
+    except Exception:  # 0001-01-01 at +01:00 is before the first instant Python
+        return value  # knows, and a tzinfo of the caller's may raise anything: the check says so
 
 
 def _check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
@@ -651,19 +652,6 @@ class Schedule:
             if i.casefold() not in known_ids
         ]
         return problems
-
-    def to_calendar(self, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
-        """The schedule as an ``icalendar`` VCALENDAR; ``alarm``: a reminder that long before
-        each timed session."""
-        from .ical import calendar
-
-        return calendar(self, alarm=alarm)
-
-    def to_ical(self, *, alarm: dt.timedelta | None = None) -> bytes:
-        """The schedule as iCalendar bytes (RFC 5545); ``alarm`` as for :meth:`to_calendar`."""
-        from .ical import serialize
-
-        return serialize(self, alarm=alarm)
 
 
 def _filter(parameter: str, values: Collection[_T], kind: type[_T], what: str) -> tuple[_T, ...]:

@@ -342,7 +342,7 @@ class Collector:
 
     def zone(self, zone: str, *, event: str | None = None, field: str) -> bool:
         try:
-            zones.check_zone(zone)
+            zones.get_zone(zone)
         except InvalidInput as error:
             self.relocated(error.problems, event=event, names={"timezone": field})
             return False

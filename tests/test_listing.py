@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 import confcal
 from confcal.cli import cli
-from confcal.listing import programme
+from confcal.listing import programme, table
 
 DATA = Path(__file__).parent / "data" / "workflow.json"
 
@@ -156,3 +156,12 @@ def test_list_of_a_bad_programme_reports_it(tmp_path: Path) -> None:
     result = run("list", path)
     assert result.exit_code == 1
     assert f"error: {path}: event #1: id: is required" in result.stderr
+
+
+@pytest.mark.parametrize("zone", [None, "Asia/Tokyo"])
+def test_the_table_is_what_confcal_list_prints(zone: str | None) -> None:
+    """The command only prints it: a library caller gets the same table."""
+    options = ["--tz", zone] if zone else []
+    printed = run("list", DATA, *options).output
+    assert printed == table(confcal.load(DATA), zone)
+    assert printed.startswith(f"Workflow Conf 2025 (times in {zone or 'Europe/Berlin'})\n")

@@ -1,5 +1,6 @@
-"""``Schedule.to_ical()`` builds calendars from cached pieces: it must stay byte for byte what
-icalendar makes of ``Schedule.to_calendar()``, for every split and however the caches are warm."""
+"""The byte serializer (confcal._serialize): ``to_ical(schedule)`` builds calendars from cached
+pieces, and must stay byte for byte what icalendar makes of ``to_calendar(schedule)``, for every
+split and however the caches are warm."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from confcal import Event, Schedule
-from confcal import ical as ical_module
-from confcal.output import Split, render
+from confcal import Event, Schedule, _serialize, to_calendar, to_ical
+from confcal.files import Split, render
 from confcal.zones import localize
 
 
@@ -59,7 +59,7 @@ def _varied() -> Schedule:
 
 
 def _expected(schedule: Schedule, alarm: dt.timedelta | None = None) -> bytes:
-    return bytes(schedule.to_calendar(alarm=alarm).to_ical())
+    return bytes(to_calendar(schedule, alarm=alarm).to_ical())
 
 
 ALARMS = [None, dt.timedelta(minutes=15)]
@@ -70,8 +70,8 @@ def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar(
     alarm: dt.timedelta | None,
 ) -> None:
     schedule = _varied()
-    assert schedule.to_ical(alarm=alarm) == _expected(schedule, alarm)
-    assert schedule.to_ical(alarm=alarm) == _expected(schedule, alarm)  # warm caches: the same
+    assert to_ical(schedule, alarm=alarm) == _expected(schedule, alarm)
+    assert to_ical(schedule, alarm=alarm) == _expected(schedule, alarm)  # warm caches: the same
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
@@ -91,7 +91,7 @@ def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(
 
 
 def test_a_repeated_hour_and_a_uid_domain_derived_from_the_url_survive_the_fast_path() -> None:
-    data = _varied().to_ical()
+    data = to_ical(_varied())
     assert b"DTSTART:20251102T053000Z" in data
     assert b"UID:keynote@programme.conference.example.org" in data
 
@@ -107,8 +107,8 @@ def test_equal_events_in_different_zones_keep_their_own_tzid() -> None:
     london = Event(id="x", title="X", start=_at("2025-06-01T09:00", "Europe/London"),
                    end=_at("2025-06-01T10:00", "Europe/London"))  # fmt: skip
     assert berlin == london
-    first = Schedule(name="c", timezone="UTC", events=[berlin]).to_ical()
-    second = Schedule(name="c", timezone="UTC", events=[london]).to_ical()
+    first = to_ical(Schedule(name="c", timezone="UTC", events=[berlin]))
+    second = to_ical(Schedule(name="c", timezone="UTC", events=[london]))
     assert b"TZID=Europe/Berlin" in first
     assert b"TZID=Europe/London" in second
     assert b"Europe/Berlin" not in second
@@ -121,13 +121,13 @@ def test_the_same_event_in_calendars_with_another_uid_domain_or_dtstamp_gets_the
             name="c", timezone="UTC", events=[event], uid_domain=domain,
             dtstamp=dt.datetime.fromtimestamp(stamp, dt.UTC),
         )  # fmt: skip
-        assert schedule.to_ical() == _expected(schedule)
+        assert to_ical(schedule) == _expected(schedule)
 
 
 def test_cached_event_bytes_are_dropped_with_their_event() -> None:
-    cache = ical_module._EVENT_BYTES._entries
+    cache = _serialize._EVENT_BYTES._entries
     schedule = _varied()
-    schedule.to_ical()
+    to_ical(schedule)
     held = {id(e) for e in schedule.events}
     assert held <= set(cache)
     del schedule
@@ -137,7 +137,7 @@ def test_cached_event_bytes_are_dropped_with_their_event() -> None:
 
 @given(st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=400))
 def test_fold_is_icalendars_fold(line: str) -> None:
-    assert ical_module._fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == Contentline(line).to_ical()
 
 
 _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
@@ -146,7 +146,7 @@ _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
 @given(st.text(_TRICKY, min_size=60, max_size=300))
 def test_fold_is_icalendars_fold_around_escapes_and_multibyte_characters(text: str) -> None:
     line = "DESCRIPTION:" + text
-    assert ical_module._fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == Contentline(line).to_ical()
 
 
 def _escape_once(text: str) -> str:
@@ -156,7 +156,7 @@ def _escape_once(text: str) -> str:
 
 @given(st.text(st.sampled_from(["a", "\\", ";", ",", "\n", "n", "é"]), max_size=60))
 def test_text_escaping_escapes_each_character_once(text: str) -> None:
-    assert ical_module._escape(text) == _escape_once(text)
+    assert _serialize.escape(text) == _escape_once(text)
 
 
 def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> None:
@@ -168,5 +168,5 @@ def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> 
     )
     schedule = Schedule(name="C", timezone="America/New_York", events=[event])
     for minutes in range(1, 50):  # a server answering requests with ever new reminders
-        schedule.to_ical(alarm=dt.timedelta(minutes=minutes))
-    assert len(ical_module._EVENT_BYTES.of(event)) <= ical_module._CONTEXTS_PER_EVENT
+        to_ical(schedule, alarm=dt.timedelta(minutes=minutes))
+    assert len(_serialize._EVENT_BYTES.of(event)) <= _serialize._CONTEXTS_PER_EVENT

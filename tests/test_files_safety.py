@@ -34,9 +34,11 @@ from hypothesis import strategies as st
 import confcal
 import confcal.listing
 import confcal.site
-from confcal import output
+from confcal import _folder, files
+from confcal._folder import LOCK, TEMPORARY_PREFIX
 from confcal.cli import cli
-from confcal.output import LOCK, MANIFEST, TEMPORARY_PREFIX, Split, render, write_atomic
+from confcal.errors import PipeClosed
+from confcal.files import MANIFEST, Split, render, write_atomic
 
 # --- Programmes and runs -----------------------------------------------------------------------
 
@@ -119,8 +121,13 @@ def assert_exactly(folder: Path, files: dict[str, bytes]) -> None:
     assert (folder / MANIFEST).read_text("utf-8") == "".join(f"{n}\n" for n in sorted(files))
 
 
+#: The modules that write (confcal.files over its machinery): the os module they see is the one
+#: the tests replace.
+WRITERS = (files, _folder)
+
+
 class _Os(types.SimpleNamespace):
-    """The os module as output.py sees it, with some calls replaced (and os itself unchanged
+    """The os module as the writers see it, with some calls replaced (and os itself unchanged
     for everything else in the process)."""
 
     def __getattr__(self, name: str) -> object:
@@ -128,11 +135,13 @@ class _Os(types.SimpleNamespace):
 
 
 def patch_os(monkeypatch: pytest.MonkeyPatch, **calls: object) -> None:
-    monkeypatch.setattr(output, "os", _Os(**calls))
+    replaced = _Os(**calls)
+    for module in WRITERS:
+        monkeypatch.setattr(module, "os", replaced)
 
 
 class _DyingOs:
-    """The os module as output.py sees it, except that the process SIGKILLs itself before its
+    """The os module as the writers see it, except that the process SIGKILLs itself before its
     N-th step that changes something (or could block): a crash at an exact, chosen point.
 
     fsync does nothing (a step all the same): it guards against a power cut, which leaves no
@@ -203,12 +212,14 @@ def fork_run(
             def sleep(seconds: float) -> None:
                 os.write(pipe, b"w")
                 os.close(pipe)  # only the first time: then as time.sleep
-                output.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=real.sleep)
+                _folder.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=real.sleep)
                 real.sleep(seconds)
 
-            real = output.time
-            output.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=sleep)
-        output.os = _DyingOs(10**9 if die_at is None else die_at)  # type: ignore[assignment]
+            real = _folder.time
+            _folder.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=sleep)
+        dying = _DyingOs(10**9 if die_at is None else die_at)
+        for module in WRITERS:
+            module.os = dying  # type: ignore[assignment]
         try:
             cli.main(list(args), prog_name="confcal")
         except SystemExit as exit:
@@ -587,7 +598,8 @@ def _steps(tmp_path: Path, old: Path, new: Path) -> int:
     assert run("export", str(old), "--split", "event", "-o", str(folder)).exit_code == 0
     counting = _DyingOs(10**9)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(output, "os", counting)
+        for module in WRITERS:
+            patch.setattr(module, "os", counting)
         assert run("export", str(new), "--split", "event", "-o", str(folder)).exit_code == 0
     return 10**9 - counting.left
 
@@ -921,7 +933,7 @@ def test_text_stdout_cannot_encode_is_an_error_saying_what_to_do(
         confcal.OutputError,
         match="stdout: cannot write '東京' in its encoding latin-1: set PYTHONIO",
     ):
-        output.write_stdout("Tokyo 東京\n")
+        files.write_stdout("Tokyo 東京\n")
 
 
 def test_a_closed_pipe_is_an_output_error_to_a_library_caller() -> None:
@@ -929,7 +941,7 @@ def test_a_closed_pipe_is_an_output_error_to_a_library_caller() -> None:
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        with pytest.raises(output.PipeClosed, match="the reader closed the pipe") as caught:
+        with pytest.raises(PipeClosed, match="the reader closed the pipe") as caught:
             write_atomic(Path(f"/dev/fd/{writer}"), b"BEGIN:VCALENDAR\r\n")
     finally:
         os.close(writer)

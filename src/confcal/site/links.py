@@ -1,13 +1,11 @@
-"""The attendees' page: one static ``index.html`` and the calendars it links to.
+"""Links out of the attendees' page: "add to Google Calendar / Outlook.com", and the addresses
+of the published calendars (the feed, its ``webcal://`` subscription, Google's subscribe link).
 
-Attendees do not run Python: they open a page, read the programme and click to add a session, a
-day or the whole conference to their calendar. :func:`build_site` writes that page with the
-``.ics`` files it links to (the same bytes ``confcal export`` writes), as plain files any web
-server can host. The page is rendered by Jinja2 with autoescaping on, so every text from
-events.json reaches the browser as text, never as markup.
-
-The links to Google Calendar and Outlook.com are built here, by pure functions: they carry the
-session's times in UTC, so they are right whatever zone the visitor's browser or account is in.
+Pure functions of an event or a URL, apart from the page so they can be read and tested alone.
+The "add" links carry the session's times in UTC, so they are right whatever zone the visitor's
+browser or account is in; their length is bounded (:data:`MAX_LINK_LENGTH`), a long description
+cut to fit. Where the site puts its calendars (:data:`CALENDAR_FILE`, :data:`DAYS_FOLDER`,
+:data:`SESSIONS_FOLDER`) is fixed here too, since the links name those files.
 """
 
 from __future__ import annotations
@@ -15,15 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Collection, Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from collections.abc import Sequence
+from pathlib import PurePosixPath
 
-import attrs
-import jinja2
-
-from . import zones
-from .model import Event, Schedule
-from .output import Split, render, write_tree
+from confcal.model import Event
 
 __all__ = [
     "CALENDAR_FILE",
@@ -31,15 +24,11 @@ __all__ = [
     "MAX_DETAILS_LENGTH",
     "MAX_LINK_LENGTH",
     "SESSIONS_FOLDER",
-    "build_site",
     "feed_url",
     "fit_encoded",
     "google_link",
     "google_subscribe_link",
     "outlook_link",
-    "page",
-    "paragraphs",
-    "render_site",
     "web_url",
     "webcal_link",
 ]
@@ -62,20 +51,11 @@ MAX_DETAILS_LENGTH = 1000
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
+#: Ends a text cut to fit, in the links and on the page.
 ELLIPSIS = "…"
-DASH = "\N{EN DASH}"
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _SPACE = re.compile(r"\s")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-
-
-# --- Links -----------------------------------------------------------------------------------
 
 
 def _quote(text: str) -> str:
@@ -142,8 +122,9 @@ def _compact(value: dt.date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
-def _iso(value: dt.date) -> str:
-    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (in UTC)."""
+def utc_iso(value: dt.date) -> str:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (in UTC), zero-padded in any year: Outlook's
+    times, and the page's machine-readable ones."""
     if isinstance(value, dt.datetime):
         v = _utc(value)
         return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
@@ -154,10 +135,7 @@ def _details(event: Event, budget: int) -> str:
     """The text of the "add" link: speakers, abstract, the session's page; at most ``budget``
     encoded characters. Speakers come first and the page last, so cutting a long abstract to fit
     loses neither."""
-    head = ""
-    if event.speakers:
-        label = "Speaker" if len(event.speakers) == 1 else "Speakers"
-        head = f"{label}: {', '.join(event.speakers)}"
+    head = event.speaker_line or ""
     link = web_url(event.url) or ""
     abstract = event.description or ""
 
@@ -198,8 +176,8 @@ def outlook_link(event: Event) -> str:
         ("path", "/calendar/action/compose"),
         ("rru", "addevent"),
         ("subject", _short(event.title)),
-        ("startdt", _iso(event.start)),
-        ("enddt", _iso(event.end)),
+        ("startdt", utc_iso(event.start)),
+        ("enddt", utc_iso(event.end)),
     ]
     if event.all_day:
         params.append(("allday", "true"))
@@ -276,199 +254,3 @@ def google_subscribe_link(webcal: str) -> str:
     address): Google's web app does not handle ``webcal://`` links itself, but takes one as
     ``cid``. Google fetches it over HTTPS and refreshes it on its own schedule (hours)."""
     return _query(GOOGLE, [("cid", webcal)])
-
-
-# --- The page ----------------------------------------------------------------------------------
-
-
-def _day_label(day: dt.date) -> str:
-    # English names whatever the machine's locale: the page says lang="en".
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _short_day(day: dt.date) -> str:
-    return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1][:3]}"
-
-
-def _short_title(title: str, limit: int = 40) -> str:
-    """A title short enough for a link's accessible name, still telling sessions apart."""
-    title = " ".join(title.split())
-    if len(title) <= limit:
-        return title
-    cut = title[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(f" ,.:;-{DASH}") + ELLIPSIS
-
-
-def paragraphs(text: str | None) -> list[list[str]]:
-    """Plain text as paragraphs (split at blank lines), each a list of its lines."""
-    if not text or not text.strip():
-        return []
-    return [
-        [line.strip() for line in block.split("\n") if line.strip()]
-        for block in _BLANK_LINES.split(text.strip())
-        if block.strip()
-    ]
-
-
-@attrs.frozen
-class _Session:
-    """What the template shows of one session: only text; the template escapes it."""
-
-    anchor: str
-    title: str
-    short_title: str
-    start: str
-    end: str
-    zone_abbreviation: str
-    start_utc: str | None
-    end_utc: str | None
-    location: str | None
-    type: str | None
-    speakers: tuple[str, ...]
-    description: list[list[str]]
-    url: str | None
-    status: str | None
-    ics: str
-    google: str
-    outlook: str
-
-
-@attrs.frozen
-class _Day:
-    anchor: str
-    label: str
-    short_label: str
-    ics: str
-    sessions: list[_Session]
-
-
-def _clock(value: dt.datetime) -> str:
-    return value.strftime("%H:%M")
-
-
-def _when(event: Event, zone: str) -> tuple[str, str, str]:
-    """The session's start and end as printed on the page, in ``zone``, and the zone's
-    abbreviation; an all-day event's days as the start and no end.
-
-    A session listed under its first day gives the day it ends on (with the year, when that is
-    another year).
-    """
-    if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
-        last = event.end - dt.timedelta(days=1)
-        if last == event.start:
-            return "All day", "", ""
-        first, final = _short_day(event.start), _short_day(last)
-        if last.year != event.start.year:
-            first, final = f"{first} {event.start.year}", f"{final} {last.year}"
-        return f"All day, {first} {DASH} {final}", "", ""
-    start, end = zones.to_local(event.start, zone), zones.to_local(event.end, zone)
-    if end.date() == start.date():
-        return _clock(start), _clock(end), start.tzname() or ""
-    day = _short_day(end.date()) + (f" {end.year}" if end.year != start.year else "")
-    return _clock(start), f"{day} {_clock(end)}", start.tzname() or ""
-
-
-def _iso_utc(value: dt.date) -> str | None:
-    return _iso(value) if isinstance(value, dt.datetime) else None
-
-
-def _session(event: Event, schedule: Schedule, anchor: str) -> _Session:
-    start, end, abbreviation = _when(event, schedule.timezone)
-    return _Session(
-        anchor=anchor,
-        title=event.title,
-        short_title=_short_title(event.title),
-        start=start,
-        end=end,
-        zone_abbreviation=abbreviation,
-        start_utc=_iso_utc(event.start),
-        end_utc=_iso_utc(event.end),
-        location=event.location,
-        type=event.type,
-        speakers=event.speakers,
-        description=paragraphs(event.description),
-        url=web_url(event.url),
-        status=event.status,
-        ics=f"{SESSIONS_FOLDER}/{urllib.parse.quote(event.id)}.ics",
-        google=google_link(event, schedule.timezone),
-        outlook=outlook_link(event),
-    )
-
-
-def _days(schedule: Schedule) -> Iterator[_Day]:
-    """The conference days on which sessions begin, each with the sessions that begin on it.
-
-    A session spanning days (an all-day exhibition, a three-day workshop) is listed once, under
-    its first day, with the day it ends: the page grows with the number of sessions, not with
-    the days they cover (200 year-long events would otherwise be listed 73,000 times). The
-    per-day calendars still hold every session of their day.
-    """
-    by_day: dict[dt.date, list[_Session]] = {}
-    for event in schedule.sorted_events():
-        first = event.days(schedule.timezone, schedule.day_change)[0]
-        by_day.setdefault(first, []).append(_session(event, schedule, f"session-{event.id}"))
-    for day, sessions in sorted(by_day.items()):
-        yield _Day(
-            anchor=f"day-{day.isoformat()}",
-            label=_day_label(day),
-            short_label=_short_day(day),
-            ics=f"{DAYS_FOLDER}/{day.isoformat()}.ics",
-            sessions=sessions,
-        )
-
-
-_environment = jinja2.Environment(
-    loader=jinja2.PackageLoader("confcal", "templates"),
-    # On for every template, whatever its file name: select_autoescape() would not match ".j2".
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
-
-def page(schedule: Schedule) -> str:
-    """The ``index.html`` of ``schedule``: the programme by conference day, with its links."""
-    ics_url = feed_url(schedule.url)
-    webcal = webcal_link(schedule.url)
-    return _environment.get_template("index.html.j2").render(
-        name=schedule.name,
-        description=paragraphs(schedule.description),
-        zone=schedule.timezone,
-        days=list(_days(schedule)),
-        calendar_file=CALENDAR_FILE,
-        ics_url=ics_url,
-        webcal=webcal,
-        google_subscribe=google_subscribe_link(webcal) if webcal else None,
-        updated=schedule.dtstamp.strftime("%Y-%m-%d %H:%M UTC"),
-        updated_iso=schedule.dtstamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-
-
-def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
-    """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
-
-    The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
-    ``--split event``).
-    """
-    return {
-        SESSIONS_FOLDER: render(schedule, Split.EVENT),
-        DAYS_FOLDER: render(schedule, Split.DAY),
-        # index.html last: a page is never published before the files it links to.
-        "": {CALENDAR_FILE: schedule.to_ical(), "index.html": page(schedule).encode("utf-8")},
-    }
-
-
-def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = ()) -> list[Path]:
-    """Write the page and its calendars into ``folder``; returns the files whose content changed.
-
-    Everything is rendered before anything is written, so bad input writes nothing. The whole
-    site is written under one lock on ``folder`` (days/ and sessions/ included), each file
-    atomically and left alone when unchanged; a rebuild removes the calendars of days and
-    sessions that are gone. ``inputs``: files never to replace (the programme read).
-    """
-    return write_tree(folder, render_site(schedule), inputs=inputs, needed_by="the site")

@@ -1,0 +1,371 @@
+"""Writing inside one folder safely: the machinery under :mod:`confcal.files`.
+
+A :class:`Folder` is a folder held open by its descriptor: every name is taken relative to it, so
+a folder renamed or replaced by a link during the run cannot send a write elsewhere, and no
+symbolic link inside it is ever followed. Each file is written to a temporary file beside it
+(:data:`TEMPORARY_PREFIX`), fsynced and renamed over it; a file whose content would not change is
+left alone. :func:`locked` holds the folder's lock (:data:`LOCK`) so that two runs never
+interleave, and :meth:`Folder.clean` removes the temporary files of runs that died.
+
+POSIX only: the locks are ``flock(2)``. ``fcntl`` is imported when a lock is taken, not with this
+module, so ``import confcal`` works on Windows (rendering, writing to stdout); writing a file there
+is an :class:`~confcal.errors.OutputError` saying so (:func:`require_posix`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib
+import os
+import re
+import secrets
+import stat
+import time
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+from .errors import OutputError, shown
+
+__all__ = [
+    "LOCK",
+    "LOCK_TIMEOUT",
+    "TEMPORARY_PREFIX",
+    "Folder",
+    "failed",
+    "locked",
+    "lstat",
+    "require_posix",
+    "write_all",
+]
+
+#: Held (``flock``) by the run writing into a folder; removed when the run ends.
+LOCK = ".confcal-lock"
+#: How every temporary file confcal makes begins; the next run removes those a crash left.
+TEMPORARY_PREFIX = ".confcal-tmp-"
+#: Seconds a run waits for another one writing into the same folder, unless the environment
+#: variable ``CONFCAL_LOCK_TIMEOUT`` says otherwise.
+LOCK_TIMEOUT = 10.0
+
+# Absent on Windows, where this module still imports (require_posix refuses to write there).
+_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC: int = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY: int = getattr(os, "O_DIRECTORY", 0)
+_READ = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
+_FOLDER = os.O_RDONLY | _DIRECTORY | _CLOEXEC
+#: What confcal before 0.2 named its temporary files (``tempfile.mkstemp``).
+_OLD_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+
+
+def failed(path: object, doing: str, error: OSError) -> OutputError:
+    """The :class:`OutputError` for ``error``, naming the path and what confcal was doing."""
+    return OutputError(f"{path}: cannot {doing}: {error.strerror or error}")
+
+
+def lstat(path: Path | str, *, dir_fd: int | None = None) -> os.stat_result | None:
+    """``os.lstat``, or ``None`` when there is nothing there."""
+    try:
+        return os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def require_posix(path: object) -> None:
+    """Refuse to write ``path`` where ``flock`` does not exist (Windows): the safety of every
+    write rests on it."""
+    try:
+        importlib.import_module("fcntl")
+    except ImportError:
+        raise OutputError(
+            f"{path}: cannot write: confcal writes files only on POSIX systems (it needs "
+            "fcntl); write to stdout instead"
+        ) from None
+
+
+def _flock(fd: int, *, wait: bool) -> None:
+    """Lock ``fd`` exclusively; ``BlockingIOError`` if another holds it and not ``wait``.
+    ``fcntl`` is imported here, not with the module: see the module's docstring."""
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class Folder:
+    """A folder held open: every name is taken relative to it and no link in it is followed."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd = fd
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, shown_as: Path) -> Folder:
+        """The folder at ``path``, named ``shown_as`` in messages."""
+        require_posix(shown_as)
+        try:
+            return cls(os.open(path, _FOLDER), shown_as)
+        except OSError as error:
+            raise failed(shown_as, "write", error) from None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def lstat(self, name: str) -> os.stat_result | None:
+        try:
+            return lstat(name, dir_fd=self.fd)
+        except OSError as error:
+            raise failed(self.path / name, "read", error) from None
+
+    def sub(self, name: str) -> Folder:
+        """The folder ``name`` in this one, created if missing; refused if it is a link."""
+        path = self.path / name
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(name, dir_fd=self.fd)
+            status = lstat(name, dir_fd=self.fd)
+            if status is not None and stat.S_ISLNK(status.st_mode):
+                raise OutputError(
+                    f"{path}: is a symbolic link; confcal never writes through a link inside "
+                    "its folders: remove it"
+                )
+            if status is not None and not stat.S_ISDIR(status.st_mode):
+                raise OutputError(f"{path}: is a file where confcal writes a folder")
+            return Folder(os.open(name, _FOLDER | _NOFOLLOW, dir_fd=self.fd), path)
+        except OSError as error:
+            if isinstance(error, OutputError):
+                raise
+            raise failed(path, "write", error) from None
+
+    def read(self, name: str) -> bytes | None:
+        """The content of the regular file ``name``; ``None`` if there is none (or a link)."""
+        try:
+            fd = os.open(name, _READ, dir_fd=self.fd)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return None
+            raise failed(self.path / name, "read", error) from None
+        try:
+            return _read_all(fd) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        except OSError as error:
+            raise failed(self.path / name, "read", error) from None
+        finally:
+            os.close(fd)
+
+    def read_own(self, name: str, what: str) -> bytes | None:
+        """The content of confcal's own file ``name`` (``what`` it is, for the messages);
+        ``None`` if there is none; an error if a link or something else is in its place."""
+        path = self.path / name
+        try:
+            fd = os.open(name, _READ, dir_fd=self.fd)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise OutputError(f"{path}: is a symbolic link, not {what}: remove it") from None
+            raise failed(path, "read", error) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OutputError(f"{path}: is not a file, not {what}: remove it")
+            return _read_all(fd)
+        except OSError as error:
+            if isinstance(error, OutputError):
+                raise
+            raise failed(path, "read", error) from None
+        finally:
+            os.close(fd)
+
+    def write(self, name: str, data: bytes) -> bool:
+        """Replace ``name`` with ``data`` all at once; ``False`` when it already held it.
+
+        A symbolic link at ``name`` is replaced by the file, never written through.
+        """
+        status = self.lstat(name)
+        if status is not None and stat.S_ISDIR(status.st_mode):
+            raise OutputError(f"{self.path / name}: is a folder; confcal will not replace it")
+        mode = None
+        if status is not None and stat.S_ISREG(status.st_mode):
+            if status.st_size == len(data) and self.read(name) == data:
+                return False
+            mode = stat.S_IMODE(status.st_mode)  # as the file it replaces: a web server reads it
+        for _ in range(3):
+            if self._replace(name, data, mode):
+                return True
+        raise OutputError(f"{self.path / name}: cannot write: its temporary file kept disappearing")
+
+    def _replace(self, name: str, data: bytes, mode: int | None) -> bool:
+        """Write a temporary file and rename it over ``name``; ``False`` if another run's
+        clean-up removed the temporary file before it was locked (then try once more)."""
+        temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        try:
+            fd = os.open(temporary, flags, 0o666, dir_fd=self.fd)  # 0o666 less the umask
+        except OSError as error:
+            raise failed(self.path / name, "write", error) from None
+        try:
+            # Held until the rename: another run's clean-up leaves a locked temporary alone.
+            _flock(fd, wait=True)
+            write_all(fd, data)
+            if mode is not None:
+                os.fchmod(fd, mode)
+            os.fsync(fd)
+            try:
+                os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            except FileNotFoundError:
+                return False
+        except BaseException as error:  # also Ctrl-C: leave no temporary file
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=self.fd)
+            if isinstance(error, OSError):
+                raise failed(self.path / name, "write", error) from None
+            raise
+        finally:
+            os.close(fd)
+        return True
+
+    def remove(self, name: str) -> None:
+        """Remove the file (or link) ``name``; a link's target is left alone."""
+        try:
+            os.unlink(name, dir_fd=self.fd)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise failed(self.path / name, "remove", error) from None
+
+    def sync(self) -> None:
+        """Make the renames durable: a crash after this keeps them."""
+        try:
+            os.fsync(self.fd)
+        except OSError as error:
+            if error.errno not in {errno.EINVAL, errno.ENOTSUP, errno.EBADF}:
+                raise failed(self.path, "write", error) from None
+
+    def clean(self, known: Collection[str] = ()) -> None:
+        """Remove the temporary files of runs that died (their lock is gone with them), and
+        those of confcal before 0.2 for the files in ``known``. Best effort: a leftover that
+        cannot be removed harms nothing."""
+        with contextlib.suppress(OSError):
+            names = [entry.name for entry in os.scandir(self.fd)]
+            for name in names:
+                if name.startswith(TEMPORARY_PREFIX):
+                    with contextlib.suppress(OSError):
+                        self._remove_if_abandoned(name)
+                elif (old := _OLD_TEMPORARY.fullmatch(name)) and old[1] in known:
+                    with contextlib.suppress(OSError):
+                        os.unlink(name, dir_fd=self.fd)
+
+    def _remove_if_abandoned(self, name: str) -> None:
+        try:
+            fd = os.open(name, _READ, dir_fd=self.fd)
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # not ours, but a name only confcal uses
+                os.unlink(name, dir_fd=self.fd)
+            return
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                return
+            try:
+                _flock(fd, wait=False)
+            except OSError:
+                return  # a live run is writing it
+            if self.unchanged(name, status):
+                os.unlink(name, dir_fd=self.fd)
+        finally:
+            os.close(fd)
+
+    def unchanged(self, name: str, status: os.stat_result) -> bool:
+        """Whether ``name`` is still the file ``status`` describes (not removed, not replaced)."""
+        now = lstat(name, dir_fd=self.fd)
+        return now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino)
+
+
+# --- The lock ----------------------------------------------------------------------------------
+
+
+def _lock_timeout() -> float:
+    text = os.environ.get("CONFCAL_LOCK_TIMEOUT")
+    if text is None:
+        return LOCK_TIMEOUT
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise OutputError(
+            f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds"
+        ) from None
+
+
+@contextlib.contextmanager
+def locked(folder: Folder) -> Iterator[None]:
+    """Hold the folder's lock: another run waits (up to the lock timeout), then gives up.
+
+    The lock file is removed at the end; a run that locked a file since removed tries again, so
+    two runs never each hold a lock of their own.
+    """
+    limit = _lock_timeout()
+    deadline = time.monotonic() + limit
+    pause = 0.001
+    while (fd := _take_lock(folder)) is None:
+        if time.monotonic() >= deadline:
+            raise OutputError(
+                f"{folder.path}: another confcal run is writing into this folder; "
+                f"gave up waiting after {limit:g} s (CONFCAL_LOCK_TIMEOUT)"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.01)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(LOCK, dir_fd=folder.fd)
+        os.close(fd)
+
+
+def _take_lock(folder: Folder) -> int | None:
+    """The lock file, open and locked; ``None`` if another run holds it, or removed it between
+    our opening and locking it (then it is to be opened again)."""
+    lock_path = folder.path / LOCK
+    try:
+        flags = os.O_RDONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC
+        fd = os.open(LOCK, flags, 0o666, dir_fd=folder.fd)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OutputError(
+                f"{lock_path}: is a symbolic link, not confcal's lock: remove it"
+            ) from None
+        raise failed(folder.path, "write", error) from None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise OutputError(f"{lock_path}: is not confcal's lock (not a file): remove it")
+        try:
+            _flock(fd, wait=False)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except OSError as error:
+            raise failed(folder.path, "lock", error) from None
+        if folder.unchanged(LOCK, status):
+            return fd
+    except BaseException as error:
+        os.close(fd)
+        if isinstance(error, OSError) and not isinstance(error, OutputError):
+            raise failed(folder.path, "lock", error) from None
+        raise
+    os.close(fd)
+    return None

@@ -1,0 +1,345 @@
+"""Calendars as files: the split into per-day and per-event files, and the one place that writes.
+
+Everything is rendered in memory first (:func:`render`), so bad input writes nothing. Then this
+module writes, and no other part of confcal does:
+
+- a regular file atomically (:func:`write_atomic`): a temporary file beside it, fsynced and
+  renamed over it, then its folder fsynced. A file whose content would not change is left alone,
+  so ``make``, ``rsync`` and web caches see no change where there is none;
+- a device, a pipe or a ``/dev/fd``-style name (``/dev/stdout``) in place, never renamed over, so
+  ``-o /dev/stdout >> log`` appends as the shell would;
+- a folder (``--split``, the site: :func:`write_files`, :func:`write_tree`) under a lock held for
+  the whole run, so two runs never interleave; its list of files (:data:`MANIFEST`) names each
+  file before the file is created, so a later run can remove it whatever happened to this one;
+  and inside the folder no symbolic link is ever followed: a link where a calendar goes is
+  replaced, not written through;
+- stdout (:func:`write_stdout`), where a full disk is an error and a reader that stopped reading
+  is a :class:`~confcal.errors.PipeClosed`.
+
+This module decides where a path the user names leads (links, devices, ``/dev/stdout``); the
+writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
+Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path. Writing files is
+POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import stat
+import sys
+from collections.abc import Collection, Mapping
+from enum import StrEnum
+from pathlib import Path
+
+from . import _manifest
+from ._folder import Folder, failed, locked, lstat, require_posix, write_all
+from ._manifest import MANIFEST, safe_name
+from .errors import OutputError, PipeClosed, shown
+from .ical import to_ical
+from .model import Schedule
+
+__all__ = [
+    "MANIFEST",
+    "Split",
+    "check_output",
+    "render",
+    "write_atomic",
+    "write_files",
+    "write_stdout",
+    "write_tree",
+]
+
+#: A name that is one of a process's open files rather than a file: /dev/stdout leads here.
+_FD_LINK = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd/(\d+)|/dev/fd/(\d+)")
+
+
+class Split(StrEnum):
+    """How a programme is divided into files."""
+
+    NONE = "none"
+    DAY = "day"
+    EVENT = "event"
+
+
+def render(
+    schedule: Schedule,
+    split: Split,
+    *,
+    alarm: dt.timedelta | None = None,
+    days: Collection[dt.date] = (),
+) -> dict[str, bytes]:
+    """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
+
+    ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
+    event spanning several days, selected for one of them, would otherwise bring the others).
+    """
+    if split is Split.NONE:
+        return {"": to_ical(schedule, alarm=alarm)}
+    if split is Split.DAY:
+        return {
+            f"{day.isoformat()}.ics": to_ical(part, alarm=alarm)
+            for day, part in schedule.days().items()
+            if not days or day in days
+        }
+    return {
+        # A calendar's name is one line; a title may hold line breaks.
+        f"{event.id}.ics": to_ical(
+            schedule.subset([event], name=" ".join(event.title.split())), alarm=alarm
+        )
+        for event in schedule.sorted_events()
+    }
+
+
+# --- Paths the user names ----------------------------------------------------------------------
+
+
+def _stat(path: Path, shown_as: Path, doing: str) -> os.stat_result | None:
+    """``os.stat``, or ``None`` when there is nothing there."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise failed(shown_as, doing, error) from None
+
+
+def _identities(paths: Collection[Path]) -> set[tuple[int, int]]:
+    """Device and inode of each path that is a regular file: the files never to replace."""
+    found = set()
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            status = os.stat(path)
+            if stat.S_ISREG(status.st_mode):
+                found.add((status.st_dev, status.st_ino))
+    return found
+
+
+def _resolve(path: Path) -> tuple[Path, int | None]:
+    """Where ``path`` leads: the file or folder to write, or the number of one of this process's
+    open files (``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``), which is written as it is.
+
+    Symbolic links on the way are followed only when the user running confcal or root owns
+    them: in a shared folder, a link someone else planted would send the output anywhere.
+    """
+    require_posix(path)
+    current = path
+    for _ in range(40):
+        fd = _open_file_number(current)
+        if fd is not None:
+            return current, fd
+        try:
+            status = lstat(current)
+        except OSError as error:
+            raise failed(path, "write", error) from None
+        if status is None or not stat.S_ISLNK(status.st_mode):
+            return current, None
+        if status.st_uid not in {0, os.geteuid()}:
+            raise OutputError(
+                f"{current}: is a symbolic link owned by someone else (user {status.st_uid}); "
+                "confcal follows only links you or root own: remove it, or name the file it "
+                "points to"
+            )
+        try:
+            current = Path(os.path.dirname(current), os.readlink(current))
+        except OSError as error:
+            raise failed(path, "write", error) from None
+    raise OutputError(f"{path}: too many symbolic links")
+
+
+def _open_file_number(path: Path) -> int | None:
+    """The file descriptor ``path`` names if it is a ``/proc/PID/fd/N`` (or ``/dev/fd/N``) of
+    this process, ``-1`` for another process's, else ``None``."""
+    try:
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    except (OSError, ValueError):
+        return None
+    match = _FD_LINK.fullmatch(os.path.join(folder, os.path.basename(path)))
+    if match is None:
+        return None
+    if match[3] is not None:
+        return int(match[3])
+    return int(match[2]) if match[1] in {"self", "thread-self", str(os.getpid())} else -1
+
+
+def check_output(output: Path, inputs: Collection[Path]) -> None:
+    """Refuse an ``output`` that is one of the ``inputs`` (also through a link or a hard link),
+    before anything is read: writing it would replace the programme with its calendar."""
+    target, fd = _resolve(output)
+    if fd is not None:
+        return  # a pipe or terminal may well be both, as in `confcal convert /dev/stdin -o -`
+    status = _stat(target, output, "write")
+    if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
+        raise OutputError(f"{output}: is the input file; write the output to another path")
+
+
+# --- One file ----------------------------------------------------------------------------------
+
+
+def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> None:
+    """Write into a device, a pipe or an open file as it is: renaming over it would lose what it
+    holds, or (behind /dev/stdout) what the shell wrote into it before.
+
+    ``fd``: this process's open file to write to (``/dev/stdout``: 1), ``-1`` for another
+    process's (appended to), ``None`` for a device or pipe opened by name.
+    """
+    try:
+        if fd is not None and fd >= 0:
+            if fd in {1, 2}:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            write_all(fd, data)
+            return
+        flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | (os.O_APPEND if fd == -1 else 0)
+        opened = os.open(path, flags)
+        try:
+            write_all(opened, data)
+        finally:
+            os.close(opened)
+    except BrokenPipeError:
+        raise PipeClosed(f"{shown_as}: the reader closed the pipe") from None
+    except OSError as error:
+        raise failed(shown_as, "write", error) from None
+
+
+def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> bool:
+    """Write ``data`` to ``path`` all at once or not at all; ``False`` when it already held it.
+
+    A device, a pipe or an open file (``/dev/stdout``, ``/dev/fd/N``) is written in place, as the
+    shell would. A symbolic link you (or root) own is followed and the file it points to
+    replaced, the link kept; one owned by someone else is refused. ``inputs`` are files never to
+    replace (the programme read).
+    """
+    target, fd = _resolve(path)
+    if fd is not None:
+        _write_in_place(target, path, fd, data)
+        return True
+    status = _stat(target, path, "write")
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        if stat.S_ISDIR(status.st_mode):
+            raise OutputError(f"{path}: is a folder; give a file name, or use --split")
+        if stat.S_ISBLK(status.st_mode):
+            raise OutputError(f"{path}: is a disk (a block device); confcal will not write to it")
+        _write_in_place(target, path, None, data)
+        return True
+    if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
+        raise OutputError(f"{path}: is the input file; write the output to another path")
+    folder = _parent(path, target)
+    try:
+        folder.clean({target.name})
+        changed = folder.write(target.name, data)
+        if changed:
+            folder.sync()
+        return changed
+    finally:
+        folder.close()
+
+
+def _parent(path: Path, target: Path) -> Folder:
+    """The folder ``target`` goes into, created if missing (``-o calendars/all.ics`` in a fresh
+    clone)."""
+    parent = target.parent
+    status = _stat(parent, path, "write")
+    if status is not None and not stat.S_ISDIR(status.st_mode):
+        raise OutputError(f"{path}: {parent} is a file, not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise failed(path, "create its folder", error) from None
+    return Folder.open(parent, target.parent)
+
+
+# --- Folders -----------------------------------------------------------------------------------
+
+
+def _open_folder(folder: Path, needed_by: str) -> Folder:
+    target, fd = _resolve(folder)
+    status = None if fd is not None else _stat(target, folder, "create")
+    if fd is not None or (status is not None and not stat.S_ISDIR(status.st_mode)):
+        raise OutputError(f"{folder}: is a file; {needed_by} needs a folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise failed(folder, "create", error) from None
+    return Folder.open(target, folder)
+
+
+def write_tree(
+    folder: Path,
+    tree: Mapping[str, Mapping[str, bytes]],
+    *,
+    prune: bool = True,
+    inputs: Collection[Path] = (),
+    needed_by: str = "confcal",
+) -> list[Path]:
+    """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
+    in that order, under its lock; remove what an earlier run wrote and this one did not.
+
+    Crash-safe order: each manifest first lists the old and the new files, then the files are
+    written and the old ones removed, then each manifest lists what is there. Returns the files
+    whose content changed. ``needed_by`` names the caller in the error for a file at ``folder``.
+    """
+    for sub, files in tree.items():
+        if sub and not (safe_name(sub) and not sub.startswith(".")):
+            raise OutputError(f"{folder}: refusing the folder name {sub!r}")
+        for name in files:
+            if not safe_name(name):  # never outside the folder, never confcal's own files
+                raise OutputError(f"{folder}: refusing the file name {name!r}")
+    protected = _identities(inputs)
+    top = _open_folder(folder, needed_by)
+    try:
+        with locked(top):
+            return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
+    finally:
+        top.close()
+
+
+def write_files(
+    folder: Path, files: dict[str, bytes], *, prune: bool = True, inputs: Collection[Path] = ()
+) -> list[Path]:
+    """Write a split into ``folder``; remove what an earlier run wrote there and this one did not.
+
+    ``prune=False`` (a filtered export: the other days or sessions still exist) removes nothing
+    and keeps the earlier files on the list, so a later full export can still remove them.
+    Returns the files whose content changed. See :func:`write_tree`.
+    """
+    return write_tree(folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split")
+
+
+# --- stdout ------------------------------------------------------------------------------------
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null once it failed, so what is still buffered does not fail again
+    (and print a traceback) when Python exits."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+def write_stdout(data: bytes | str) -> None:
+    """Write ``data`` to stdout now. A full disk is an :class:`OutputError`, a reader that
+    closed the pipe (``| head``) a :class:`PipeClosed`."""
+    try:
+        if isinstance(data, str):
+            sys.stdout.write(data)
+            sys.stdout.flush()
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise PipeClosed("stdout: the reader closed the pipe") from None
+    except OSError as error:
+        _silence_stdout()
+        raise failed("stdout", "write", error) from None
+    except UnicodeEncodeError as error:
+        raise OutputError(
+            f"stdout: cannot write {shown(error.object[error.start : error.end])} in its "
+            f"encoding {error.encoding}: set PYTHONIOENCODING=utf-8"
+        ) from None
