@@ -5,7 +5,7 @@ published ``source-schedule.xml`` and once from the events.json converted from i
 
     .venv/bin/python benchmarks/frab_import.py [PROGRAMME_FOLDER] [--runs N]
 
-PROGRAMME_FOLDER defaults to ../shared/programmes/fosdem2026 (see tests/test_frab.py for how the
+PROGRAMME_FOLDER defaults to ../shared/programmes/fosdem2026 (see tests/test_frab_map.py for how the
 shared folder is found).
 """
 

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from confcal import readers
+from confcal.errors import LoadWarning
+from confcal.readers._frab_map import Imported
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,3 +32,10 @@ def seed_path() -> Path:
 def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests start without SOURCE_DATE_EPOCH, whatever the environment running them has."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+def read(data: str | bytes, **options: Any) -> Imported:
+    """A programme read from text with :func:`confcal.readers.loads`, with its warnings."""
+    warnings: list[LoadWarning] = []
+    schedule = readers.loads(data, on_warning=warnings.append, **options)
+    return Imported(schedule, tuple(warnings))

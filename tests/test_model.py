@@ -137,7 +137,7 @@ def test_schedule_days_are_sub_schedules_in_date_order_with_the_same_uids() -> N
 
 
 def test_duplicate_ids_in_a_schedule_are_refused_ignoring_case() -> None:
-    with pytest.raises(InvalidInput, match="used twice"):
+    with pytest.raises(InvalidInput, match="is used by another event too"):
         Schedule(name="C", timezone=NY, events=[event(id="Talk"), event(id="talk")])
 
 

@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import confcal
-from confcal import _reading, frab
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import ID_PATTERN, RESERVED_NAMES
+from confcal.readers import _common, detect, frab_json
+from conftest import read
 from test_bad_input import run
 
 HERE = Path(__file__).resolve().parent
@@ -118,13 +119,13 @@ def test_paths_are_built_only_for_the_objects_a_problem_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built: list[str] = []
-    path_of = _reading._path
+    path_of = frab_json._path
 
-    def counting(step: _reading._Step) -> str:
+    def counting(step: frab_json._Step) -> str:
         built.append(path_of(step))
         return built[-1]
 
-    monkeypatch.setattr(_reading, "_path", counting)
+    monkeypatch.setattr(frab_json, "_path", counting)
     path = tmp_path / "schedule.json"
     path.write_text(_nested_unknown_key(900, "[" + ",".join(["{}"] * 1000) + "]"), "utf-8")
     confcal.load(path)
@@ -165,7 +166,7 @@ def test_twenty_thousand_nested_days_are_refused_not_read_over_and_over(tmp_path
 
 
 def test_a_valid_schedule_xml_reads_the_same_with_its_days_rooms_and_events_in_place() -> None:
-    imported = frab.loads(XML.encode())
+    imported = read(XML.encode())
     assert len(imported.schedule.events) == 4
 
 
@@ -183,20 +184,20 @@ def test_two_hundred_thousand_empty_events_stop_reading_at_the_limit(tmp_path: P
     with pytest.raises(InvalidInput) as caught:
         confcal.load(path)
     problems = caught.value.problems
-    assert len(problems) == _reading.LIMIT + 1
+    assert len(problems) == _common.LIMIT + 1
     assert problems[0].event == "#1"
     assert problems[-1] == Problem(
-        f"stopped reading after {_reading.LIMIT} problems; fix these and run again",
+        f"stopped reading after {_common.LIMIT} problems; fix these and run again",
         source=str(path),
     )
 
 
 def test_a_file_with_exactly_the_limit_of_problems_lists_them_all(tmp_path: Path) -> None:
     path = tmp_path / "events.json"
-    path.write_text(_empty_events(_reading.LIMIT // 4), "utf-8")  # four problems each
+    path.write_text(_empty_events(_common.LIMIT // 4), "utf-8")  # four problems each
     with pytest.raises(InvalidInput) as caught:
         confcal.load(path)
-    assert len(caught.value.problems) == _reading.LIMIT
+    assert len(caught.value.problems) == _common.LIMIT
     assert "stopped reading" not in str(caught.value)
 
 
@@ -208,13 +209,13 @@ def test_warnings_past_the_limit_are_counted_in_one_last_warning() -> None:
             "duration": "00:30",
             "title": "T",
         }
-        for i in range(_reading.LIMIT + 5)
+        for i in range(_common.LIMIT + 5)
     ]
     day = {"index": 1, "date": "2025-06-01", "rooms": {"R": talks}}
     conference = {"title": "Many", "time_zone_name": "Europe/Berlin", "days": [day]}
-    imported = frab.loads(json.dumps({"schedule": {"conference": conference}}))
-    assert len(imported.schedule.events) == _reading.LIMIT + 5
-    assert len(imported.warnings) == _reading.LIMIT + 1
+    imported = read(json.dumps({"schedule": {"conference": conference}}))
+    assert len(imported.schedule.events) == _common.LIMIT + 5
+    assert len(imported.warnings) == _common.LIMIT + 1
     assert imported.warnings[-1].message == "and 5 more warning(s)"
 
 
@@ -379,7 +380,7 @@ def test_any_guid_or_title_is_shown_without_control_characters(value: str) -> No
     _first(document)["duration"] = value
     messages: list[str] = []
     try:
-        frab.loads(json.dumps(document))
+        read(json.dumps(document))
     except InvalidInput as error:
         messages += [str(p) for p in error.problems]
     except ValueError:  # pragma: no cover
@@ -408,7 +409,7 @@ def _schedule_of(guids: list[str]) -> str:
 
 
 def test_two_guids_in_other_scripts_get_two_ids_each_named_in_a_warning() -> None:
-    imported = frab.loads(_schedule_of(["東京", "大阪"]))
+    imported = read(_schedule_of(["東京", "大阪"]))
     # Pinned: a changed id is a changed UID, a new event to every subscriber.
     assert [e.id for e in imported.schedule.events] == ["event-130016b2", "event-6df97746"]
     assert [(w.field, w.value) for w in imported.warnings] == [("guid", "東京"), ("guid", "大阪")]
@@ -429,12 +430,12 @@ def test_two_guids_in_other_scripts_get_two_ids_each_named_in_a_warning() -> Non
     ],
 )
 def test_an_id_made_from_a_guid_is_the_same_every_time(guid: str, expected: str) -> None:
-    (event,) = frab.loads(_schedule_of([guid])).schedule.events
+    (event,) = read(_schedule_of([guid])).schedule.events
     assert event.id == expected
 
 
 def test_ids_made_alike_from_different_guids_each_get_a_hash() -> None:
-    events = frab.loads(_schedule_of(["a b", "a/b", "a-b", "Cafe", "Café"])).schedule.events
+    events = read(_schedule_of(["a b", "a/b", "a-b", "Cafe", "Café"])).schedule.events
     ids = [e.id for e in events]
     assert ids[2:4] == ["a-b", "Cafe"]  # usable as they are: kept
     assert re.fullmatch(r"a-b-[0-9a-f]{8}", ids[0]) and re.fullmatch(r"a-b-[0-9a-f]{8}", ids[1])
@@ -452,7 +453,7 @@ def test_ids_made_alike_from_different_guids_each_get_a_hash() -> None:
 )
 def test_any_distinct_guids_give_distinct_usable_stable_ids(guids: list[str]) -> None:
     text = _schedule_of(guids)
-    first, second = frab.loads(text), frab.loads(text)
+    first, second = read(text), read(text)
     assert first == second
     ids = [e.id for e in first.schedule.events]
     assert len(ids) == len(guids)
@@ -472,7 +473,7 @@ def test_an_events_json_with_a_frab_key_is_read_as_events_json(key: str, tmp_pat
     document[key] = {"conference": {"title": "x"}}
     path = tmp_path / "events.json"
     path.write_text(json.dumps(document), "utf-8")
-    assert frab.detect(path.read_bytes()) == "events"
+    assert detect(path.read_bytes()) == "events"
     with pytest.raises(InvalidInput) as caught:
         confcal.load(path)
     (problem,) = caught.value.problems
@@ -499,12 +500,12 @@ def test_an_events_json_with_a_frab_key_is_read_as_events_json(key: str, tmp_pat
     ],
 )
 def test_the_format_is_told_by_the_outermost_keys(document: object, expected: str) -> None:
-    assert frab.detect(json.dumps(document).encode()) == expected
+    assert detect(json.dumps(document).encode()) == expected
 
 
 def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    loads, decode = json.loads, _reading.decode
+    loads, decode = json.loads, _common.decode
 
     def counting_loads(text: str, **options: object) -> object:
         calls.append("parse")
@@ -514,9 +515,8 @@ def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.M
         calls.append("decode")
         return decode(data, source)
 
-    monkeypatch.setattr(_reading.json, "loads", counting_loads)
-    monkeypatch.setattr("confcal.loading.decode", counting_decode)
-    monkeypatch.setattr("confcal.frab.decode", counting_decode)
+    monkeypatch.setattr(_common.json, "loads", counting_loads)
+    monkeypatch.setattr("confcal.readers.decode", counting_decode)
     for name, text in [("events.json", json.dumps(EVENTS)), ("schedule.json", json.dumps(PRETALX))]:
         path = tmp_path / name
         path.write_text(text, "utf-8")
@@ -548,8 +548,8 @@ def test_schedule_xml_in_utf16_or_utf32_is_read_like_utf8(
     codec: str, declared: str, bom: str, tmp_path: Path
 ) -> None:
     data = (bom + _declared(declared)).encode(codec)
-    assert frab.detect(data) == "frab-xml"
-    assert frab.loads(data) == frab.loads(XML.encode())
+    assert detect(data) == "frab-xml"
+    assert read(data) == read(XML.encode())
     path = tmp_path / "schedule.xml"
     path.write_bytes(data)
     assert confcal.load(path).events == confcal.load(HERE / "frab" / "schedule.xml").events

@@ -8,9 +8,9 @@
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
 from .files import Split, render, write_files
 from .ical import to_calendar, to_ical, to_vevent
-from .loading import load, loads
 from .model import Event, Schedule
-from .writing import dumps
+from .readers import load, loads
+from .readers.events_json import dumps
 from .zones import localize, to_local
 
 __all__ = [

@@ -15,10 +15,9 @@ import click
 from . import dumps, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, Problem
 from .files import Split, check_output, render, write_atomic, write_files, write_stdout
-from .frab import FORMATS, Format
 from .listing import table
-from .loading import parse_duration
-from .model import Schedule
+from .model import EPOCH, Schedule
+from .readers import FORMATS, Format, parse_refresh
 
 _YEAR_OF_MINUTES = 366 * 24 * 60
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
@@ -44,12 +43,10 @@ def _parse_days(
 def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
     if value is None:
         return None
-    duration = parse_duration(value)
-    if duration is None or duration <= dt.timedelta(0) or duration.microseconds:
-        raise click.BadParameter(
-            f"{value!r} is not a positive ISO 8601 duration such as PT6H or P1D"
-        )
-    return duration
+    try:
+        return parse_refresh(value)
+    except InvalidInput as error:
+        raise click.BadParameter(error.problems[0].message) from None
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -134,7 +131,8 @@ def _warn(warning: LoadWarning) -> None:
 def _load(
     path: Path, format: Format = "auto", timezone: str | None = None, updated_only: bool = False
 ) -> Schedule:
-    return load(path, format=format, timezone=timezone, on_warning=_warn, updated_only=updated_only)
+    dtstamp = EPOCH if updated_only else None  # EPOCH: calendar.updated alone, else "unknown"
+    return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
 
 
 def _programme_options(command: _F) -> _F:

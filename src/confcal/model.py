@@ -421,16 +421,38 @@ def _check_events(
 ) -> None:
     if not isinstance(value, tuple):
         raise _wrong_type(attribute.name, "a list of Event", value)
-    seen: set[str] = set()
     for event in value:
         if not isinstance(event, Event):
             raise _problem("events", f"expected Event, got {type(event).__name__}", event)
-        # Case-insensitively: the ids name files, and macOS and Windows ignore case in names.
-        if event.id.lower() in seen:
-            raise InvalidInput.single(
-                f"id {shown(event.id)} is used twice", field="id", value=event.id
+    problems = _duplicate_ids(value)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _duplicate_ids(events: tuple[Event, ...]) -> list[Problem]:
+    """A problem, located at the event, for each id used before, ignoring case: ids name files,
+    and macOS and Windows ignore case in names."""
+    seen: dict[str, str] = {}
+    problems = []
+    for event in events:
+        key = event.id.lower()
+        if key not in seen:
+            seen[key] = event.id
+            continue
+        same = (
+            ""
+            if seen[key] == event.id
+            else f" (as {shown(seen[key])}: ids name files, whose case some systems ignore)"
+        )
+        problems.append(
+            Problem(
+                f"id {shown(event.id)} is used by another event too{same}",
+                event=f'"{event.id}"',
+                field="id",
+                value=event.id,
             )
-        seen.add(event.id.lower())
+        )
+    return problems
 
 
 def _check_uid_domain(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:

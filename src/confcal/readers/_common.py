@@ -1,10 +1,10 @@
-"""What the two readers (events.json in :mod:`confcal.loading`, pretalx/frab in :mod:`confcal.frab`)
-share, so that a bad input gets the same treatment whichever file holds it.
+"""What every reader shares, so that a bad input gets the same treatment whichever file holds it.
 
-Decoding and JSON parsing (line and column, duplicate keys, NaN, nesting), the range of years a
-programme may name, the SOURCE_DATE_EPOCH rule, duplicate ids, and localizing without a stray
-exception: each is written once here and collected as :class:`~confcal.errors.Problem` lines that
-name file, event, field and value.
+Decoding and JSON parsing (line and column, duplicate keys, NaN, nesting), the syntax more than one
+format writes (a clock such as ``04:00``, an ISO 8601 duration), the label a message gives an
+event, and the :class:`Collector` that gathers every problem of a file (up to :data:`LIMIT`),
+each located by file, event, field and value. What a field may hold is the model's rule, not
+this module's: the collector locates the model's own problems in the file (``relocated``).
 """
 
 from __future__ import annotations
@@ -12,35 +12,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
-from functools import partial
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import attrs
+import icalendar
 
-from . import zones
-from .errors import InvalidInput, LoadWarning, Problem, shown
-from .model import EPOCH, Event, When
-
-#: What ``--format`` accepts: ``auto`` recognises the other three by content.
-Format = Literal["auto", "events", "frab-json", "frab-xml"]
-FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
-
-#: Years a programme's times may have: wider than any conference, narrow enough to catch a typo
-#: such as 2204, and far from where date arithmetic overflows (year 9999), whatever the offset.
-YEARS = range(1900, 2200)
-
-
-def warn_to(
-    callback: Callable[[LoadWarning], None] | None, warnings: Iterable[LoadWarning]
-) -> None:
-    """Hand each warning to ``callback`` (none: they are dropped, as a caller asked for)."""
-    if callback is not None:
-        for warning in warnings:
-            callback(warning)
-
+from confcal import zones
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
+from confcal.model import YEARS, Schedule, When
 
 # --- Bytes to JSON values ------------------------------------------------------------------------
 
@@ -78,69 +59,6 @@ def _wide(data: bytes) -> str | None:
     if len(head) == 4 and b"\x00" in head:
         return "UTF-32" if head.count(b"\x00") == 3 else "UTF-16"
     return None
-
-
-# --- Which reader: by content ------------------------------------------------------------------
-
-# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
-# which the XML parser is given decoded. UTF-8, with or without a BOM, and the 8-bit encodings an
-# XML declaration may name are left to the parser.
-_XML_CODECS = (
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\xfe\xff", "utf-16"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-)
-_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")
-_XML_START_TEXT = re.compile("\ufeff?[ \t\r\n]*<")
-
-
-def xml_codec(data: bytes) -> str | None:
-    """The codec of a file in UTF-16 or UTF-32, by its byte order mark or its first characters;
-    ``None`` for anything else."""
-    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
-
-
-def is_xml(data: bytes | str) -> bool:
-    """Whether the file begins (after a byte order mark and blanks) with ``<``: JSON never does.
-
-    Only the beginning is looked at, so telling the formats apart costs nothing however big the
-    file is.
-    """
-    if isinstance(data, str):
-        return _XML_START_TEXT.match(data) is not None
-    codec = xml_codec(data)
-    if codec is not None:
-        head = data[:4096].decode(codec, "ignore")
-        return _XML_START_TEXT.match(head) is not None
-    return _XML_START.match(data) is not None
-
-
-#: Keys only a pretalx/frab schedule.json has at its top.
-_FRAB_KEYS = frozenset(("schedule", "conference", "$schema"))
-
-
-def json_format(document: object) -> Literal["events", "frab-json"]:
-    """``frab-json`` for an object with ``schedule`` (pretalx, frab, the hub), ``conference`` (a
-    schedule without its wrapper) or ``$schema`` (which their files carry) that has neither
-    ``calendar`` nor ``events``; else ``events``.
-
-    events.json's own keys decide: an events.json with an unknown key ``schedule`` is still an
-    events.json, whose reader then says what is wrong with it. Decided on the parsed document,
-    never on text that only looks like a key (inside a description, say).
-    """
-    if (
-        isinstance(document, dict)
-        and "calendar" not in document
-        and "events" not in document
-        and not _FRAB_KEYS.isdisjoint(document)
-    ):
-        return "frab-json"
-    return "events"
 
 
 class JsonObject(dict[str, Any]):
@@ -252,16 +170,58 @@ def event_label(position: int, *names: object) -> str:
     return f"#{position}"
 
 
-def reshown(problem: Problem, **located: str | None) -> Problem:
-    """A problem the model or the zones found in a value a reader gave them, located (``source``,
-    ``event``) and with that value as :func:`~confcal.errors.shown` shows it where the message
-    has its whole ``repr``: a value of megabytes is shortened like every other."""
-    message, value = problem.message, problem.value
-    if isinstance(value, str) and len(value) > 40:
-        whole, short = repr(value), shown(value)
-        if whole != short and whole in message:
-            message = message.replace(whole, short)
-    return attrs.evolve(problem.located(**located), message=message)
+# --- Syntax that more than one format writes ------------------------------------------------------
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+def parse_clock(text: str) -> dt.time | None:
+    """A time of day as programmes write it: ``H:MM`` or ``HH:MM``, seconds optional, blanks
+    around it ignored; ``None`` for anything else."""
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
+    except ValueError:
+        return None
+
+
+def parse_duration(text: str) -> dt.timedelta | None:
+    """An ISO 8601 duration (``PT45M``, ``P1D``, ``-PT5M``), or ``None`` if it is not one."""
+    try:
+        value: object = icalendar.vDuration.from_ical(text)  # type: ignore[no-untyped-call]
+    except (ValueError, OverflowError):  # OverflowError: P99999999999D, past what Python counts
+        return None
+    return value if isinstance(value, dt.timedelta) else None
+
+
+def parse_refresh(text: str) -> dt.timedelta:
+    """``calendar.refresh`` or ``--refresh``: an ISO 8601 duration the model accepts as a
+    :attr:`~confcal.model.Schedule.refresh` (its rule, not a second one); :class:`InvalidInput`
+    saying so, with the text as written, otherwise."""
+    interval = parse_duration(text)
+    if interval is None or model_problems(Schedule, "refresh", interval):
+        raise InvalidInput.single(
+            f"{shown(text)} is not a positive ISO 8601 duration such as PT6H or P1D",
+            field="refresh",
+            value=text,
+        )
+    return interval
+
+
+def model_problems(cls: type, name: str, value: object) -> tuple[Problem, ...]:
+    """What the model's own validator of ``cls.name`` says of ``value`` (nothing: it is valid).
+
+    For a reader that wants a field's problems before it can build the object (and with the
+    file's other problems), without writing the model's rule a second time.
+    """
+    field = getattr(attrs.fields(cls), name)
+    try:
+        field.validator(None, field, value)
+    except InvalidInput as error:
+        return error.problems
+    return ()
 
 
 # --- Collecting problems -------------------------------------------------------------------------
@@ -316,11 +276,29 @@ class Collector:
         field: str | None = None,
         value: object = None,
     ) -> None:
-        self.problems.append(
-            Problem(message, source=self.source, event=event, field=field, value=value)
-        )
+        self.add(Problem(message, source=self.source, event=event, field=field, value=value))
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
         if len(self.problems) > LIMIT:
             raise _TooMany
+
+    def relocated(
+        self,
+        problems: Iterable[Problem],
+        *,
+        event: str | None = None,
+        where: str = "",
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Problems the model or the zones found in a value this reader gave them, located in
+        the file: its source, the ``event``, and each field as the file names it (``where``
+        before it, renamed by ``names``: the model's ``location`` is a frab ``room``)."""
+        for problem in problems:
+            field = problem.field
+            if field is not None:
+                field = f"{where}{(names or {}).get(field, field)}"
+            self.add(attrs.evolve(problem.located(source=self.source, event=event), field=field))
 
     def warn(
         self,
@@ -364,10 +342,9 @@ class Collector:
 
     def zone(self, zone: str, *, event: str | None = None, field: str) -> bool:
         try:
-            zones.check_zone(zone)
+            zones.get_zone(zone)
         except InvalidInput as error:
-            message = reshown(attrs.evolve(error.problems[0], value=zone)).message
-            self.problem(message, event=event, field=field, value=zone)
+            self.relocated(error.problems, event=event, names={"timezone": field})
             return False
         return True
 
@@ -376,108 +353,53 @@ class Collector:
     ) -> dt.datetime | None:
         """``make()`` (a :mod:`confcal.zones` call), its :class:`InvalidInput` located here.
 
-        Such errors carry no location of their own; the value is added where the message does
-        not show it already (pytz cannot hold an old local mean time such as -00:44:30).
+        The zones name the wall-clock time they refused (the problem's ``value``); the text as
+        the file has it is put first where it is not that time (an offset, seconds, a clock).
         """
         try:
             return make()
         except InvalidInput as error:
-            message = error.problems[0].message
-            if text not in message:
+            problem = error.problems[0]
+            refused = problem.value
+            message = problem.message
+            if not (
+                isinstance(refused, dt.datetime) and refused.isoformat(timespec="minutes") == text
+            ):
                 message = f"{shown(text)}: {message}"
             self.problem(message, event=event, field=field, value=text)
             return None
 
-    def duplicates(self, events: Iterable[Event | None], *, field: str, advice: str = "") -> None:
-        """A problem for each id used before, ignoring case: ids name files, and macOS and
-        Windows ignore case in names."""
-        seen: dict[str, str] = {}
-        for event in events:
-            if event is None:
-                continue
-            key = event.id.lower()
-            if key in seen:
-                same = (
-                    ""
-                    if seen[key] == event.id
-                    else f" (as {shown(seen[key])}: ids name files, whose case some systems ignore)"
-                )
-                self.problem(
-                    f"id {shown(event.id)} is used by another event too{same}{advice}",
-                    event=f'"{event.id}"',
-                    field=field,
-                    value=event.id,
-                )
+    def day_change(self, text: str, *, field: str) -> dt.time | None:
+        """A programme's ``day_change``: a time of day ``HH:MM`` that the model accepts as a
+        :attr:`~confcal.model.Schedule.day_change` (its rule: whole minutes)."""
+        clock = parse_clock(text)
+        if clock is None or model_problems(Schedule, "day_change", clock):
+            self.problem(f"{shown(text)} is not a time of day HH:MM", field=field, value=text)
+            return None
+        return clock
+
+    def end_after(
+        self, start: When, duration: dt.timedelta, text: str, *, event: str | None, field: str
+    ) -> When | None:
+        """``duration`` after ``start``: elapsed time (a session across a clock change lasts
+        what the file says), in UTC for a time; a problem when that is past :data:`YEARS`."""
+        try:
+            if isinstance(start, dt.datetime):
+                end: When = start.astimezone(dt.UTC) + duration
             else:
-                seen[key] = event.id
+                end = start + duration
+            if end.year not in YEARS:
+                raise OverflowError
+        except OverflowError:
+            self.too_late(text, event=event, field=field)
+            return None
+        return end
 
-    def dtstamp(
-        self, updated: dt.datetime | None, modified: dt.datetime | None, *, environment: bool
-    ) -> dt.datetime:
-        """DTSTAMP: ``SOURCE_DATE_EPOCH`` (when ``environment``), else the file's own ``updated``,
-        else ``modified`` (its modification time); never the clock."""
-        epoch = os.environ.get("SOURCE_DATE_EPOCH") if environment else None
-        if epoch:
-            try:
-                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-            except (ValueError, OverflowError, OSError):
-                self.problems.append(
-                    Problem(
-                        f"{shown(epoch)} is not a number of seconds since 1970",
-                        source="SOURCE_DATE_EPOCH",
-                        value=epoch,
-                    )
-                )
-                return EPOCH
-        if updated is not None:
-            return updated
-        return modified if modified is not None else EPOCH
-
-
-# A JSON container met on a walk: (the step to its parent, its key or index there, the value).
-_Step = tuple["_Step | None", str | int, object]
-
-
-def walk(
-    value: object, path: str, *, stop: Collection[int] = ()
-) -> Iterator[tuple[Callable[[], str], dict[str, object]]]:
-    """Every JSON object inside ``value`` (itself included), with a function that gives its path
-    such as ``a.b[2].``, but none inside a value whose ``id()`` is in ``stop``.
-
-    Without recursion: a document may be nested as deep as the parser allows. A path is built
-    only when asked for (for a problem to name): building each one as the walk goes would take
-    memory and time of the depth times the number of objects, gigabytes for a 200 KB file.
-    """
-    stack: list[_Step] = [(None, path, value)]
-    while stack:
-        step = stack.pop()
-        item = step[2]
-        if id(item) in stop:
-            continue
-        if isinstance(item, dict):
-            yield partial(_path, step), item
-            children: Iterable[tuple[str | int, object]] = item.items()
-        elif isinstance(item, list):
-            children = enumerate(item)
-        else:  # the value the walk began at, if it is neither
-            continue
-        stack.extend(reversed([(step, k, v) for k, v in children if isinstance(v, (dict, list))]))
-
-
-def _path(step: _Step) -> str:
-    """The path of a container :func:`walk` met, such as ``a.b[2].``; shortened in the middle past
-    200 characters (a path 900 objects deep names nothing a person could find)."""
-    parts: list[str | int] = []
-    at: _Step | None = step
-    while at is not None:
-        parts.append(at[1])
-        at = at[0]
-    pieces = [str(parts.pop())]  # the path the walk began at
-    for part in reversed(parts):
-        if isinstance(part, int):
-            pieces[-1] = pieces[-1].removesuffix(".")
-            pieces.append(f"[{part}].")
-        else:
-            pieces.append(f"{name(part)}.")
-    path = "".join(pieces)
-    return path if len(path) <= 200 else f"{path[:100]}...{path[-97:]}"
+    def too_late(self, text: str, *, event: str | None, field: str) -> None:
+        """A problem with a duration that ends past :data:`YEARS` (or past any date at all)."""
+        self.problem(
+            f"{shown(text)} ends after the year {YEARS[-1]}; a typo?",
+            event=event,
+            field=field,
+            value=text,
+        )

@@ -1,0 +1,220 @@
+"""Reading a conference programme, whichever format it comes in: one dispatcher over peer readers.
+
+events.json (confcal's own, :mod:`.events_json`), pretalx/frab ``schedule.json``
+(:mod:`.frab_json`) and ``schedule.xml`` (:mod:`.frab_xml`) each have a reader; this module tells
+them apart by content and hands the file to one. The readers are peers: none imports another,
+and each only parses its syntax and collects problems, leaving what a field may hold to the model.
+
+DTSTAMP is decided here, at the edge, and only here (:func:`load`): ``SOURCE_DATE_EPOCH``, else
+the file's own ``calendar.updated``, else its modification time; never the clock. :func:`loads`
+and the readers are pure: the same text gives the same schedule, whatever the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from confcal.errors import InvalidInput, LoadWarning, Problem, shown
+from confcal.model import Schedule
+
+from . import events_json, frab_json, frab_xml
+from ._common import decode, parse_json, parse_refresh
+from ._frab_map import Imported
+
+__all__ = ["FORMATS", "Format", "detect", "load", "loads", "parse_refresh"]
+
+#: What ``--format`` accepts: ``auto`` recognises the other three by content.
+Format = Literal["auto", "events", "frab-json", "frab-xml"]
+FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    format: Format = "auto",
+    timezone: str | None = None,
+    on_warning: Callable[[LoadWarning], None] | None = None,
+    dtstamp: dt.datetime | None = None,
+) -> Schedule:
+    """Read events.json, or a pretalx/frab schedule.json or schedule.xml.
+
+    The format is recognised by content unless ``format`` names it; ``timezone`` is the zone of a
+    schedule that names none. Whatever confcal read but not as the file says is passed to
+    ``on_warning`` (dropped without one). Raises :class:`~confcal.errors.InvalidInput` listing
+    every problem.
+
+    DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
+    modification time: never the clock, so the same file always gives the same calendars. Given
+    ``dtstamp``, it is ``calendar.updated``, else ``dtstamp``, as :func:`loads` has it: neither the
+    environment nor the file's time is looked at (``dtstamp=EPOCH``, 1970, is how ``confcal
+    convert`` reads a schedule it writes as events.json, whose own time must then take over).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        data = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    except FileNotFoundError:
+        raise InvalidInput([Problem("no such file", source=source)]) from None
+    except OSError as error:
+        raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    if dtstamp is not None:
+        imported = _read(data, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
+    else:
+        imported = _reproducible(
+            data, format=format, source=source, timezone=timezone, file=modified
+        )
+    _warn(on_warning, imported.warnings)
+    return imported.schedule
+
+
+def loads(
+    text: str | bytes,
+    *,
+    format: Format = "auto",
+    source: str = "<string>",
+    timezone: str | None = None,
+    on_warning: Callable[[LoadWarning], None] | None = None,
+    dtstamp: dt.datetime | None = None,
+) -> Schedule:
+    """Read a programme from a string (or its bytes); ``source`` names it in messages.
+
+    As :func:`load`, but pure: DTSTAMP is ``calendar.updated``, else ``dtstamp``, else 1970
+    ("unknown"); the environment (``SOURCE_DATE_EPOCH``) is never read.
+    """
+    imported = _read(text, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
+    _warn(on_warning, imported.warnings)
+    return imported.schedule
+
+
+def detect(data: bytes) -> Format:
+    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies).
+
+    XML by its first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
+    keys of its outermost object: ``schedule``, ``conference`` or ``$schema`` without
+    ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
+    (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
+    """
+    if _is_xml(data):
+        return "frab-xml"
+    try:
+        document = parse_json(decode(data, "<bytes>"), "<bytes>")
+    except InvalidInput:
+        return "events"
+    return _json_format(document)
+
+
+# --- DTSTAMP, at the edge ------------------------------------------------------------------------
+
+
+def _reproducible(
+    data: bytes, *, format: Format, source: str, timezone: str | None, file: dt.datetime
+) -> Imported:
+    """The programme with the reproducible-builds DTSTAMP: ``SOURCE_DATE_EPOCH`` wins over the
+    file's ``updated``, which wins over the file's time. A bad ``SOURCE_DATE_EPOCH`` is reported
+    first, with the file's own problems."""
+    epoch, problem = _source_date_epoch()
+    try:
+        imported = _read(data, format=format, source=source, timezone=timezone, dtstamp=file)
+    except InvalidInput as error:
+        if problem is None:
+            raise
+        raise InvalidInput([problem, *error.problems], stopped=error.stopped) from None
+    if problem is not None:
+        raise InvalidInput([problem])
+    if epoch is None or imported.schedule.dtstamp == epoch:
+        return imported
+    return attrs.evolve(imported, schedule=attrs.evolve(imported.schedule, dtstamp=epoch))
+
+
+def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), or the problem with it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None, None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC), None
+    except (ValueError, OverflowError, OSError):
+        message = f"{shown(epoch)} is not a number of seconds since 1970"
+        return None, Problem(message, source="SOURCE_DATE_EPOCH", value=epoch)
+
+
+# --- Which reader --------------------------------------------------------------------------------
+
+
+def _read(
+    data: bytes | str,
+    *,
+    format: Format,
+    source: str,
+    timezone: str | None,
+    dtstamp: dt.datetime | None,
+) -> Imported:
+    """The programme ``data`` holds, read by the reader ``format`` names or its content says."""
+    if format == "frab-xml" or (format == "auto" and _is_xml(data)):
+        return frab_xml.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
+    # Decoded and parsed once, whichever reader then reads it.
+    document = parse_json(data if isinstance(data, str) else decode(data, source), source)
+    if format == "frab-json" or (format == "auto" and _json_format(document) == "frab-json"):
+        return frab_json.read(document, source=source, timezone=timezone, dtstamp=dtstamp)
+    schedule = events_json.read(document, source=source, dtstamp=dtstamp)
+    if timezone is None:
+        return Imported(schedule)
+    message = "ignored the time zone given: events.json names its zone in calendar.timezone"
+    return Imported(schedule, (LoadWarning(message, source=source, value=timezone),))
+
+
+def _warn(
+    callback: Callable[[LoadWarning], None] | None, warnings: tuple[LoadWarning, ...]
+) -> None:
+    """Hand each warning to ``callback`` (none: they are dropped, as a caller asked for)."""
+    if callback is not None:
+        for warning in warnings:
+            callback(warning)
+
+
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")
+_XML_START_TEXT = re.compile("\ufeff?[ \t\r\n]*<")
+#: Keys only a pretalx/frab schedule.json has at its top.
+_FRAB_KEYS = frozenset(("schedule", "conference", "$schema"))
+
+
+def _is_xml(data: bytes | str) -> bool:
+    """Whether the file begins (after a byte order mark and blanks) with ``<``: JSON never does.
+
+    Only the beginning is looked at, so telling the formats apart costs nothing however big the
+    file is.
+    """
+    if isinstance(data, str):
+        return _XML_START_TEXT.match(data) is not None
+    codec = frab_xml.xml_codec(data)
+    if codec is not None:
+        head = data[:4096].decode(codec, "ignore")
+        return _XML_START_TEXT.match(head) is not None
+    return _XML_START.match(data) is not None
+
+
+def _json_format(document: object) -> Literal["events", "frab-json"]:
+    """``frab-json`` for an object with ``schedule`` (pretalx, frab, the hub), ``conference`` (a
+    schedule without its wrapper) or ``$schema`` (which their files carry) that has neither
+    ``calendar`` nor ``events``; else ``events``.
+
+    events.json's own keys decide: an events.json with an unknown key ``schedule`` is still an
+    events.json, whose reader then says what is wrong with it. Decided on the parsed document,
+    never on text that only looks like a key (inside a description, say).
+    """
+    if (
+        isinstance(document, dict)
+        and "calendar" not in document
+        and "events" not in document
+        and not _FRAB_KEYS.isdisjoint(document)
+    ):
+        return "frab-json"
+    return "events"

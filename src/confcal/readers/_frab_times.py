@@ -1,0 +1,214 @@
+"""When a pretalx/frab session starts and ends: its ``date``, ``start``, ``duration`` and ``end``.
+
+Files say it in several ways (an offset-bearing ``date``; a day's date and a ``start`` clock, as
+old pentabarf files have it; a ``duration`` in ``HH:MM``, ``HH:MM:SS`` or pretalx's ``D:HH:MM``;
+the hub's ``end``), and not always consistently. The instant is kept where the file gives one,
+with a warning where its other fields disagree; a session lasts the elapsed time the file says,
+across clock changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from confcal import zones
+from confcal.errors import shown
+
+from ._common import Collector, parse_clock
+from ._frab_parsed import RawEvent, clean
+
+__all__ = ["Setting", "end", "parse_instant", "start"]
+
+
+@attrs.frozen
+class Setting:
+    """Where an event's times are read: the problems' collector, the zone, the day change."""
+
+    out: Collector
+    zone: str
+    day_change: dt.time
+
+
+def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
+    date_text = clean(raw.text.get("date"))
+    start_text = clean(raw.text.get("start"))
+    if date_text is None:
+        return _start_from_day(setting, raw, label, start_text)
+    out = setting.out
+    parsed = parse_instant(date_text)
+    if parsed is None:
+        out.problem(
+            f"{shown(date_text)} is not a date and time such as 2024-12-27T10:30:00+01:00",
+            event=label, field="date", value=date_text,
+        )  # fmt: skip
+        return None
+    if not out.in_years(parsed, date_text, event=label, field="date"):
+        return None
+    if parsed.tzinfo is None:
+        return _localize(setting, parsed, label, "date", date_text)
+    local = out.localized(
+        lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
+    )
+    complaints = [] if local is None else _disagreements(setting.zone, start_text, parsed, local)
+    if local is not None and complaints:
+        setting.out.warn(
+            f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
+            f"{local.strftime('%Y-%m-%d %H:%M')} {setting.zone}",
+            event=label, field="date", value=date_text,
+        )  # fmt: skip
+    return local
+
+
+def _disagreements(
+    zone: str, start_text: str | None, parsed: dt.datetime, local: dt.datetime
+) -> list[str]:
+    """Where the file's offset or its printed ``start`` disagree with the instant kept."""
+    printed = parse_clock(start_text) if start_text else None
+    wall = local.time().replace(tzinfo=None)
+    complaints = []
+    given, actual = parsed.utcoffset(), local.utcoffset()
+    if given is not None and actual is not None and given != actual:
+        complaints.append(
+            f"its UTC offset {zones.format_offset(given)} disagrees with {zone}, "
+            f"which is {zones.format_offset(actual)} then"
+        )
+    if printed is not None and printed != wall:
+        complaints.append(
+            f"the programme's start {shown(start_text.strip() if start_text else '')} is "
+            f"not the {wall.strftime('%H:%M')} that instant is in {zone}"
+        )
+    return complaints
+
+
+def _start_from_day(
+    setting: Setting, raw: RawEvent, label: str, start_text: str | None
+) -> dt.datetime | None:
+    """No ``date``: the day's date and the ``start`` clock, as old pentabarf files have it."""
+    clock = parse_clock(start_text) if start_text else None
+    day_date = None
+    if raw.day is not None and raw.day.date:
+        try:
+            day_date = dt.date.fromisoformat(raw.day.date)
+        except ValueError:
+            day_date = None
+        if day_date is not None and not setting.out.in_years(
+            day_date, raw.day.date, event=label, field="day"
+        ):
+            return None
+    if clock is None or day_date is None:
+        setting.out.problem(
+            "is required (an offset-bearing date and time such as 2024-12-27T10:30:00+01:00)",
+            event=label, field="date",
+        )  # fmt: skip
+        return None
+    # Listed under its conference day: a time before the day change is after midnight.
+    if clock < setting.day_change:
+        day_date += dt.timedelta(days=1)
+    naive = dt.datetime.combine(day_date, clock)
+    return _localize(setting, naive, label, "start", start_text)
+
+
+def _localize(
+    setting: Setting, naive: dt.datetime, label: str, field: str, text: str | None
+) -> dt.datetime | None:
+    return setting.out.localized(
+        lambda: zones.localize(naive, setting.zone), text or "", event=label, field=field
+    )
+
+
+def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.datetime | None:
+    out = setting.out
+    end_text = clean(raw.text.get("end"))
+    duration_text = clean(raw.text.get("duration"))
+    duration = None
+    if duration_text is not None:
+        duration = _duration(out, duration_text, label)
+        if duration is None:
+            return None
+    if end_text is not None:
+        end_instant = _end_instant(out, end_text, label)
+        if end_instant is not None and duration is not None and end_instant - start != duration:
+            out.warn(
+                f"{shown(end_text)} is not the start plus the duration {shown(duration_text)}; "
+                "using the end",
+                event=label, field="end", value=end_text,
+            )  # fmt: skip
+    elif duration_text is not None and duration is not None:
+        elapsed = out.end_after(start, duration, duration_text, event=label, field="duration")
+        end_instant = elapsed if isinstance(elapsed, dt.datetime) else None
+    else:
+        out.problem("is required (or an end)", event=label, field="duration")
+        return None
+    if end_instant is None:
+        return None
+    field, text = ("end", end_text) if end_text else ("duration", duration_text or "")
+    if end_instant <= start:
+        what = "has no length" if end_instant == start else "ends before it starts"
+        out.problem(f"the session {what}", event=label, field=field, value=text)
+        return None
+    return out.localized(
+        lambda: zones.from_instant(end_instant, setting.zone), text, event=label, field=field
+    )
+
+
+def _duration(out: Collector, text: str, label: str) -> dt.timedelta | None:
+    try:
+        duration = _clock_duration(text)
+    except OverflowError:  # 99999999999:00: more days than Python counts
+        out.too_late(text, event=label, field="duration")
+        return None
+    if duration is None:
+        out.problem(
+            f"{shown(text)} is not a duration such as 00:45 (HH:MM)",
+            event=label, field="duration", value=text,
+        )  # fmt: skip
+    return duration
+
+
+def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
+    end = parse_instant(text)
+    if end is None or end.tzinfo is None:
+        out.problem(
+            f"{shown(text)} is not a date and time with a UTC offset",
+            event=label, field="end", value=text,
+        )  # fmt: skip
+        return None
+    return end if out.in_years(end, text, event=label, field="end") else None
+
+
+def _clock_duration(text: str) -> dt.timedelta | None:
+    """A frab/pretalx duration: ``HH:MM`` (hours may exceed 24), ``HH:MM:SS`` or ``D:HH:MM``.
+
+    Three parts are ambiguous: pentabarf writes ``00:30:00`` (zero-padded hours, then seconds),
+    pretalx writes ``1:02:30`` for a day and more (unpadded days first). So a two-digit first part
+    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``. :class:`OverflowError` for one longer than
+    Python counts (``99999999999:00``), which would end past any year a programme may name.
+    """
+    parts = text.strip().split(":")
+    if (
+        not 2 <= len(parts) <= 3
+        or not all(p.isdigit() and p.isascii() for p in parts)
+        or any(len(p) != 2 for p in parts[1:])
+    ):
+        return None
+    if len(parts[0].lstrip("0")) > 15:  # int() refuses past 4,300 digits; timedelta past 10**10 h
+        raise OverflowError(text)
+    numbers = [int(p) for p in parts]
+    days_first = len(parts) == 3 and len(parts[0]) == 1
+    if any(n >= 60 for n in numbers[1:]) or (days_first and numbers[1] >= 24):
+        return None
+    if len(parts) == 2:
+        return dt.timedelta(hours=numbers[0], minutes=numbers[1])
+    if days_first:
+        return dt.timedelta(days=numbers[0], hours=numbers[1], minutes=numbers[2])
+    return dt.timedelta(hours=numbers[0], minutes=numbers[1], seconds=numbers[2])
+
+
+def parse_instant(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if "T" in text or " " in text.strip() else None

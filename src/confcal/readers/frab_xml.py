@@ -1,0 +1,180 @@
+"""Reading a pretalx/frab ``schedule.xml``: its syntax only, mapped by :mod:`._frab_map`.
+
+The XML holds the same data model as ``schedule.json`` (schedule > day > room > event), so this
+module only finds the elements and their text, and hands them to the mapping both formats
+share. It is the one importer of ``defusedxml``: a file that declares entities or external
+references is refused before anything is expanded or fetched, whatever it says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from confcal.errors import InvalidInput, Problem, shown
+
+from . import _frab_map
+from ._common import Collector, name
+from ._frab_map import Imported
+from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    import defusedxml
+
+__all__ = ["loads", "xml_codec"]
+
+# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
+# which the XML parser is given decoded. UTF-8, with or without a BOM, and the 8-bit encodings an
+# XML declaration may name are left to the parser.
+_XML_CODECS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def xml_codec(data: bytes) -> str | None:
+    """The codec of a file in UTF-16 or UTF-32, by its byte order mark or its first characters;
+    ``None`` for anything else."""
+    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
+
+
+def loads(
+    data: bytes | str,
+    *,
+    source: str = "<string>",
+    timezone: str | None = None,
+    dtstamp: dt.datetime | None = None,
+) -> Imported:
+    """A ``schedule.xml`` as a schedule, with what confcal had to say about the file.
+
+    ``timezone`` is the zone of a file that names none (and overrides one it names, with a
+    warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
+    :class:`InvalidInput` listing every problem.
+    """
+    collector = Collector(source)
+    with collector.reading():
+        parsed = _parsed(_root(_decoded(data, source), source), collector)
+        return _frab_map.schedule(parsed, collector, timezone=timezone, dtstamp=dtstamp)
+
+
+def _decoded(data: bytes | str, source: str) -> bytes | str:
+    """UTF-16 and UTF-32 (by byte order mark, as XML 1.0 says) decoded: the parser reads UTF-8,
+    UTF-16 with a BOM and 8-bit encodings itself, but not UTF-32; decoded here, all alike."""
+    if isinstance(data, str) or (codec := xml_codec(data)) is None:
+        return data
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        encoding = codec.upper().removesuffix("-BE").removesuffix("-LE")
+        message = f"not valid {encoding}, as its first bytes say it is: {error.reason} at byte"
+        raise InvalidInput([Problem(f"{message} {error.start}", source=source)]) from None
+
+
+def _root(data: bytes | str, source: str) -> Element:
+    """The ``<schedule>`` element; :class:`InvalidInput` for anything else."""
+    # Imported here, not with the module: every confcal start (even --help) would pay for them.
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml
+    import defusedxml.ElementTree as safe_xml
+
+    try:
+        root = safe_xml.fromstring(data)
+    except defusedxml.DefusedXmlException as error:
+        message = (
+            f"refused: the XML {_refusal(error)}; a schedule needs none, and expanding or "
+            "fetching it could exhaust memory or reach the network"
+        )
+        raise InvalidInput([Problem(message, source=source)]) from None
+    except ParseError as error:
+        line, column = error.position
+        message = f"not well-formed XML: {str(error).split(':')[0]} at line {line} column"
+        raise InvalidInput([Problem(f"{message} {column + 1}", source=source)]) from None
+    if root.tag != "schedule":
+        message = (
+            f"not a pretalx/frab schedule: the root element is <{name(root.tag)}>, not <schedule>"
+        )
+        raise InvalidInput([Problem(message, source=source)])
+    return root
+
+
+def _parsed(root: Element, collector: Collector) -> Parsed:
+    from xml.etree.ElementTree import Element
+
+    conference = root.find("conference")
+    if conference is None:
+        conference = Element("conference")
+    days: list[Day] = []
+    events: list[RawEvent] = []
+    # Where the schedule XML has them (schedule > day > room > event), each element looked at once.
+    for index, day_element in enumerate(root.iterfind("day"), start=1):
+        day = Day(
+            index=_int(day_element.get("index"), index),
+            date=day_element.get("date"),
+            start=day_element.get("start"),
+            end=day_element.get("end"),
+        )
+        days.append(day)
+        for room in day_element.iterfind("room"):
+            for element in room.iterfind("event"):
+                events.append(_event(element, room, day, len(events) + 1))
+    _elsewhere(collector, root, "day", len(days), "<schedule>")
+    _elsewhere(collector, root, "event", len(events), "a <room> inside a <day>")
+    no_days(collector, days, events, "<day>")
+    return Parsed(
+        title=clean(conference.findtext("title")),
+        zone=clean(conference.findtext("time_zone_name")),
+        day_change=clean(conference.findtext("day_change")),
+        url=clean(conference.findtext("url")) or clean(conference.findtext("base_url")),
+        description=None,
+        days=tuple(days),
+        events=tuple(events),
+    )
+
+
+def _elsewhere(collector: Collector, root: Element, tag: str, read: int, parent: str) -> None:
+    """A problem when the file has ``<tag>`` elements besides the ``read`` ones directly inside
+    ``parent``: confcal would leave them out (a session lost), or could only guess."""
+    found = sum(1 for _ in root.iter(tag))
+    if found > read:
+        collector.problem(
+            f"{found - read} <{tag}> element(s) are not directly inside {parent}, where a "
+            "schedule has them; confcal would leave them out",
+            field=f"<{tag}>",
+        )
+
+
+def _refusal(error: defusedxml.DefusedXmlException) -> str:
+    import defusedxml
+
+    if isinstance(error, defusedxml.EntitiesForbidden):
+        target = f" ({shown(error.sysid)})" if error.sysid else ""
+        return f"declares the entity {shown(error.name)}{target}"
+    if isinstance(error, defusedxml.ExternalReferenceForbidden):
+        return f"refers to the external resource {shown(error.sysid)}"
+    return "has a document type declaration"
+
+
+def _event(element: Element, room: Element, day: Day, position: int) -> RawEvent:
+    text: dict[str, str | None] = {key: element.findtext(key) for key in EVENT_TEXT}
+    text["guid"] = element.get("guid") or text["guid"]
+    text["id"] = element.get("id") or text["id"]
+    if not clean(text["room"]):
+        text["room"] = room.get("name")
+    persons = tuple((p.text or "") for p in element.iterfind("persons/person"))
+    return RawEvent(position=position, text=text, persons=persons, day=day)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
