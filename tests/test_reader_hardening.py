@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import confcal
+from confcal._fields import ID_PATTERN, RESERVED_NAMES
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.model import ID_PATTERN, RESERVED_NAMES
 from confcal.readers import _common, detect, frab_json
 from conftest import read
 from test_bad_input import run

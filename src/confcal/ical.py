@@ -16,10 +16,11 @@ from importlib.metadata import PackageNotFoundError, version
 import icalendar
 
 from . import _serialize, zones
+from ._fields import MAX_LENGTH
 from ._serialize import Categories, Context, Text
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
-from .model import EPOCH, MAX_LENGTH, Event, Schedule, When
+from .model import EPOCH, Event, Schedule, When
 
 __all__ = ["to_calendar", "to_ical", "to_vevent"]
 

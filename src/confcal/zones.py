@@ -63,10 +63,6 @@ def get_zone(name: str) -> zoneinfo.ZoneInfo:
     return _get_zone(name)
 
 
-#: The readers' one call (``_reading.py``) until their move lands (issue 14); then removed.
-check_zone = get_zone
-
-
 @functools.cache
 def _get_zone(name: str) -> zoneinfo.ZoneInfo:
     try:

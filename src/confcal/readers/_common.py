@@ -20,8 +20,9 @@ import attrs
 import icalendar
 
 from confcal import zones
+from confcal._fields import YEARS
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.model import YEARS, Schedule, When
+from confcal.model import Schedule, When
 
 # --- Bytes to JSON values ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-from confcal.model import ID_PATTERN, RESERVED_NAMES
+from confcal._fields import ID_PATTERN, RESERVED_NAMES
 
 __all__ = ["identifiers"]
 

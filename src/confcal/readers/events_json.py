@@ -18,8 +18,9 @@ import attrs
 import icalendar
 
 from confcal import zones
+from confcal._fields import YEARS
 from confcal.errors import InvalidInput, shown
-from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, YEARS, Event, Schedule, When
+from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, Event, Schedule, When
 
 from ._common import (
     event_label,

@@ -1,0 +1,355 @@
+"""What each field of an Event or a Schedule may hold: the converters and validators of the model.
+
+Each rule is written once, here, with the field it guards: the readers of every format only parse
+syntax and hand values to the model, whose validators raise located problems naming the field
+(``attribute.name``). Kept apart from :mod:`confcal.model` so that the classes read as the
+programme's shape, and these as its rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from . import zones
+from .errors import InvalidInput, shown
+
+#: A timed event's instant, or an all-day event's date.
+When = dt.datetime | dt.date
+
+#: What ``Event.status`` may be: the RFC 5545 VEVENT statuses.
+STATUSES = ("confirmed", "tentative", "cancelled")
+
+#: What an event id may be: it names the event's file and UID.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# Names Windows will not create as files, whatever the extension.
+RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+# Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
+# which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
+# Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# A backslash has no place in a URI (RFC 3986) and some readers unescape it in a URI value as
+# in TEXT (``URL:\,`` read back as ``,``), so it is refused with the spaces.
+_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\\\\\ud800-\udfff]")
+# The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
+# that holds user information: ``https://user:password@host/``.
+_USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
+#: The years a date may lie in, as in events.json: a year such as 2204 is a typo.
+YEARS = range(1900, 2200)
+#: The longest an event may last.
+MAX_LENGTH = dt.timedelta(days=366)
+#: The DTSTAMP of a schedule that says nothing of when it changed (never the clock).
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+#: How often subscribers are asked to refresh the full calendar: often enough that a room change
+#: or cancellation reaches them the same day, rarely enough to spare the web server.
+DEFAULT_REFRESH = dt.timedelta(hours=6)
+
+
+def text(value: str) -> str:
+    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR). Not text: left to the checks."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def optional_text(value: str | None) -> str | None:
+    return None if value is None else text(value)
+
+
+#: What a parameter that takes several values may not be: text is not a list of texts (iterating
+#: it gives letters), and a mapping gives its keys. (A set, whose order changes from run to run,
+#: is refused only where order counts: the speakers.)
+NOT_A_LIST = (str, bytes, bytearray, Mapping)
+
+
+def speakers(value: Iterable[str]) -> tuple[str, ...]:
+    """The names as a tuple; anything but a list of names is left to :func:`check_speakers`."""
+    if isinstance(value, (*NOT_A_LIST, set, frozenset)) or not isinstance(value, Iterable):
+        return value  # type: ignore[return-value]
+    return tuple(text(s) for s in value)
+
+
+def problem(field: str, message: str, value: object) -> InvalidInput:
+    return InvalidInput.single(message, field=field, value=value)
+
+
+def wrong_type(field: str, expected: str, value: object) -> InvalidInput:
+    """The error for a value of the wrong Python type: what was expected, and what came."""
+    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
+    return problem(field, f"must be {expected}, not {got}", value)
+
+
+def one_text(field: str, expected: str, value: str) -> InvalidInput:
+    """The error for one text where several are expected: iterating it would give letters."""
+    return problem(
+        field, f"must be {expected}, not one text: {shown(value)} (write [{shown(value)}])", value
+    )
+
+
+def _check_text(field: str, value: str | None, *, single_line: bool = False) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(field, "text", value)
+    bad = _CONTROL.search(value)
+    if bad:
+        at = bad.start()
+        part = value if len(value) <= 80 else f"...{value[max(at - 30, 0) : at + 30]}..."
+        what = (
+            "a lone surrogate" if "\ud800" <= bad.group() <= "\udfff" else "the control character"
+        )
+        raise problem(
+            field,
+            f"{shown(part)} contains {what} {bad.group()!r}, which a calendar cannot hold",
+            value,
+        )
+    if single_line and "\n" in value:
+        raise problem(field, f"must be one line, got {shown(value)}", value)
+
+
+def free_text(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """An optional text of any number of lines (written escaped)."""
+    _check_text(attribute.name, value)
+
+
+def line(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """An optional text of one line."""
+    _check_text(attribute.name, value, single_line=True)
+
+
+def required(single_line: bool) -> Callable[[object, attrs.Attribute[str], str], None]:
+    """A text that must be given and not blank."""
+
+    def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if value is None:
+            raise problem(attribute.name, "must not be empty", value)
+        _check_text(attribute.name, value, single_line=single_line)
+        if not value.strip():
+            raise problem(attribute.name, "must not be empty", value)
+
+    return check
+
+
+def check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "text", value)
+    if not ID_PATTERN.fullmatch(value) or RESERVED_NAMES.fullmatch(value):
+        raise problem(
+            attribute.name,
+            f"{shown(value)} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit (it names the event's file and UID)",
+            value,
+        )
+
+
+def check_url(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    """A URL to publish: one word, and no user name or password in it."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "a URL (text)", value)
+    if _URL_FORBIDDEN.search(value):
+        raise problem(
+            attribute.name,
+            f"{shown(value)} is not a URL (spaces, backslashes and control characters are not "
+            "allowed)",
+            value,
+        )
+    credentials = _USERINFO.match(value)
+    if credentials:
+        # Shown without them: the message goes to terminals and build logs.
+        hidden = f"{value[: credentials.start(1)]}...@{value[credentials.end(0) :]}"
+        raise problem(
+            attribute.name,
+            f"{shown(hidden)} holds a user name or password before the '@'; remove them: "
+            "the URL is published in every calendar and on the attendees' page",
+            hidden,
+        )
+
+
+def _in_years(field: str, value: When, day: dt.date) -> None:
+    if day.year not in YEARS:
+        raise problem(
+            field,
+            f"{show(value)}: year {day.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
+            value,
+        )
+
+
+def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
+    return problem(
+        field,
+        f"the time zone of {value.replace(tzinfo=None).isoformat()}, "
+        f"{type(value.tzinfo).__name__}, fails: {error}",
+        value,
+    )
+
+
+def _offset(field: str, value: dt.datetime) -> dt.timedelta | None:
+    """``value.utcoffset()``, whose tzinfo may be anyone's."""
+    try:
+        return value.utcoffset()
+    except Exception as error:  # the caller's tzinfo may raise anything at all
+        raise _broken_zone(field, value, error) from None
+
+
+def check_when(_: object, attribute: attrs.Attribute[When], value: object) -> None:
+    """A timezone-aware datetime that exists in its zone, or a date; in :data:`YEARS`."""
+    field = attribute.name
+    if isinstance(value, dt.datetime):
+        _check_instant(field, value)
+    elif isinstance(value, dt.date):
+        # An all-day event's end is the day after its last day.
+        _in_years(field, value, value - dt.timedelta(days=1) if field == "end" else value)
+    else:
+        raise wrong_type(field, "a datetime or a date", value)
+
+
+def _check_instant(field: str, value: dt.datetime) -> None:
+    offset = _offset(field, value)
+    if offset is None:
+        raise problem(
+            field,
+            f"{value.isoformat()} has no time zone; localize it with confcal.zones.localize()",
+            value,
+        )
+    _in_years(field, value, value)
+    naive = value.replace(tzinfo=None)
+    name = zones.zone_name(value)
+    if name is None:
+        # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
+        # exists if it comes back the same from the instant it stands for.
+        name = f"its time zone, {type(value.tzinfo).__name__}"
+        try:
+            back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+        except Exception as error:  # as in _offset: the caller's tzinfo
+            raise _broken_zone(field, value, error) from None
+        exists = back == naive
+    else:
+        _check_named_offset(field, value, name, offset)
+        exists = zones.exists(naive, name)
+    if not exists:
+        # No clock shows it: written with its TZID, readers place it an hour apart, and any
+        # instant it is given is a guess. Refused, as the loader refuses it.
+        raise problem(
+            field,
+            f"{naive.isoformat(timespec='minutes')} does not exist in {name}: "
+            "the clocks skip it (daylight saving time starts)",
+            value,
+        )
+
+
+def _check_named_offset(field: str, value: dt.datetime, name: str, offset: dt.timedelta) -> None:
+    """The zone is one we know, and ``offset`` is one it has at that wall-clock time."""
+    try:
+        zones.get_zone(name)
+    except InvalidInput as error:
+        raise problem(field, error.problems[0].message, value) from None
+    naive = value.replace(tzinfo=None)
+    # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
+    if offset not in {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}:
+        raise problem(
+            field,
+            f"{value.isoformat()} has an offset {name} never has at that time "
+            "(a pytz zone attached with replace(tzinfo=...) instead of localize()?)",
+            value,
+        )
+
+
+def check_speakers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, str):
+        raise one_text(attribute.name, "a list of names", value)
+    if isinstance(value, set | frozenset):
+        raise problem(
+            attribute.name,
+            f"must be a list of names in their order, not a {type(value).__name__}, whose order "
+            f"changes from run to run: {shown(value)}",
+            value,
+        )
+    if not isinstance(value, tuple):
+        raise wrong_type(attribute.name, "a list of names", value)
+    for speaker in value:
+        if not isinstance(speaker, str):
+            raise problem(
+                attribute.name,
+                f"must hold only names (text), not {type(speaker).__name__}: {shown(speaker)}",
+                value,
+            )
+        _check_text(attribute.name, speaker, single_line=True)
+
+
+def check_status(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, f"one of {', '.join(STATUSES)}", value)
+    if value not in STATUSES:
+        raise problem(attribute.name, f"{shown(value)} is not one of {', '.join(STATUSES)}", value)
+
+
+def show(value: When) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "an IANA time zone name such as 'Europe/Berlin'", value)
+    zones.get_zone(value)
+
+
+def check_uid_domain(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "a domain name (text)", value)
+    if not ID_PATTERN.fullmatch(value):
+        raise problem(attribute.name, f"{shown(value)} is not a domain name", value)
+
+
+def check_day_change(_: object, attribute: attrs.Attribute[Any], value: dt.time) -> None:
+    if not isinstance(value, dt.time):
+        raise wrong_type(attribute.name, "a time of day (datetime.time)", value)
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise problem(
+            attribute.name,
+            f"{value.isoformat()} is not a time of day in whole minutes without a time zone, "
+            "such as datetime.time(4, 0)",
+            value,
+        )
+
+
+def check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelta | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dt.timedelta):
+        raise wrong_type(attribute.name, "a duration (datetime.timedelta) or None", value)
+    if value <= dt.timedelta(0) or value.microseconds:
+        raise problem(
+            "refresh", f"{shown(value)} is not a positive duration in whole seconds", value
+        )
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """An aware datetime in UTC; anything else is left to :func:`check_dtstamp`."""
+    if not isinstance(value, dt.datetime):
+        return value
+    try:
+        return value if value.utcoffset() is None else value.astimezone(dt.UTC)
+    except Exception:  # 0001-01-01 at +01:00 is before the first instant Python
+        return value  # knows, and a tzinfo of the caller's may raise anything: the check says so
+
+
+def check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    if not isinstance(value, dt.datetime):
+        raise wrong_type(attribute.name, "a timezone-aware datetime", value)
+    if _offset(attribute.name, value) is None:
+        raise problem(attribute.name, f"{value.isoformat()} must be timezone-aware", value)
+    if value.tzinfo is not dt.UTC:
+        raise problem(attribute.name, f"{value.isoformat()} is out of range", value)
