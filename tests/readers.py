@@ -27,6 +27,8 @@ from pathlib import Path
 
 import icalendar
 
+from ical_props import prop, when
+
 Times = dict[str, tuple[dt.datetime | dt.date, dt.datetime | dt.date]]
 UTC = dt.UTC
 
@@ -63,11 +65,10 @@ def by_dateutil_tzical(data: bytes) -> Times:
     for ev in icalendar.Calendar.from_ical(data).walk("VEVENT"):
         times = []
         for name in ("DTSTART", "DTEND"):
-            prop = ev[name]
-            tzid = prop.params.get("TZID")
-            value = prop.dt
+            tzid = prop(ev, name, icalendar.vDDDTypes).params.get("TZID")
+            value = when(ev, name)
             if tzid:
-                assert zones is not None
+                assert zones is not None and isinstance(value, dt.datetime)
                 value = value.replace(tzinfo=zones.get(tzid))
             times.append(_utc(value))
         result[str(ev["UID"])] = (times[0], times[1])
@@ -91,7 +92,11 @@ def by_ical_file_zone(data: bytes) -> Times:
     from ical.calendar_stream import IcsCalendarStream
 
     cal = IcsCalendarStream.calendar_from_ics(hide_zone_names(data))
-    return {ev.uid: (_utc(ev.dtstart), _utc(ev.dtend)) for ev in cal.events}
+    result: Times = {}
+    for ev in cal.events:
+        assert ev.dtstart is not None and ev.dtend is not None, ev.uid
+        result[ev.uid] = (_utc(ev.dtstart), _utc(ev.dtend))
+    return result
 
 
 def by_icalendar_file_zone(data: bytes) -> Times:
@@ -126,13 +131,15 @@ def by_icalendar_name(data: bytes) -> Times:
 # --- Outlook's reading: one yearly rule per zone ---
 
 _WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+#: A yearly transition: month, n-th (or -1 for last), weekday (0 is Monday), local time of day.
+Rule = tuple[int, int, int, dt.timedelta]
 
 
 class NotOutlookReadable(AssertionError):
     """The VTIMEZONE is not one Outlook can approximate as [MS-OXCICAL] describes."""
 
 
-def _yearly_rule(block: icalendar.cal.Component) -> tuple[int, int, int, dt.timedelta]:
+def _yearly_rule(block: icalendar.cal.Component) -> Rule:
     rule = block.get("RRULE")
     if rule is None:
         raise NotOutlookReadable(f"{block.name} has no RRULE")
@@ -165,26 +172,34 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
+def _constant(offset: dt.timedelta) -> Callable[[dt.datetime], dt.timedelta]:
+    return lambda local: offset
+
+
 def outlook_zones(data: bytes) -> dict[str, Callable[[dt.datetime], dt.timedelta]]:
     """For each VTIMEZONE, the function from local wall-clock time to UTC offset Outlook uses."""
     cal = icalendar.Calendar.from_ical(data)
-    zones = {}
+    zones: dict[str, Callable[[dt.datetime], dt.timedelta]] = {}
     for vtz in cal.walk("VTIMEZONE"):
         standards = [c for c in vtz.subcomponents if c.name == "STANDARD"]
         daylights = [c for c in vtz.subcomponents if c.name == "DAYLIGHT"]
         if not standards:
             raise NotOutlookReadable(f"{vtz['TZID']} has no STANDARD")
         std = max(standards, key=lambda c: c.decoded("DTSTART"))
-        std_offset = std.decoded("TZOFFSETTO")
+        std_offset: dt.timedelta = std.decoded("TZOFFSETTO")
         if not daylights:
-            zones[str(vtz["TZID"])] = lambda local, o=std_offset: o
+            zones[str(vtz["TZID"])] = _constant(std_offset)
             continue
         day = max(daylights, key=lambda c: c.decoded("DTSTART"))
-        day_offset = day.decoded("TZOFFSETTO")
+        day_offset: dt.timedelta = day.decoded("TZOFFSETTO")
         std_rule, day_rule = _yearly_rule(std), _yearly_rule(day)
 
         def offset(
-            local: dt.datetime, s=std_rule, d=day_rule, so=std_offset, do=day_offset
+            local: dt.datetime,
+            s: Rule = std_rule,
+            d: Rule = day_rule,
+            so: dt.timedelta = std_offset,
+            do: dt.timedelta = day_offset,
         ) -> dt.timedelta:
             to_day = (
                 dt.datetime.combine(_nth_weekday(local.year, d[0], d[1], d[2]), dt.time()) + d[3]
@@ -208,10 +223,10 @@ def outlook(data: bytes) -> Times:
     for ev in cal.walk("VEVENT"):
         times = []
         for name in ("DTSTART", "DTEND"):
-            prop = ev[name]
-            value = prop.dt
-            tzid = prop.params.get("TZID")
+            value = when(ev, name)
+            tzid = prop(ev, name, icalendar.vDDDTypes).params.get("TZID")
             if tzid:
+                assert isinstance(value, dt.datetime)
                 local = value.replace(tzinfo=None)
                 value = (local - zones[tzid](local)).replace(tzinfo=UTC)
             times.append(_utc(value))

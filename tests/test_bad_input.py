@@ -38,7 +38,8 @@ def test_every_bad_file_has_its_expectations_and_there_are_enough() -> None:
 @pytest.fixture
 def events(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """The bad file, copied into a folder of its own (so that anything written there shows)."""
-    source = BAD / request.param
+    name: str = request.param
+    source = BAD / name
     target = tmp_path / source.name
     shutil.copyfile(source, target)
     return target

@@ -54,7 +54,7 @@ def test_duration_is_elapsed_time_across_a_clock_change() -> None:
     # 01:30 + 60 minutes on the night clocks spring forward is 03:30 on the wall.
     schedule = confcal.loads(document(one(start="2025-03-09T01:30", end=None, duration="PT60M")))
     (event,) = schedule.events
-    assert isinstance(event.end, dt.datetime)
+    assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
     assert event.end.replace(tzinfo=None) == dt.datetime(2025, 3, 9, 3, 30)
     assert event.end - event.start == dt.timedelta(minutes=60)
 
@@ -72,7 +72,8 @@ def test_single_all_day_event_may_end_on_its_start_day() -> None:
 
 def test_event_timezone_overrides_the_calendar_zone() -> None:
     (event,) = confcal.loads(document(one(timezone="Europe/Berlin"))).events
-    assert event.start.astimezone(UTC) == dt.datetime(2024, 11, 18, 10, 21, tzinfo=UTC)  # type: ignore[union-attr]
+    assert isinstance(event.start, dt.datetime)
+    assert event.start.astimezone(UTC) == dt.datetime(2024, 11, 18, 10, 21, tzinfo=UTC)
 
 
 def test_status_is_read_case_insensitively() -> None:

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -206,20 +207,27 @@ def fork_run(
                 os._exit(77)
         if start is not None:
             os.read(start, 1)
+        patch = pytest.MonkeyPatch()  # never undone: the child exits
         if on_wait is not None:
             pipe = on_wait
 
             def sleep(seconds: float) -> None:
                 os.write(pipe, b"w")
                 os.close(pipe)  # only the first time: then as time.sleep
-                _folder.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=real.sleep)
+                patch.setattr(
+                    _folder,
+                    "time",
+                    types.SimpleNamespace(monotonic=real.monotonic, sleep=real.sleep),
+                )
                 real.sleep(seconds)
 
-            real = _folder.time
-            _folder.time = types.SimpleNamespace(monotonic=real.monotonic, sleep=sleep)
+            real = time  # the module _folder imports
+            patch.setattr(
+                _folder, "time", types.SimpleNamespace(monotonic=real.monotonic, sleep=sleep)
+            )
         dying = _DyingOs(10**9 if die_at is None else die_at)
         for module in WRITERS:
-            module.os = dying  # type: ignore[assignment]
+            patch.setattr(module, "os", dying)
         try:
             cli.main(list(args), prog_name="confcal")
         except SystemExit as exit:
@@ -953,13 +961,14 @@ def test_a_real_interpreter_exits_cleanly_on_a_full_disk_and_a_closed_pipe(event
     reader, writer = os.pipe()
     os.close(reader)
     with open("/dev/full", "wb") as full:
+        outputs: list[tuple[str, int | io.BufferedWriter]] = [("export", full), ("list", writer)]
         runs = [
             subprocess.Popen(
                 [sys.executable, "-m", "confcal", command, str(events)],
                 stdout=stdout,
                 stderr=subprocess.PIPE,
             )
-            for command, stdout in [("export", full), ("list", writer)]
+            for command, stdout in outputs
         ]
     os.close(writer)
     messages = [p.communicate(timeout=60)[1] for p in runs]

@@ -7,6 +7,7 @@ import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -24,12 +25,23 @@ OLD_CALENDAR = b"BEGIN:VCALENDAR\r\nX-OLD:the calendar published before\r\nEND:V
 Document = dict[str, object]
 
 
+# The documents are copies of pretalx.json, whose shape the casts state.
+
+
 def _conference(document: Document) -> Document:
-    return document["schedule"]["conference"]  # type: ignore[index,no-any-return]
+    return cast(Document, cast(Document, document["schedule"])["conference"])
+
+
+def _days(document: Document) -> list[Document]:
+    return cast(list[Document], _conference(document)["days"])
+
+
+def _rooms(document: Document) -> Document:
+    return cast(Document, _days(document)[0]["rooms"])
 
 
 def _first(document: Document) -> Document:
-    return _conference(document)["days"][0]["rooms"]["Hall A"][0]  # type: ignore[index,no-any-return]
+    return cast(list[Document], _rooms(document)["Hall A"])[0]
 
 
 def _set(
@@ -38,7 +50,15 @@ def _set(
     return lambda document: get(document).__setitem__(key, value)
 
 
-def _json(change: Callable[[Document], None]) -> str:
+def _both(*changes: Callable[[Document], None]) -> Callable[[Document], None]:
+    def change(document: Document) -> None:
+        for each in changes:
+            each(document)
+
+    return change
+
+
+def _json(change: Callable[[Document], object]) -> str:
     document = copy.deepcopy(PRETALX)
     change(document)
     return json.dumps(document)
@@ -87,11 +107,11 @@ BAD_JSON: dict[str, tuple[str, list[str]]] = {
         [f'event "{GUID}"', "end", "'9999-12-31T23:00:00-05:00'", "year 9999"],
     ),
     "rooms_a_list": (
-        _json(lambda d: _conference(d)["days"][0].__setitem__("rooms", [])),  # type: ignore[index]
+        _json(lambda d: _days(d)[0].__setitem__("rooms", [])),
         ["conference.days[0].rooms", "must be an object", "not a list"],
     ),
     "room_events_an_object": (
-        _json(lambda d: _conference(d)["days"][0]["rooms"].__setitem__("Hall A", {})),  # type: ignore[index]
+        _json(lambda d: _rooms(d).__setitem__("Hall A", {})),
         ["conference.days[0].rooms.Hall A", "must be a list of events"],
     ),
     "days_an_object": (
@@ -108,9 +128,9 @@ BAD_JSON: dict[str, tuple[str, list[str]]] = {
     ),
     "old_local_mean_time": (
         _json(
-            lambda d: (
-                _conference(d).__setitem__("time_zone_name", "Africa/Monrovia"),
-                _first(d).__setitem__("date", "1950-06-30T10:00:00+00:00"),
+            _both(
+                _set(_conference, "time_zone_name", "Africa/Monrovia"),
+                _set(_first, "date", "1950-06-30T10:00:00+00:00"),
             )
         ),
         [f'event "{GUID}"', "date", "'1950-06-30T10:00:00+00:00'", "Africa/Monrovia"],
@@ -228,7 +248,7 @@ def test_a_bad_source_date_epoch_is_reported_with_the_schedules_problems(
 
 def test_days_without_events_load_with_a_warning(tmp_path: Path) -> None:
     document = copy.deepcopy(PRETALX)
-    for day in _conference(document)["days"]:  # type: ignore[attr-defined]
+    for day in _days(document):
         day["rooms"] = {}
     path = tmp_path / "schedule.json"
     path.write_text(json.dumps(document), "utf-8")

@@ -172,7 +172,8 @@ def _schedule_xml(draw: st.DrawFn) -> bytes:
                     parent.remove(element)
                 else:
                     parent.append(copy.deepcopy(element))
-    return ET.tostring(root, encoding="utf-8")
+    data: bytes = ET.tostring(root, encoding="utf-8")
+    return data
 
 
 @FUZZ

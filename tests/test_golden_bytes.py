@@ -46,7 +46,7 @@ def _digest(folder: Path) -> str:
 def _benchmark(folder: Path) -> Path:
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
-        from generate import write  # type: ignore[import-not-found]
+        from generate import write
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     return Path(write(folder / "benchmark.json", 300))

@@ -62,7 +62,7 @@ def test_seed_text_survives_in_vobject_exactly_as_published(
 
 def test_seed_poster_names_its_author_in_the_description(seed_ics: bytes) -> None:
     cal = icalendar.Calendar.from_ical(seed_ics)
-    (poster,) = [e for e in cal.walk("VEVENT") if e["UID"].startswith("seesaw-poster@")]
+    (poster,) = [e for e in cal.walk("VEVENT") if str(e["UID"]).startswith("seesaw-poster@")]
     assert str(poster["DESCRIPTION"]).endswith("\n\nSpeaker: Matthew Chung, UC Riverside")
     assert "ATTENDEE" not in poster and "ORGANIZER" not in poster
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
+from typing import Unpack
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from confcal.site.links import (
     webcal_link,
 )
 from confcal.zones import localize
+from fields import EventOptions
 
 NY = "America/New_York"
 
@@ -32,12 +34,14 @@ def timed(
     start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
     end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
     zone: str = NY,
-    **fields: object,
+    **fields: Unpack[EventOptions],
 ) -> Event:
     return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
 
 
-def all_day(first: dt.date, last: dt.date, id: str = "posters", **fields: object) -> Event:
+def all_day(
+    first: dt.date, last: dt.date, id: str = "posters", **fields: Unpack[EventOptions]
+) -> Event:
     return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)
 
 
@@ -181,7 +185,7 @@ def test_an_absurdly_long_title_still_gives_a_short_link_with_the_right_times() 
 # Text an Event accepts: no control characters but newline and tab.
 _TEXT = st.text(
     st.characters(
-        blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85"
+        blacklist_categories=["Cs"], blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85"
     ).filter(lambda c: c in "\n\t" or (ord(c) >= 0x20 and c != "\x7f")),
     max_size=400,
 )

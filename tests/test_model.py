@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 import attrs
 import pytest
@@ -10,6 +11,7 @@ import pytz
 
 from confcal import Event, InvalidInput, Schedule
 from confcal.zones import localize
+from fields import EventFields, ScheduleOptions, untyped
 
 NY = "America/New_York"
 
@@ -18,15 +20,15 @@ def at(text: str, zone: str = NY) -> dt.datetime:
     return localize(dt.datetime.fromisoformat(text), zone)
 
 
-def event(**fields: object) -> Event:
-    values: dict[str, object] = {
+def event(**fields: Unpack[EventFields]) -> Event:
+    values: EventFields = {
         "id": "e",
         "title": "Talk",
         "start": at("2024-11-18T11:21"),
         "end": at("2024-11-18T11:44"),
     }
     values.update(fields)
-    return Event(**values)  # type: ignore[arg-type]
+    return Event(**values)
 
 
 def test_event_is_frozen() -> None:
@@ -76,7 +78,7 @@ def test_ids_of_letters_digits_dots_underscores_and_dashes_are_accepted(good_id:
 @pytest.mark.parametrize("field", ["title", "location", "description", "type"])
 def test_control_characters_are_refused_in_text(field: str) -> None:
     with pytest.raises(InvalidInput, match="control character"):
-        event(**{field: "bad\x1b[31m"})
+        event(**untyped({field: "bad\x1b[31m"}))
 
 
 def test_windows_line_ends_in_text_become_newlines() -> None:
@@ -156,7 +158,7 @@ def test_unknown_zone_is_refused() -> None:
     ],
 )
 def test_uid_host_comes_from_uid_domain_then_url_then_name(
-    fields: dict[str, str], host: str
+    fields: ScheduleOptions, host: str
 ) -> None:
     assert Schedule(name="Parsl at SC24", timezone=NY, **fields).uid_host == host
 
@@ -178,4 +180,4 @@ def test_names_that_differ_only_outside_ascii_give_different_uids() -> None:
 @pytest.mark.parametrize("field", ["title", "id"])
 def test_missing_text_is_an_invalid_input_not_a_crash(field: str) -> None:
     with pytest.raises(InvalidInput):
-        event(**{field: None})
+        event(**untyped({field: None}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ import confcal
 from confcal import Event, InvalidInput, Schedule
 from confcal.cli import cli
 from confcal.zones import get_zone, localize
+from fields import untyped
 
 NY = "America/New_York"
 GAP = dt.datetime(2024, 3, 10, 2, 30)  # New York's clocks go from 02:00 to 03:00
@@ -63,7 +65,7 @@ def refused(make: object, field: str) -> InvalidInput:
 # --- Wrong types: an InvalidInput naming the field ---------------------------------------------
 
 
-def outcome(make: object) -> InvalidInput | None:
+def outcome(make: Callable[[], object]) -> InvalidInput | None:
     """The InvalidInput ``make()`` raises, or None; any other exception fails the test."""
     assert callable(make)
     try:
@@ -82,7 +84,7 @@ def _names(value: object) -> bool:
 
 
 #: For each field, whether a value has the type it takes (its content may still be refused).
-EVENT_TYPES = {
+EVENT_TYPES: dict[str, Callable[[object], bool]] = {
     "id": lambda v: isinstance(v, str),
     "title": lambda v: isinstance(v, str),
     "start": lambda v: isinstance(v, dt.date),
@@ -95,7 +97,7 @@ EVENT_TYPES = {
     "speakers": _names,
     "status": _text_or_none,
 }
-SCHEDULE_TYPES = {
+SCHEDULE_TYPES: dict[str, Callable[[object], bool]] = {
     "name": lambda v: isinstance(v, str),
     "timezone": lambda v: isinstance(v, str),
     # In any order (the calendar sorts them), so a set will do.
@@ -205,16 +207,16 @@ def test_events_may_come_as_any_iterable_of_events() -> None:
 @pytest.mark.parametrize(
     ("make", "field"),
     [
-        (lambda s: confcal.to_ical(s, alarm=15), "alarm"),
-        (lambda s: confcal.to_calendar(s, alarm=15), "alarm"),
-        (lambda s: confcal.to_ical(s, alarm="PT15M"), "alarm"),
-        (lambda s: confcal.to_ical(s, alarm=[dt.timedelta(minutes=5)]), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=untyped(15)), "alarm"),
+        (lambda s: confcal.to_calendar(s, alarm=untyped(15)), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=untyped("PT15M")), "alarm"),
+        (lambda s: confcal.to_ical(s, alarm=untyped([dt.timedelta(minutes=5)])), "alarm"),
         (lambda s: confcal.to_ical(s, alarm=-dt.timedelta(minutes=5)), "alarm"),
         (lambda s: confcal.to_ical(s, alarm=dt.timedelta.max), "alarm"),
         (lambda s: confcal.to_ical(s, alarm=dt.timedelta(days=367)), "alarm"),
         (lambda s: confcal.to_ical(s, alarm=dt.timedelta(minutes=5, microseconds=1)), "alarm"),
-        (lambda s: confcal.to_vevent(s.events[0], uid_domain=5), "uid_domain"),
-        (lambda s: confcal.to_vevent(s.events[0], dtstamp="2024-11-14"), "dtstamp"),
+        (lambda s: confcal.to_vevent(s.events[0], uid_domain=untyped(5)), "uid_domain"),
+        (lambda s: confcal.to_vevent(s.events[0], dtstamp=untyped("2024-11-14")), "dtstamp"),
         (lambda s: confcal.to_vevent(s.events[0], dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
     ],
 )
@@ -255,10 +257,11 @@ def test_select_refuses_a_filter_that_is_not_a_list_of_its_values(
 
 
 def test_select_takes_any_iterable_of_values_once() -> None:
-    chosen = schedule().select(ids=(i for i in ["E"]), days={dt.date(2024, 11, 18)})
+    # select() is annotated to take Collections, but takes any iterable: here, generators.
+    chosen = schedule().select(ids=untyped(i for i in ["E"]), days={dt.date(2024, 11, 18)})
     assert [e.id for e in chosen.events] == ["e"]
     with pytest.raises(InvalidInput, match="no event has the id 'nope'"):
-        schedule().select(ids=(i for i in ["nope"]))
+        schedule().select(ids=untyped(i for i in ["nope"]))
 
 
 @pytest.mark.parametrize(
@@ -509,6 +512,13 @@ class _Broken(dt.tzinfo):
 
     def utcoffset(self, value: dt.datetime | None) -> dt.timedelta:
         return 5  # type: ignore[return-value]
+
+    # As dt.tzinfo's own, which the stubs declare abstract.
+    def tzname(self, value: dt.datetime | None) -> str | None:
+        raise NotImplementedError("a tzinfo subclass must implement tzname()")
+
+    def dst(self, value: dt.datetime | None) -> dt.timedelta | None:
+        raise NotImplementedError("a tzinfo subclass must implement dst()")
 
 
 def test_a_tzinfo_that_fails_is_an_invalid_input_naming_the_field() -> None:

@@ -14,7 +14,9 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -273,12 +275,13 @@ def test_hostile_events_json_values_are_shown_escaped_and_short(
 
 def _schedule_json_with(place: str, value: str) -> str:
     document = _pretalx()
-    conference: Document = document["schedule"]["conference"]  # type: ignore[index,assignment]
-    day: Document = conference["days"][0]  # type: ignore[index]
+    conference = cast(Document, cast(Document, document["schedule"])["conference"])
+    day = cast(Document, cast(list[object], conference["days"])[0])
+    rooms = cast(Document, day["rooms"])
     if place == "room name":
-        day["rooms"][value] = day["rooms"].pop("Hall A")  # type: ignore[attr-defined]
+        rooms[value] = rooms.pop("Hall A")
     elif place == "room events":
-        day["rooms"][value] = 5  # type: ignore[index]
+        rooms[value] = 5
     elif place.startswith("conference."):
         conference[place.removeprefix("conference.")] = value
     elif place.startswith("day."):
@@ -312,7 +315,7 @@ def test_hostile_schedule_json_values_are_shown_escaped_and_short(
     _assert_harmless(path, command_line=len(value) < 100)
 
 
-XML_PLACES = {
+XML_PLACES: dict[str, tuple[str, Callable[[str], str]]] = {
     "guid": (f'guid="{XML_GUID}"', lambda v: f"guid={quoteattr(v)}"),
     "title": ("<title>Welcome", lambda v: f"<title>{escape(v)}"),
     "date": ("<date>", lambda v: f"<date>{escape(v)}"),
@@ -515,7 +518,7 @@ def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.M
         calls.append("decode")
         return decode(data, source)
 
-    monkeypatch.setattr(_common.json, "loads", counting_loads)
+    monkeypatch.setattr("confcal.readers._common.json.loads", counting_loads)
     monkeypatch.setattr("confcal.readers.decode", counting_decode)
     for name, text in [("events.json", json.dumps(EVENTS)), ("schedule.json", json.dumps(PRETALX))]:
         path = tmp_path / name

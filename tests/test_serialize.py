@@ -135,9 +135,15 @@ def test_cached_event_bytes_are_dropped_with_their_event() -> None:
     assert not held & set(cache)
 
 
-@given(st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=400))
+def _icalendars_fold(line: str) -> bytes:
+    """The line as icalendar folds it (its parser has no type hints)."""
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+    return folded
+
+
+@given(st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]), max_size=400))
 def test_fold_is_icalendars_fold(line: str) -> None:
-    assert _serialize.fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == _icalendars_fold(line)
 
 
 _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
@@ -146,7 +152,7 @@ _TRICKY = st.sampled_from(["a", "\\", "^", "é", "€", "😀", ";", ","])
 @given(st.text(_TRICKY, min_size=60, max_size=300))
 def test_fold_is_icalendars_fold_around_escapes_and_multibyte_characters(text: str) -> None:
     line = "DESCRIPTION:" + text
-    assert _serialize.fold(line) == Contentline(line).to_ical()
+    assert _serialize.fold(line) == _icalendars_fold(line)
 
 
 def _escape_once(text: str) -> str:

@@ -9,6 +9,7 @@ import time
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Unpack
 
 import icalendar
 import pytest
@@ -23,6 +24,7 @@ from confcal.site._page import paragraphs
 from confcal.site.links import CALENDAR_FILE
 from confcal.zones import localize
 from conftest import programmes_dir
+from fields import EventOptions, ScheduleExtras
 
 NY = "America/New_York"
 DASH = "\N{EN DASH}"
@@ -41,19 +43,21 @@ def timed(
     start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
     end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
     zone: str = NY,
-    **fields: object,
+    **fields: Unpack[EventOptions],
 ) -> Event:
     return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
 
 
-def all_day(first: dt.date, last: dt.date, id: str = "posters", **fields: object) -> Event:
+def all_day(
+    first: dt.date, last: dt.date, id: str = "posters", **fields: Unpack[EventOptions]
+) -> Event:
     return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)
 
 
-def schedule(*events: Event, **fields: object) -> Schedule:
+def schedule(*events: Event, **fields: Unpack[ScheduleExtras]) -> Schedule:
     fields.setdefault("name", "Parsl at SC24")
     fields.setdefault("timezone", NY)
-    return Schedule(events=events, **fields)  # type: ignore[arg-type]
+    return Schedule(events=events, **fields)
 
 
 def query(link: str) -> dict[str, str]:

@@ -259,7 +259,7 @@ def _fetch(url: str) -> bytes:
         return data
 
 
-def _utc(component: icalendar.Event, name: str) -> dt.datetime:
+def _utc(component: icalendar.Component, name: str) -> dt.datetime:
     value = component.decoded(name)
     assert isinstance(value, dt.datetime)
     return value.astimezone(dt.UTC)
