@@ -272,9 +272,9 @@ class Schedule:
     def select(
         self,
         *,
-        types: Collection[str] = (),
-        days: Collection[dt.date] = (),
-        ids: Collection[str] = (),
+        types: Iterable[str] = (),
+        days: Iterable[dt.date] = (),
+        ids: Iterable[str] = (),
     ) -> Schedule:
         """The same calendar with only the events that pass every filter given.
 
@@ -287,16 +287,16 @@ class Schedule:
         Each filter is a collection of values: a bare text (``types="BOF"``) is refused rather
         than read letter by letter, and so is anything of another type, naming the parameter.
         """
-        types = _filter("types", types, str, "types (text)")
-        days = _filter("days", days, dt.date, "dates (datetime.date)")
-        ids = _filter("ids", ids, str, "ids (text)")
-        if not (types or days or ids):
+        chosen_types = _filter("types", types, str, "types (text)")
+        chosen_days = _filter("days", days, dt.date, "dates (datetime.date)")
+        chosen_ids = _filter("ids", ids, str, "ids (text)")
+        if not (chosen_types or chosen_days or chosen_ids):
             return self
-        wanted_types = {t.casefold() for t in types}
-        wanted_ids = {i.casefold() for i in ids}
-        wanted_days = set(days)
+        wanted_types = {t.casefold() for t in chosen_types}
+        wanted_ids = {i.casefold() for i in chosen_ids}
+        wanted_days = set(chosen_days)
         event_days = {e.id: set(e.days(self.timezone, self.day_change)) for e in self.events}
-        problems = self._unmatched(types, wanted_days, ids, event_days)
+        problems = self._unmatched(chosen_types, wanted_days, chosen_ids, event_days)
         if problems:
             raise InvalidInput(problems)
         chosen = [
@@ -347,7 +347,7 @@ class Schedule:
         return problems
 
 
-def _filter(parameter: str, values: Collection[_T], kind: type[_T], what: str) -> tuple[_T, ...]:
+def _filter(parameter: str, values: Iterable[_T], kind: type[_T], what: str) -> tuple[_T, ...]:
     """The values of one :meth:`Schedule.select` filter, each checked to be a ``kind``."""
     if isinstance(values, str):
         raise one_text(parameter, f"a list of {what}", values)
