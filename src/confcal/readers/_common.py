@@ -23,6 +23,35 @@ from confcal import zones
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import YEARS, Schedule, When
 
+# --- What a caller passes ------------------------------------------------------------------------
+
+
+def wrong_type(parameter: str, expected: str, value: object) -> InvalidInput:
+    """The error for an argument of the wrong Python type: the parameter, what it takes, and
+    what came (a library caller's mistake, told like any other: never a TypeError)."""
+    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
+    return InvalidInput.single(f"must be {expected}, not {got}", field=parameter, value=value)
+
+
+def check_text(text: object, parameter: str = "text") -> str | bytes:
+    """``text`` as a reader takes it: a ``str``, or the file's ``bytes`` (decoded as a file is)."""
+    if not isinstance(text, str | bytes):
+        raise wrong_type(parameter, "text (str) or the file's bytes", text)
+    return text
+
+
+def check_options(*, source: object, timezone: object = None, dtstamp: object = None) -> None:
+    """The keyword arguments every reader takes, checked before the file is looked at."""
+    if not isinstance(source, str):
+        raise wrong_type("source", "text (str) naming the input in messages", source)
+    if timezone is not None and not isinstance(timezone, str):
+        raise wrong_type("timezone", "an IANA time zone name (str) or None", timezone)
+    if dtstamp is not None:
+        aware = isinstance(dtstamp, dt.datetime) and dtstamp.utcoffset() is not None
+        if not aware:
+            raise wrong_type("dtstamp", "a timezone-aware datetime or None", dtstamp)
+
+
 # --- Bytes to JSON values ------------------------------------------------------------------------
 
 
@@ -200,6 +229,8 @@ def parse_refresh(text: str) -> dt.timedelta:
     """``calendar.refresh`` or ``--refresh``: an ISO 8601 duration the model accepts as a
     :attr:`~confcal.model.Schedule.refresh` (its rule, not a second one); :class:`InvalidInput`
     saying so, with the text as written, otherwise."""
+    if not isinstance(text, str):
+        raise wrong_type("refresh", "an ISO 8601 duration (str) such as PT6H or P1D", text)
     interval = parse_duration(text)
     if interval is None or model_problems(Schedule, "refresh", interval):
         raise InvalidInput.single(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, name
+from ._common import Collector, check_options, check_text, name
 from ._frab_map import Imported
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
 
@@ -59,6 +59,8 @@ def loads(
     warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
     :class:`InvalidInput` listing every problem.
     """
+    check_text(data, "data")
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     collector = Collector(source)
     with collector.reading():
         parsed = _parsed(_root(_decoded(data, source), source), collector)
