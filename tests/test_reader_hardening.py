@@ -464,6 +464,56 @@ def test_any_distinct_guids_give_distinct_usable_stable_ids(guids: list[str]) ->
             assert any(w.value == guid.strip() for w in first.warnings)
 
 
+@pytest.mark.parametrize(
+    ("guids", "expected"),
+    [
+        (["café", "cafe-850f7dc4"], ["cafe-850f7dc43910ff89", "cafe-850f7dc4"]),
+        (["cafe-850f7dc4", "café"], ["cafe-850f7dc4", "cafe-850f7dc43910ff89"]),
+        (["東京", "event-130016b2"], ["event-130016b2599bf7e5", "event-130016b2"]),
+        (["EVENT-130016B2", "東京"], ["EVENT-130016B2", "event-130016b2599bf7e5"]),
+        (
+            ["café", "cafe-850f7dc4", "cafe-850f7dc43910ff89"],
+            ["cafe-850f7dc43910ff890f8879c0ed26fe69", "cafe-850f7dc4", "cafe-850f7dc43910ff89"],
+        ),
+    ],
+)
+def test_a_guid_that_is_another_guids_made_id_keeps_it_and_the_other_gets_a_longer_hash(
+    guids: list[str], expected: list[str]
+) -> None:
+    imported = read(_schedule_of(guids))
+    assert [e.id for e in imported.schedule.events] == expected
+
+
+def _made_ids(guids: list[str]) -> list[str]:
+    """The ids these guids get alone: guids a hostile file can add to collide with them."""
+    return [e.id for e in read(_schedule_of(guids)).schedule.events]
+
+
+_GUID = st.text(min_size=1, max_size=20).filter(lambda g: g.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), guids=st.lists(_GUID, min_size=1, max_size=5, unique_by=str.lower))
+def test_any_distinct_guids_even_ones_shaped_like_made_ids_get_distinct_ids_in_any_order(
+    data: st.DataObject, guids: list[str]
+) -> None:
+    guids = [g.strip() for g in guids]
+    shaped = data.draw(st.lists(st.sampled_from(_made_ids(guids)), max_size=3))
+    for guid in shaped + data.draw(st.lists(st.sampled_from(["event", "cafe"]), max_size=1)):
+        if guid.lower() not in {g.lower() for g in guids}:
+            guids.append(guid)
+    shuffled = data.draw(st.permutations(guids))
+    first = read(_schedule_of(guids)).schedule.events
+    second = read(_schedule_of(shuffled)).schedule.events
+    ids = dict(zip(guids, (e.id for e in first), strict=True))
+    assert dict(zip(shuffled, (e.id for e in second), strict=True)) == ids
+    assert len({i.lower() for i in ids.values()}) == len(guids)
+    for guid, event_id in ids.items():
+        assert ID_PATTERN.fullmatch(event_id) and not RESERVED_NAMES.fullmatch(event_id)
+        if ID_PATTERN.fullmatch(guid) and not RESERVED_NAMES.fullmatch(guid):
+            assert event_id == guid  # a usable guid is its own id, whatever else the file holds
+
+
 # --- Telling the formats apart ------------------------------------------------------------------
 
 
