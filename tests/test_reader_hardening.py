@@ -643,3 +643,54 @@ def test_json_in_utf16_or_utf32_is_refused_naming_the_encoding(
     (problem,) = caught.value.problems
     assert problem.message.startswith("not UTF-8: byte ")
     assert f"(saved as {saved_as}? save it as UTF-8)" in problem.message
+
+
+# --- JSON that Python reads its own way ----------------------------------------------------------
+
+
+def _json_error(text: str) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(text)
+    (problem,) = caught.value.problems
+    return problem.message
+
+
+def test_a_control_character_in_a_string_is_named_once_where_it_is() -> None:
+    text = json.dumps(EVENTS, indent=2).replace('"Parsl at SC24"', '"Parsl\0at SC24"')
+    line = text[: text.index("\0")].count("\n") + 1
+    message = _json_error(text)
+    assert message == (
+        f"not valid JSON: a control character, '\\x00', inside a string at line {line} "
+        "column 19 (write it escaped: \\u0000)"
+    )
+    assert " at at " not in _json_error('{"a": "x\tb"}')
+    assert (
+        _json_error('{"a": "x') == "not valid JSON: Unterminated string starting at line 1 column 7"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "where"),
+    [
+        ("1e999999", "'1e999999'", "line 1 column 1"),
+        ('{"calendar": -1E400}', "'-1E400'", "line 1 column 14"),
+        ('{"a": "1e999", "b":\n 2.5e999}', "'2.5e999'", "line 2 column 2"),
+    ],
+)
+def test_a_number_past_what_a_float_holds_is_out_of_range_as_written(
+    text: str, number: str, where: str
+) -> None:
+    assert _json_error(text) == (
+        f"not valid JSON for confcal: the number {number} at {where} is out of range"
+    )
+
+
+def test_an_integer_past_what_python_reads_is_out_of_range_shortened() -> None:
+    digits = "9" * 5000
+    message = _json_error(f'{{"a": "{digits}", "b": 0.{digits}, "c": {digits}}}')
+    assert message.startswith("not valid JSON for confcal: the number '999")
+    assert message.endswith(
+        f"999' at line 1 column {5000 * 2 + 25} is out of range "
+        "(5000 digits; confcal reads at most 4300)"
+    )
+    assert len(message) < 250
