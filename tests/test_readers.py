@@ -202,3 +202,67 @@ def test_loads_reads_bytes_as_load_reads_the_file() -> None:
     content = _EXAMPLE.read_bytes()
     assert confcal.loads(content) == confcal.loads(content.decode("utf-8"))
     assert detect(content.decode("utf-8")) == detect(content) == "events"
+
+
+@pytest.mark.parametrize(
+    ("epoch", "shown"),
+    [
+        ("-1", "'-1'"),
+        ("yesterday", "'yesterday'"),
+        ("\u0663", "'\u0663'"),  # ARABIC-INDIC DIGIT THREE, which int() reads as 3
+        ("1\uff12", "'1\uff12'"),  # a full-width 2
+        ("+5", "'+5'"),
+        (" 5", "' 5'"),
+        ("5_000", "'5_000'"),
+        ("1700000000\n", r"'1700000000\n'"),
+        ("\x1b[31m", r"'\x1b[31m'"),
+    ],
+)
+def test_source_date_epoch_must_be_ascii_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, shown: str
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.value) == ("SOURCE_DATE_EPOCH", epoch)
+    assert str(problem).startswith(f"SOURCE_DATE_EPOCH: {shown} is not a number of seconds since")
+
+
+def test_source_date_epoch_past_the_year_9999_is_refused_shortened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 5000)
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert str(caught.value).startswith("SOURCE_DATE_EPOCH: '999")
+    assert str(caught.value).endswith("999' seconds since 1970 is past the year 9999")
+    assert len(str(caught.value)) < 200
+
+
+def test_source_date_epoch_of_leading_zeros_and_zero_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    for epoch, expected in (("0", 0), ("0001700000000", 1700000000)):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(expected, UTC)
+
+
+def test_source_date_epoch_that_only_python_reads_as_a_number_says_the_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "-1")
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert str(caught.value) == (
+        "SOURCE_DATE_EPOCH: '-1' is not a number of seconds since 1970 in ASCII digits 0-9 "
+        "(no sign, blank or separator), as reproducible builds have it"
+    )
