@@ -266,3 +266,12 @@ def test_source_date_epoch_that_only_python_reads_as_a_number_says_the_rule(
         "SOURCE_DATE_EPOCH: '-1' is not a number of seconds since 1970 in ASCII digits 0-9 "
         "(no sign, blank or separator), as reproducible builds have it"
     )
+
+
+def test_a_dtstamp_that_is_no_instant_in_utc_is_refused_as_the_argument() -> None:
+    early = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(EVENTS, dtstamp=early)
+    assert str(caught.value) == (
+        "dtstamp: 0001-01-01T00:00:00+01:00 is out of range: it is no instant in UTC"
+    )

@@ -48,9 +48,13 @@ def check_options(*, source: object, timezone: object = None, dtstamp: object = 
     if timezone is not None and not isinstance(timezone, str):
         raise wrong_type("timezone", "an IANA time zone name (str) or None", timezone)
     if dtstamp is not None:
-        aware = isinstance(dtstamp, dt.datetime) and dtstamp.utcoffset() is not None
-        if not aware:
+        if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
             raise wrong_type("dtstamp", "a timezone-aware datetime or None", dtstamp)
+        try:
+            dtstamp.astimezone(dt.UTC)
+        except (OverflowError, ValueError):  # 0001-01-01 at +01:00: before Python's first instant
+            message = f"{dtstamp.isoformat()} is out of range: it is no instant in UTC"
+            raise InvalidInput.single(message, field="dtstamp", value=dtstamp) from None
 
 
 # --- Bytes to JSON values ------------------------------------------------------------------------
