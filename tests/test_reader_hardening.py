@@ -467,6 +467,56 @@ def test_any_distinct_guids_give_distinct_usable_stable_ids(guids: list[str]) ->
             assert any(w.value == guid.strip() for w in first.warnings)
 
 
+@pytest.mark.parametrize(
+    ("guids", "expected"),
+    [
+        (["café", "cafe-850f7dc4"], ["cafe-850f7dc43910ff89", "cafe-850f7dc4"]),
+        (["cafe-850f7dc4", "café"], ["cafe-850f7dc4", "cafe-850f7dc43910ff89"]),
+        (["東京", "event-130016b2"], ["event-130016b2599bf7e5", "event-130016b2"]),
+        (["EVENT-130016B2", "東京"], ["EVENT-130016B2", "event-130016b2599bf7e5"]),
+        (
+            ["café", "cafe-850f7dc4", "cafe-850f7dc43910ff89"],
+            ["cafe-850f7dc43910ff890f8879c0ed26fe69", "cafe-850f7dc4", "cafe-850f7dc43910ff89"],
+        ),
+    ],
+)
+def test_a_guid_that_is_another_guids_made_id_keeps_it_and_the_other_gets_a_longer_hash(
+    guids: list[str], expected: list[str]
+) -> None:
+    imported = read(_schedule_of(guids))
+    assert [e.id for e in imported.schedule.events] == expected
+
+
+def _made_ids(guids: list[str]) -> list[str]:
+    """The ids these guids get alone: guids a hostile file can add to collide with them."""
+    return [e.id for e in read(_schedule_of(guids)).schedule.events]
+
+
+_GUID = st.text(min_size=1, max_size=20).filter(lambda g: g.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), guids=st.lists(_GUID, min_size=1, max_size=5, unique_by=str.lower))
+def test_any_distinct_guids_even_ones_shaped_like_made_ids_get_distinct_ids_in_any_order(
+    data: st.DataObject, guids: list[str]
+) -> None:
+    guids = [g.strip() for g in guids]
+    shaped = data.draw(st.lists(st.sampled_from(_made_ids(guids)), max_size=3))
+    for guid in shaped + data.draw(st.lists(st.sampled_from(["event", "cafe"]), max_size=1)):
+        if guid.lower() not in {g.lower() for g in guids}:
+            guids.append(guid)
+    shuffled = data.draw(st.permutations(guids))
+    first = read(_schedule_of(guids)).schedule.events
+    second = read(_schedule_of(shuffled)).schedule.events
+    ids = dict(zip(guids, (e.id for e in first), strict=True))
+    assert dict(zip(shuffled, (e.id for e in second), strict=True)) == ids
+    assert len({i.lower() for i in ids.values()}) == len(guids)
+    for guid, event_id in ids.items():
+        assert ID_PATTERN.fullmatch(event_id) and not RESERVED_NAMES.fullmatch(event_id)
+        if ID_PATTERN.fullmatch(guid) and not RESERVED_NAMES.fullmatch(guid):
+            assert event_id == guid  # a usable guid is its own id, whatever else the file holds
+
+
 # --- Telling the formats apart ------------------------------------------------------------------
 
 
@@ -596,3 +646,54 @@ def test_json_in_utf16_or_utf32_is_refused_naming_the_encoding(
     (problem,) = caught.value.problems
     assert problem.message.startswith("not UTF-8: byte ")
     assert f"(saved as {saved_as}? save it as UTF-8)" in problem.message
+
+
+# --- JSON that Python reads its own way ----------------------------------------------------------
+
+
+def _json_error(text: str) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(text)
+    (problem,) = caught.value.problems
+    return problem.message
+
+
+def test_a_control_character_in_a_string_is_named_once_where_it_is() -> None:
+    text = json.dumps(EVENTS, indent=2).replace('"Parsl at SC24"', '"Parsl\0at SC24"')
+    line = text[: text.index("\0")].count("\n") + 1
+    message = _json_error(text)
+    assert message == (
+        f"not valid JSON: a control character, '\\x00', inside a string at line {line} "
+        "column 19 (write it escaped: \\u0000)"
+    )
+    assert " at at " not in _json_error('{"a": "x\tb"}')
+    assert (
+        _json_error('{"a": "x') == "not valid JSON: Unterminated string starting at line 1 column 7"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "where"),
+    [
+        ("1e999999", "'1e999999'", "line 1 column 1"),
+        ('{"calendar": -1E400}', "'-1E400'", "line 1 column 14"),
+        ('{"a": "1e999", "b":\n 2.5e999}', "'2.5e999'", "line 2 column 2"),
+    ],
+)
+def test_a_number_past_what_a_float_holds_is_out_of_range_as_written(
+    text: str, number: str, where: str
+) -> None:
+    assert _json_error(text) == (
+        f"not valid JSON for confcal: the number {number} at {where} is out of range"
+    )
+
+
+def test_an_integer_past_what_python_reads_is_out_of_range_shortened() -> None:
+    digits = "9" * 5000
+    message = _json_error(f'{{"a": "{digits}", "b": 0.{digits}, "c": {digits}}}')
+    assert message.startswith("not valid JSON for confcal: the number '999")
+    assert message.endswith(
+        f"999' at line 1 column {5000 * 2 + 25} is out of range "
+        "(5000 digits; confcal reads at most 4300)"
+    )
+    assert len(message) < 250

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import confcal
-from confcal.errors import InvalidInput
-from confcal.readers import detect
+from confcal import readers
+from confcal.errors import ConfcalError, InvalidInput
+from confcal.readers import detect, events_json, frab_json, frab_xml
 from test_events_json import document, one
 
 FIXTURES = Path(__file__).resolve().parent / "frab"
@@ -106,3 +112,166 @@ def test_dtstamp_comes_from_the_file_modification_time_last(tmp_path: Path) -> N
 
 def test_dtstamp_never_comes_from_the_clock() -> None:
     assert confcal.loads(document(one())).dtstamp == dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --- Arguments of the wrong type ------------------------------------------------------------------
+
+#: What a careless caller passes: never a TypeError or AttributeError back, always a ConfcalError.
+WRONG = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.binary(max_size=20),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=3),
+    st.builds(object),
+)
+EVENTS = document(one())
+
+
+def _calls(value: object) -> list[Callable[[], object]]:
+    """Every public reading function of confcal and confcal.readers, given ``value`` in one of
+    its parameters, the others as they should be."""
+    calls: list[Callable[[], object]] = [
+        lambda: confcal.loads(value),  # type: ignore[arg-type]
+        lambda: confcal.load(value),  # type: ignore[arg-type]
+        lambda: confcal.dumps(value),  # type: ignore[arg-type]
+        lambda: readers.parse_refresh(value),  # type: ignore[arg-type]
+        lambda: frab_json.loads(value, timezone="UTC"),  # type: ignore[arg-type]
+        lambda: events_json.loads(value),  # type: ignore[arg-type]
+    ]
+    if not isinstance(value, bytes):  # bytes are a file's content to these: read, not refused
+        calls.append(lambda: detect(value))  # type: ignore[arg-type]
+        calls.append(lambda: frab_xml.loads(value))  # type: ignore[arg-type]
+    for keyword in ("format", "source", "timezone", "on_warning", "dtstamp"):
+        if value is None and keyword in ("timezone", "on_warning", "dtstamp"):
+            continue  # None is what these default to
+        options: dict[str, Any] = {keyword: value}
+        calls.append(functools.partial(confcal.loads, EVENTS, **options))
+        if keyword != "source":  # load's source is the path
+            calls.append(functools.partial(confcal.load, _EXAMPLE, **options))
+    return calls
+
+
+_EXAMPLE = Path(__file__).resolve().parent.parent / "events.json"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=WRONG)
+def test_any_argument_of_the_wrong_type_raises_a_confcal_error(value: object) -> None:
+    for call in _calls(value):
+        with pytest.raises(ConfcalError):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: confcal.loads(None), "text"),  # type: ignore[arg-type]
+        (lambda: confcal.loads(123), "text"),  # type: ignore[arg-type]
+        (lambda: confcal.load(None), "path"),  # type: ignore[arg-type]
+        (lambda: confcal.load(0), "path"),  # type: ignore[arg-type]
+        (lambda: confcal.load(b"events.json"), "path"),  # type: ignore[arg-type]
+        (lambda: detect(None), "data"),  # type: ignore[arg-type]
+        (lambda: confcal.dumps("events.json"), "schedule"),  # type: ignore[arg-type]
+        (lambda: readers.parse_refresh(6), "refresh"),  # type: ignore[arg-type]
+        (lambda: confcal.loads(EVENTS, format="xml"), "format"),  # type: ignore[arg-type]
+        (lambda: confcal.loads(EVENTS, source=None), "source"),  # type: ignore[arg-type]
+        (lambda: confcal.loads(EVENTS, on_warning=[]), "on_warning"),  # type: ignore[arg-type]
+        (lambda: confcal.loads(EVENTS, dtstamp=dt.datetime(2024, 1, 1)), "dtstamp"),
+        (lambda: confcal.loads(EVENTS, timezone=1), "timezone"),  # type: ignore[arg-type]
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_named_in_the_error(
+    call: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        call()
+    (problem,) = caught.value.problems
+    assert problem.field == field
+    assert problem.message.startswith("must be ")
+
+
+def test_a_path_with_a_nul_byte_is_no_such_file() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load("events\0.json")
+    assert str(caught.value) == r"'events\x00.json': no such file"
+
+
+def test_loads_reads_bytes_as_load_reads_the_file() -> None:
+    content = _EXAMPLE.read_bytes()
+    assert confcal.loads(content) == confcal.loads(content.decode("utf-8"))
+    assert detect(content.decode("utf-8")) == detect(content) == "events"
+
+
+@pytest.mark.parametrize(
+    ("epoch", "shown"),
+    [
+        ("-1", "'-1'"),
+        ("yesterday", "'yesterday'"),
+        ("\u0663", "'\u0663'"),  # ARABIC-INDIC DIGIT THREE, which int() reads as 3
+        ("1\uff12", "'1\uff12'"),  # a full-width 2
+        ("+5", "'+5'"),
+        (" 5", "' 5'"),
+        ("5_000", "'5_000'"),
+        ("1700000000\n", r"'1700000000\n'"),
+        ("\x1b[31m", r"'\x1b[31m'"),
+    ],
+)
+def test_source_date_epoch_must_be_ascii_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, shown: str
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.value) == ("SOURCE_DATE_EPOCH", epoch)
+    assert str(problem).startswith(f"SOURCE_DATE_EPOCH: {shown} is not a number of seconds since")
+
+
+def test_source_date_epoch_past_the_year_9999_is_refused_shortened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 5000)
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert str(caught.value).startswith("SOURCE_DATE_EPOCH: '999")
+    assert str(caught.value).endswith("999' seconds since 1970 is past the year 9999")
+    assert len(str(caught.value)) < 200
+
+
+def test_source_date_epoch_of_leading_zeros_and_zero_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    for epoch, expected in (("0", 0), ("0001700000000", 1700000000)):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(expected, UTC)
+
+
+def test_source_date_epoch_that_only_python_reads_as_a_number_says_the_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "-1")
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert str(caught.value) == (
+        "SOURCE_DATE_EPOCH: '-1' is not a number of seconds since 1970 in ASCII digits 0-9 "
+        "(no sign, blank or separator), as reproducible builds have it"
+    )
+
+
+def test_a_dtstamp_that_is_no_instant_in_utc_is_refused_as_the_argument() -> None:
+    early = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(EVENTS, dtstamp=early)
+    assert str(caught.value) == (
+        "dtstamp: 0001-01-01T00:00:00+01:00 is out of range: it is no instant in UTC"
+    )

@@ -22,10 +22,10 @@ from typing import Literal
 import attrs
 
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.model import Schedule
+from confcal.model import EPOCH, Schedule
 
 from . import events_json, frab_json, frab_xml
-from ._common import decode, parse_json, parse_refresh
+from ._common import check_options, check_text, decode, parse_json, parse_refresh, wrong_type
 from ._frab_map import Imported
 
 __all__ = ["FORMATS", "Format", "detect", "load", "loads", "parse_refresh"]
@@ -56,15 +56,10 @@ def load(
     environment nor the file's time is looked at (``dtstamp=EPOCH``, 1970, is how ``confcal
     convert`` reads a schedule it writes as events.json, whose own time must then take over).
     """
-    path = Path(path)
+    path = _path(path)
+    _check(format=format, on_warning=on_warning, timezone=timezone, dtstamp=dtstamp)
     source = str(path)
-    try:
-        data = path.read_bytes()
-        modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
-    except FileNotFoundError:
-        raise InvalidInput([Problem("no such file", source=source)]) from None
-    except OSError as error:
-        raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    data, modified = _contents(path, source)
     if dtstamp is not None:
         imported = _read(data, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
     else:
@@ -89,12 +84,14 @@ def loads(
     As :func:`load`, but pure: DTSTAMP is ``calendar.updated``, else ``dtstamp``, else 1970
     ("unknown"); the environment (``SOURCE_DATE_EPOCH``) is never read.
     """
+    text = check_text(text)
+    _check(format=format, on_warning=on_warning, source=source, timezone=timezone, dtstamp=dtstamp)
     imported = _read(text, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
     _warn(on_warning, imported.warnings)
     return imported.schedule
 
 
-def detect(data: bytes) -> Format:
+def detect(data: bytes | str) -> Format:
     """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies).
 
     XML by its first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
@@ -102,13 +99,60 @@ def detect(data: bytes) -> Format:
     ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
     (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
     """
+    data = check_text(data, "data")
     if _is_xml(data):
         return "frab-xml"
     try:
-        document = parse_json(decode(data, "<bytes>"), "<bytes>")
+        document = parse_json(data if isinstance(data, str) else decode(data, "<bytes>"), "<bytes>")
     except InvalidInput:
         return "events"
     return _json_format(document)
+
+
+# --- What the caller passed ----------------------------------------------------------------------
+
+
+def _path(path: object) -> Path:
+    """``path`` as a :class:`~pathlib.Path`: a ``str`` or an ``os.PathLike`` of one, else an
+    :class:`InvalidInput` naming the parameter (bytes too: ``os.fsdecode`` them first)."""
+    if isinstance(path, str | os.PathLike):
+        try:
+            return Path(path)
+        except TypeError:  # an os.PathLike whose __fspath__ gives bytes
+            pass
+    raise wrong_type("path", "a file path (str or pathlib.Path)", path)
+
+
+def _check(
+    *,
+    format: object,
+    on_warning: object,
+    source: object = "<string>",
+    timezone: object = None,
+    dtstamp: object = None,
+) -> None:
+    """The options of :func:`load` and :func:`loads`, checked before the file is read."""
+    if not isinstance(format, str) or format not in FORMATS:
+        raise wrong_type("format", f"one of {', '.join(FORMATS)}", format)
+    if on_warning is not None and not callable(on_warning):
+        raise wrong_type("on_warning", "a function taking a LoadWarning, or None", on_warning)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
+
+
+def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
+    """The file's bytes and modification time (1970, unknown, where Python cannot hold it); a
+    path no file can have (a NUL byte in it) is "no such file", as a missing one is."""
+    try:
+        data = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except (FileNotFoundError, ValueError):
+        raise InvalidInput([Problem("no such file", source=source)]) from None
+    except OSError as error:
+        raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    try:
+        return data, dt.datetime.fromtimestamp(int(mtime), dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        return data, EPOCH
 
 
 # --- DTSTAMP, at the edge ------------------------------------------------------------------------
@@ -135,15 +179,38 @@ def _reproducible(
 
 
 def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
-    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), or the problem with it."""
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), or the problem with it.
+
+    The specification has it a non-negative integer in ASCII digits: ``-1``, ``+5``, `` 5``,
+    ``5_000`` and digits of other scripts (``٣``), all of which ``int`` would read, are refused.
+    Set but empty is taken as unset.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
         return None, None
+    message = f"{shown(epoch)} is not a number of seconds since 1970"
+    if _ASCII_DIGITS.fullmatch(epoch):
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), None
+        except (ValueError, OverflowError, OSError):
+            message = f"{shown(epoch)} seconds since 1970 is past the year 9999"
+    elif _int_would_read(epoch):
+        message += (
+            " in ASCII digits 0-9 (no sign, blank or separator), as reproducible builds have it"
+        )
+    return None, Problem(message, source="SOURCE_DATE_EPOCH", value=epoch)
+
+
+def _int_would_read(text: str) -> bool:
+    """Whether Python's ``int`` reads ``text``, which the reproducible-builds rule does not."""
     try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC), None
-    except (ValueError, OverflowError, OSError):
-        message = f"{shown(epoch)} is not a number of seconds since 1970"
-        return None, Problem(message, source="SOURCE_DATE_EPOCH", value=epoch)
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+_ASCII_DIGITS = re.compile("[0-9]+")
 
 
 # --- Which reader --------------------------------------------------------------------------------

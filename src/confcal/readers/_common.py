@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -23,6 +24,39 @@ from confcal import zones
 from confcal._fields import YEARS
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import Schedule, When
+
+# --- What a caller passes ------------------------------------------------------------------------
+
+
+def wrong_type(parameter: str, expected: str, value: object) -> InvalidInput:
+    """The error for an argument of the wrong Python type: the parameter, what it takes, and
+    what came (a library caller's mistake, told like any other: never a TypeError)."""
+    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
+    return InvalidInput.single(f"must be {expected}, not {got}", field=parameter, value=value)
+
+
+def check_text(text: object, parameter: str = "text") -> str | bytes:
+    """``text`` as a reader takes it: a ``str``, or the file's ``bytes`` (decoded as a file is)."""
+    if not isinstance(text, str | bytes):
+        raise wrong_type(parameter, "text (str) or the file's bytes", text)
+    return text
+
+
+def check_options(*, source: object, timezone: object = None, dtstamp: object = None) -> None:
+    """The keyword arguments every reader takes, checked before the file is looked at."""
+    if not isinstance(source, str):
+        raise wrong_type("source", "text (str) naming the input in messages", source)
+    if timezone is not None and not isinstance(timezone, str):
+        raise wrong_type("timezone", "an IANA time zone name (str) or None", timezone)
+    if dtstamp is not None:
+        if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
+            raise wrong_type("dtstamp", "a timezone-aware datetime or None", dtstamp)
+        try:
+            dtstamp.astimezone(dt.UTC)
+        except (OverflowError, ValueError):  # 0001-01-01 at +01:00: before Python's first instant
+            message = f"{dtstamp.isoformat()} is out of range: it is no instant in UTC"
+            raise InvalidInput.single(message, field="dtstamp", value=dtstamp) from None
+
 
 # --- Bytes to JSON values ------------------------------------------------------------------------
 
@@ -104,7 +138,9 @@ def parse_json(text: str, source: str) -> object:
             [Problem("the file is empty; it must hold a JSON object", source=source)]
         )
     try:
-        return json.loads(text, object_pairs_hook=JsonObject, parse_constant=_no_constant)
+        return json.loads(
+            text, object_pairs_hook=JsonObject, parse_constant=_no_constant, parse_float=_float
+        )
     except json.JSONDecodeError as error:
         raise InvalidInput([Problem(_syntax(text, error), source=source)]) from None
     except _NotJson as error:
@@ -113,9 +149,51 @@ def parse_json(text: str, source: str) -> object:
     except RecursionError:
         problem = "not valid JSON for confcal: lists or objects nested too deep"
         raise InvalidInput([Problem(problem, source=source)]) from None
-    except ValueError as error:  # an integer of thousands of digits: Python's own limit
-        problem = f"not valid JSON: {str(error).split(';')[0]}"
-        raise InvalidInput([Problem(problem, source=source)]) from None
+    except _OutOfRange as error:
+        raise InvalidInput([Problem(_out_of_range(text, error.number), source=source)]) from None
+    except ValueError:  # an integer of thousands of digits: past what Python reads
+        raise InvalidInput([Problem(_out_of_range(text, None), source=source)]) from None
+
+
+class _OutOfRange(ValueError):
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _float(text: str) -> float:
+    """A JSON number with a fraction or exponent; one past what a float holds (``1e999``, which
+    Python reads as infinity) is refused, as written, not read as ``inf``."""
+    value = float(text)
+    if math.isinf(value):
+        raise _OutOfRange(text)
+    return value
+
+
+#: A JSON number, outside a string (:func:`_outside_strings`).
+_NUMBER = r"-?[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?"
+
+
+def _out_of_range(text: str, number: str | None) -> str:
+    """The problem with a number no float or int holds (``None``: the first integer too long
+    for Python): where it is, and the number as written, shortened."""
+
+    def this(match: re.Match[str]) -> bool:
+        if number is not None:
+            return match.group() == number
+        return match.group().lstrip("-").isdigit() and len(match.group()) > 4300
+
+    found = next((m for m in _outside_strings(text, _NUMBER) if this(m)), None)
+    if found is None:  # pragma: no cover - json found it, so we do
+        return "not valid JSON for confcal: a number out of range"
+    at = _line_column(text, found.start())
+    written = found.group()
+    why = (
+        f" ({len(written.lstrip('-'))} digits; confcal reads at most 4300)"
+        if number is None
+        else ""
+    )
+    return f"not valid JSON for confcal: the number {shown(written)} at {at} is out of range{why}"
 
 
 def _syntax(text: str, error: json.JSONDecodeError) -> str:
@@ -129,17 +207,35 @@ def _syntax(text: str, error: json.JSONDecodeError) -> str:
         return (
             f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
         )
-    return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    message = error.msg.removesuffix(" at")  # "Invalid control character at": json's own "at"
+    at = f"at line {error.lineno} column {error.colno}"
+    if message.startswith("Invalid control character"):
+        character = text[error.pos]
+        return (
+            f"not valid JSON: a control character, {shown(character)}, inside a string {at} "
+            f"(write it escaped: \\u{ord(character):04x})"
+        )
+    return f"not valid JSON: {message} {at}"
 
 
 def _position(text: str, constant: str) -> str:
     """Where ``constant`` (NaN, Infinity) first occurs outside a string, as line and column."""
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(constant), text):
+    found = next(_outside_strings(text, re.escape(constant)), None)
+    if found is None:  # pragma: no cover - json found it, so we do
+        return "an unknown position"
+    return _line_column(text, found.start())
+
+
+def _outside_strings(text: str, pattern: str) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` outside JSON strings, in order."""
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*+"|' + pattern, text):
         if not match.group().startswith('"'):
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            return f"line {line} column {column}"
-    return "an unknown position"  # pragma: no cover - json found it, so we do
+            yield match
+
+
+def _line_column(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - text.rfind(chr(10), 0, index)}"
 
 
 def kind(value: object) -> str:
@@ -201,6 +297,8 @@ def parse_refresh(text: str) -> dt.timedelta:
     """``calendar.refresh`` or ``--refresh``: an ISO 8601 duration the model accepts as a
     :attr:`~confcal.model.Schedule.refresh` (its rule, not a second one); :class:`InvalidInput`
     saying so, with the text as written, otherwise."""
+    if not isinstance(text, str):
+        raise wrong_type("refresh", "an ISO 8601 duration (str) such as PT6H or P1D", text)
     interval = parse_duration(text)
     if interval is None or model_problems(Schedule, "refresh", interval):
         raise InvalidInput.single(

@@ -9,10 +9,11 @@ run, and distinct for distinct guids.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from confcal._fields import ID_PATTERN, RESERVED_NAMES
 
@@ -25,24 +26,50 @@ def identifiers(originals: Iterable[str]) -> dict[str, tuple[str, bool]]:
     """The id of each guid (or id) in the file, and whether it has a hash of the guid: the guid
     itself where confcal can use it as it is, else one made of it (see :func:`_made_id`).
 
-    Deterministic, so a rebuild from the same file keeps the same UIDs; and distinct: two made ids
-    that would be the same (``a b`` and ``a/b``), or would be an id the file uses as it is
-    (``a-b``), ignoring case, each get a hash of their guid.
+    Deterministic, so a rebuild from the same file keeps the same UIDs, whatever the order of its
+    events; and distinct, ignoring case. A guid usable as it is keeps it. Made ids that would be
+    the same (``a b`` and ``a/b``), or would be an id the file uses as it is (``a-b``), each get a
+    hash of their guid; one still taken (a guid that is itself another's made id, such as
+    ``cafe-850f7dc4`` beside ``café``) gets a longer hash, taken in the order of the guids.
+    Guids that differ only in case are left alike: the same guid twice, which the model refuses.
     """
-    made: dict[str, tuple[str, bool]] = {}
-    for original in originals:
-        if original and original not in made:
-            usable = ID_PATTERN.fullmatch(original) and not RESERVED_NAMES.fullmatch(original)
-            made[original] = (original, False) if usable else _made_id(original)
+    unique = {original for original in originals if original}
+    usable = {original for original in unique if _usable(original)}
+    made = {original: _made_id(original) for original in unique - usable}
     users: defaultdict[str, set[str]] = defaultdict(set)
+    for original in usable:
+        users[original.lower()].add(original)
     for original, (candidate, _) in made.items():
         users[candidate.lower()].add(original)
-    ids = {}
-    for original, (candidate, hashed) in made.items():
-        if candidate != original and not hashed and len(users[candidate.lower()]) > 1:
+    ids = {original: (original, False) for original in usable}
+    taken = {original.lower() for original in usable}
+    for original in sorted(made):
+        candidate, hashed = made[original]
+        if not hashed and len(users[candidate.lower()]) > 1:
             candidate, hashed = _hashed(candidate, original), True
+        if candidate.lower() in taken:
+            candidate, hashed = _free(candidate, hashed, original, taken), True
+        taken.add(candidate.lower())
         ids[original] = (candidate, hashed)
     return ids
+
+
+def _usable(original: str) -> bool:
+    """Whether a guid is an id confcal can use as it is."""
+    return bool(ID_PATTERN.fullmatch(original)) and not RESERVED_NAMES.fullmatch(original)
+
+
+def _free(candidate: str, hashed: bool, original: str, taken: Collection[str]) -> str:
+    """An id of ``candidate``'s letters and a longer hash of ``original`` that is not ``taken``
+    (a file can hold a guid equal to any made id, but not to every one of these)."""
+    digest = _digest(original)
+    base = candidate.rsplit("-", 1)[0] if hashed else candidate
+    suffixes = (digest[:16], digest[:32], digest)
+    for suffix in itertools.chain(suffixes, (f"{digest}-{n}" for n in itertools.count(2))):
+        made = f"{base[: 199 - len(suffix)].rstrip('._-') or 'event'}-{suffix}"
+        if made.lower() not in taken:
+            return made
+    raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
 
 
 def _made_id(original: str) -> tuple[str, bool]:
@@ -51,8 +78,8 @@ def _made_id(original: str) -> tuple[str, bool]:
     Latin letters lose their accents (Unicode NFKD: ``Café`` gives ``Cafe``, ``ﬁ`` gives ``fi``;
     ``ß`` gives ``ss``), and what is still not a letter, digit, ``.``, ``_`` or ``-`` becomes
     ``-``. Where that changes or loses letters or digits (``Café``, ``東京``, a guid past 200
-    characters), a hash of the guid is added: then no other guid gets the same id, whatever else
-    the file holds.
+    characters), a hash of the guid is added, which keeps it apart from other guids' ids (and
+    :func:`identifiers` makes it longer in the rare file where another guid is that very id).
     """
     # Past 1,000 characters the id would lose letters anyway: the rest is not looked at.
     head = original[:1000]
@@ -75,5 +102,9 @@ _LATIN = str.maketrans(
 
 def _hashed(candidate: str, original: str) -> str:
     """``candidate`` (``event`` if empty) and 8 hex digits of the SHA-256 of ``original``."""
-    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{candidate[:191].rstrip('._-') or 'event'}-{digest}"
+    return f"{candidate[:191].rstrip('._-') or 'event'}-{_digest(original)[:8]}"
+
+
+def _digest(original: str) -> str:
+    """The SHA-256 of a guid, in hex (a lone surrogate from JSON's ``\\ud800`` included)."""
+    return hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()

@@ -23,12 +23,15 @@ from confcal.errors import InvalidInput, shown
 from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, Event, Schedule, When
 
 from ._common import (
+    check_options,
+    check_text,
     event_label,
     kind,
     model_problems,
     name,
     parse_json,
     parse_refresh,
+    wrong_type,
 )
 from ._events_fields import FieldReader
 
@@ -51,6 +54,9 @@ def loads(text: str, *, source: str = "<string>", dtstamp: dt.datetime | None = 
     nor the environment, so the same text always gives the same schedule. Raises
     :class:`InvalidInput` listing every problem.
     """
+    if not isinstance(check_text(text), str):
+        raise wrong_type("text", "text (str)", text)
+    check_options(source=source, dtstamp=dtstamp)
     return read(parse_json(text, source), source=source, dtstamp=dtstamp)
 
 
@@ -59,6 +65,7 @@ def read(
 ) -> Schedule:
     """An events.json already parsed by :func:`._common.parse_json` (so that telling the formats
     apart and reading do not parse the file twice); otherwise as :func:`loads`."""
+    check_options(source=source, dtstamp=dtstamp)
     reader = _Reader(source, EPOCH if dtstamp is None else dtstamp)
     with reader.reading():
         return reader.read(document)
@@ -263,6 +270,8 @@ def dumps(schedule: Schedule) -> str:
     modification time when the file gives none; load it with ``dtstamp=EPOCH`` (as ``confcal
     convert`` does) to write ``updated`` only where the file had it.
     """
+    if not isinstance(schedule, Schedule):
+        raise wrong_type("schedule", "a confcal Schedule", schedule)
     calendar: dict[str, str] = {"name": schedule.name, "timezone": schedule.timezone}
     for key in ("description", "url", "uid_domain"):
         value = getattr(schedule, key)

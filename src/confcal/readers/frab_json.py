@@ -15,7 +15,7 @@ from functools import partial
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, kind, name, parse_json, twice
+from ._common import Collector, check_options, check_text, kind, name, parse_json, twice, wrong_type
 from ._frab_map import Imported
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
 
@@ -37,6 +37,9 @@ def loads(
     warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
     :class:`InvalidInput` listing every problem.
     """
+    if not isinstance(check_text(text), str):
+        raise wrong_type("text", "text (str)", text)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     return read(parse_json(text, source), source=source, timezone=timezone, dtstamp=dtstamp)
 
 
@@ -49,6 +52,7 @@ def read(
 ) -> Imported:
     """A ``schedule.json`` already parsed by :func:`._common.parse_json` (so that telling the
     formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     collector = Collector(source)
     with collector.reading():
         parsed = _parsed(document, collector)

@@ -9,12 +9,13 @@ references is refused before anything is expanded or fetched, whatever it says.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, name
+from ._common import Collector, check_options, check_text, name
 from ._frab_map import Imported
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
 
@@ -59,6 +60,8 @@ def loads(
     warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
     :class:`InvalidInput` listing every problem.
     """
+    check_text(data, "data")
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     collector = Collector(source)
     with collector.reading():
         parsed = _parsed(_root(_decoded(data, source), source), collector)
@@ -98,12 +101,32 @@ def _root(data: bytes | str, source: str) -> Element:
         line, column = error.position
         message = f"not well-formed XML: {str(error).split(':')[0]} at line {line} column"
         raise InvalidInput([Problem(f"{message} {column + 1}", source=source)]) from None
+    except (LookupError, ValueError) as error:  # from the encoding, before any element is read
+        raise InvalidInput([Problem(_unreadable(data, error), source=source)]) from None
     if root.tag != "schedule":
         message = (
             f"not a pretalx/frab schedule: the root element is <{name(root.tag)}>, not <schedule>"
         )
         raise InvalidInput([Problem(message, source=source)])
     return root
+
+
+_DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']{0,100})""")
+
+
+def _unreadable(data: bytes | str, error: Exception) -> str:
+    """Why the parser could not read the text: a lone surrogate in a ``str`` (no UTF-8, and no
+    XML, has one), or an encoding its declaration names that the parser cannot read (UTF-32 or
+    Shift_JIS without a byte order mark, a name Python does not know, ``rot13``)."""
+    if isinstance(error, UnicodeEncodeError) and isinstance(data, str):
+        line = data.count("\n", 0, error.start) + 1
+        column = error.start - (data.rfind("\n", 0, error.start) + 1) + 1
+        character = data[error.start]
+        return f"not valid text: a lone surrogate {shown(character)} at line {line} column {column}"
+    head = data[:1024].encode("utf-8", "replace") if isinstance(data, str) else data[:1024]
+    declared = _DECLARED.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    encoding = shown(declared[1].decode("ascii", "replace")) if declared else "its encoding"
+    return f"cannot read the XML in {encoding}, as its declaration says it is; save it as UTF-8"
 
 
 def _parsed(root: Element, collector: Collector) -> Parsed:
