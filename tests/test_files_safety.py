@@ -35,11 +35,11 @@ from hypothesis import strategies as st
 import confcal
 import confcal.listing
 import confcal.site
-from confcal import _folder, files
+from confcal import _folder, _manifest, files
 from confcal._folder import LOCK, TEMPORARY_PREFIX
 from confcal.cli import cli
 from confcal.errors import PipeClosed
-from confcal.files import MANIFEST, Split, render, write_atomic
+from confcal.files import MANIFEST, Split, render, write_atomic, write_files
 
 # --- Programmes and runs -----------------------------------------------------------------------
 
@@ -245,6 +245,16 @@ def wait(pid: int) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Everything under ``folder``: each file's bytes (a link's target), None for a folder."""
+    return {
+        str(p.relative_to(folder)): (
+            os.readlink(p).encode() if p.is_symlink() else None if p.is_dir() else p.read_bytes()
+        )
+        for p in sorted(folder.rglob("*"))
+    }
+
+
 @pytest.fixture
 def events(tmp_path: Path) -> Path:
     return save(tmp_path / "events.json", A)
@@ -397,6 +407,98 @@ def test_an_input_in_the_site_folder_may_stay_there(tmp_path: Path) -> None:
     assert json.loads(source.read_text("utf-8")) == A
 
 
+# --- Only what confcal wrote is replaced or removed --------------------------------------------
+
+SITE_FILES = ["index.html", "calendar.ics", "days/2024-12-27.ics", "sessions/alpha.ics"]
+
+
+@pytest.mark.parametrize("planted", SITE_FILES)
+def test_a_site_file_confcal_did_not_write_is_refused_before_anything_is_written(
+    events: Path, tmp_path: Path, planted: str
+) -> None:
+    public = tmp_path / "public"
+    (public / planted).parent.mkdir(parents=True, exist_ok=True)
+    (public / planted).write_bytes(b"the organizer's own")
+    before = snapshot(public)
+    assert_error(
+        run("site", str(events), "-o", str(public)),
+        f"{public / planted}: exists and confcal did not write it (it is not in {MANIFEST}); "
+        "move it away, or remove it",
+    )
+    assert snapshot(public) == before
+
+
+def test_a_split_file_confcal_did_not_write_is_refused_before_anything_is_written(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "gamma.ics").write_bytes(b"the organizer's own")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'gamma.ics'}: exists and confcal did not write it")
+    assert snapshot(folder) == {"gamma.ics": b"the organizer's own"}
+
+
+@pytest.mark.parametrize("planted", SITE_FILES)
+def test_a_file_holding_exactly_what_confcal_writes_is_taken_over(
+    events: Path, tmp_path: Path, planted: str
+) -> None:
+    """A copy of a site confcal built (rsync'd back, or made before the list existed)."""
+    reference, public = tmp_path / "reference", tmp_path / "public"
+    assert run("site", str(events), "-o", str(reference)).exit_code == 0
+    (public / planted).parent.mkdir(parents=True)
+    (public / planted).write_bytes((reference / planted).read_bytes())
+    inode = (public / planted).stat().st_ino
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert (public / planted).stat().st_ino == inode  # left alone
+    folder, name = os.path.split(planted)
+    assert name in manifest(public / folder)
+    assert snapshot(public) == snapshot(reference)
+
+
+def test_a_split_taking_over_a_site_folder_removes_the_page_and_its_calendars(
+    events: Path, tmp_path: Path
+) -> None:
+    """`site`, then `export --split event` into the same folder: no page linking to calendars
+    that are gone, no days/ and sessions/ left behind."""
+    public = tmp_path / "public"
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
+    assert_exactly(public, expected(A, "event"))
+
+
+def test_a_site_sub_folder_holding_other_files_keeps_them_and_stays_listed(
+    events: Path, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    (public / "days" / "notes.txt").write_text("mine", "utf-8")
+    assert run("export", str(events), "--split", "day", "-o", str(public)).exit_code == 0
+    assert sorted(p.name for p in (public / "days").iterdir()) == ["notes.txt"]
+    assert not (public / "sessions").exists() and not (public / "index.html").exists()
+    assert manifest(public) == {*expected(A, "day"), "days/"}
+    assert run("site", str(events), "-o", str(public)).exit_code == 0  # and back
+    assert (public / "days" / "notes.txt").read_text("utf-8") == "mine"
+    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert not set(expected(A, "day")) & {p.name for p in public.iterdir()}
+
+
+def test_a_site_taking_over_a_split_folder_removes_its_calendars(
+    events: Path, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert sorted(p.name for p in public.iterdir()) == [
+        MANIFEST,
+        "calendar.ics",
+        "days",
+        "index.html",
+        "sessions",
+    ]
+
+
 # --- Symbolic links ------------------------------------------------------------------------------
 
 
@@ -411,8 +513,9 @@ def test_a_link_planted_in_a_split_folder_is_replaced_and_its_target_left_alone(
     data = b"victim" if victim_holds == "its own text" else new["alpha.ics"]
     victim = tmp_path / "victim"
     victim.write_bytes(data)
-    folder.mkdir()
-    (folder / "alpha.ics").symlink_to("../victim")
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    (folder / "alpha.ics").unlink()
+    (folder / "alpha.ics").symlink_to("../victim")  # where a calendar confcal wrote was
     assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
     assert victim.read_bytes() == data
     assert not (folder / "alpha.ics").is_symlink()
@@ -423,11 +526,30 @@ def test_a_dangling_link_in_a_split_folder_creates_nothing_outside(
     events: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "out"
-    folder.mkdir()
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    (folder / "alpha.ics").unlink()
     (folder / "alpha.ics").symlink_to("../elsewhere/alpha.ics")
     assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
     assert not (tmp_path / "elsewhere").exists()
     assert_exactly(folder, expected(A, "event"))
+
+
+@pytest.mark.parametrize("target", ["../victim", "../elsewhere/alpha.ics"])
+def test_a_link_confcal_did_not_write_is_refused_and_nothing_written_through_it(
+    events: Path, tmp_path: Path, target: str
+) -> None:
+    """Not listed, so someone else's: refused like any file confcal did not write."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(expected(A, "event")["alpha.ics"])  # even the very bytes: a link stays
+    (folder / "alpha.ics").symlink_to(target)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'alpha.ics'}: exists and confcal did not write it")
+    assert (folder / "alpha.ics").is_symlink()
+    assert victim.read_bytes() == expected(A, "event")["alpha.ics"]
+    assert not (tmp_path / "elsewhere").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["alpha.ics"]
 
 
 @pytest.mark.parametrize(
@@ -589,12 +711,17 @@ def test_a_run_that_cannot_get_the_lock_in_time_gives_up_naming_the_folder(
     assert sorted(p.name for p in folder.iterdir()) == [LOCK]
 
 
-def test_a_lock_timeout_that_is_not_a_number_is_an_error(events: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", ["soon", "inf", "1e999", "nan", "-1", "-0.5", ""])
+def test_a_lock_timeout_that_is_not_a_finite_number_of_seconds_is_an_error(
+    events: Path, tmp_path: Path, value: str
+) -> None:
+    """`inf` and `1e999` waited forever, `nan` and `-1` not at all."""
     result = run(
         "export", str(events), "--split", "day", "-o", str(tmp_path / "o"),
-        CONFCAL_LOCK_TIMEOUT="soon",
+        CONFCAL_LOCK_TIMEOUT=value,
     )  # fmt: skip
-    assert_error(result, "CONFCAL_LOCK_TIMEOUT: 'soon' is not a number of seconds")
+    assert_error(result, f"CONFCAL_LOCK_TIMEOUT: {value!r} is not a number of seconds (0 or more")
+    assert not (tmp_path / "o").exists()
 
 
 # --- Crashes -------------------------------------------------------------------------------------
@@ -880,6 +1007,64 @@ def test_a_read_only_folder_with_a_stale_calendar_is_an_error_naming_the_file(
     )
     assert f"{folder / 'stale.ics'}: cannot remove: Permission denied" in messages
     assert (folder / "stale.ics").read_bytes() == b"stale"
+
+
+def test_a_huge_manifest_is_refused_without_reading_it(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A planted 300 MB .confcal-files (sparse: it costs no disk) was read whole, and more."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with (folder / MANIFEST).open("wb") as planted:
+        planted.truncate(300 << 20)
+    read = []
+
+    def counting(fd: int, size: int) -> bytes:
+        read.append(size)
+        return os.read(fd, size)
+
+    patch_os(monkeypatch, read=counting)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: is larger than 16 MiB, so not the list")
+    assert sum(read) <= _manifest.MANIFEST_LIMIT + 1
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST]
+
+
+def test_the_manifest_limit_holds_a_hundred_thousand_sessions(tmp_path: Path) -> None:
+    """The limit README gives: 100,000 sessions with ids of 150 characters."""
+    names = [f"{n:06d}-{'x' * 143}.ics" for n in range(100_000)]
+    assert len(_manifest._listing(names)) <= _manifest.MANIFEST_LIMIT
+
+
+def test_more_files_than_a_manifest_may_list_are_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What confcal writes it must read back: a longer list would be refused next time."""
+    monkeypatch.setattr(_manifest, "MANIFEST_LIMIT", 1000)
+    folder = tmp_path / "out"
+    with pytest.raises(confcal.OutputError, match="20 files are more than confcal can list"):
+        write_files(folder, {f"{n:0100d}.ics": b"x" for n in range(20)})
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"alpha.ics\n\0\0\0\n", "holds NUL bytes"),
+        (b"alpha.ics\n../../victim.ics\n", "lists '../../victim.ics', a name confcal never"),
+        (b".confcal-lock\n", "lists '.confcal-lock', a name confcal never writes"),
+    ],
+)
+def test_a_manifest_confcal_cannot_have_written_is_an_error_and_removes_nothing(
+    events: Path, tmp_path: Path, content: bytes, words: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "alpha.ics").write_bytes(b"kept")
+    (folder / MANIFEST).write_bytes(content)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: {words}")
+    assert snapshot(folder) == {"alpha.ics": b"kept", MANIFEST: content}
 
 
 # --- stdout --------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from . import _manifest
-from ._folder import Folder, failed, locked, lstat, require_posix, write_all
-from ._manifest import MANIFEST, safe_name
-from .errors import OutputError, PipeClosed, shown
+from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
+from ._manifest import MANIFEST, safe_folder, safe_name
+from .errors import OutputError, PipeClosed, shown, shown_path
 from .ical import to_ical
 from .model import Schedule
 
@@ -277,20 +277,24 @@ def write_tree(
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
 
-    Crash-safe order: each manifest first lists the old and the new files, then the files are
-    written and the old ones removed, then each manifest lists what is there. Returns the files
-    whose content changed. ``needed_by`` names the caller in the error for a file at ``folder``.
+    Only files an earlier run wrote (listed in :data:`MANIFEST`) are replaced: another file
+    where one goes is an :class:`~confcal.errors.OutputError` before anything is written,
+    unless it holds exactly what would be written. Crash-safe order: each manifest first lists
+    the old and the new files, then the files are written and the old ones removed, then each
+    manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
+    the caller in the error for a file at ``folder``.
     """
     for sub, files in tree.items():
-        if sub and not (safe_name(sub) and not sub.startswith(".")):
-            raise OutputError(f"{folder}: refusing the folder name {sub!r}")
+        if sub and not safe_folder(sub):
+            raise OutputError(f"{shown_path(folder)}: refusing the folder name {shown(sub)}")
         for name in files:
             if not safe_name(name):  # never outside the folder, never confcal's own files
-                raise OutputError(f"{folder}: refusing the file name {name!r}")
+                raise OutputError(f"{shown_path(folder)}: refusing the file name {shown(name)}")
     protected = _identities(inputs)
+    limit = lock_timeout()  # a wrong CONFCAL_LOCK_TIMEOUT creates no folder
     top = _open_folder(folder, needed_by)
     try:
-        with locked(top):
+        with locked(top, limit):
             return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
     finally:
         top.close()
