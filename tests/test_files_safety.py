@@ -38,7 +38,7 @@ import confcal.site
 from confcal import _folder, _manifest, files
 from confcal._folder import LOCK, TEMPORARY_PREFIX
 from confcal.cli import cli
-from confcal.errors import PipeClosed
+from confcal.errors import PipeClosed, Problem
 from confcal.files import MANIFEST, Split, render, write_atomic, write_files
 
 # --- Programmes and runs -----------------------------------------------------------------------
@@ -245,6 +245,22 @@ def wait(pid: int) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
+@contextlib.contextmanager
+def deadline(seconds: int = 30) -> Iterator[None]:
+    """A TimeoutError instead of a test that hangs: what runs inside used to wait forever."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def snapshot(folder: Path) -> dict[str, bytes | None]:
     """Everything under ``folder``: each file's bytes (a link's target), None for a folder."""
     return {
@@ -351,6 +367,17 @@ def test_a_full_device_is_an_error_naming_it(events: Path) -> None:
     )
 
 
+def test_a_fifo_nobody_reads_is_an_error_not_a_wait_that_never_ends(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with deadline(), pytest.raises(confcal.OutputError, match="nobody is reading it"):
+        write_atomic(fifo, b"BEGIN:VCALENDAR\r\n")
+    with deadline():
+        result = run("export", str(save(tmp_path / "events.json", A)), "-o", str(fifo))
+    assert_error(result, f"{fifo}: nobody is reading it (a FIFO)")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
 # --- The input is never the output ---------------------------------------------------------------
 
 
@@ -405,6 +432,61 @@ def test_an_input_in_the_site_folder_may_stay_there(tmp_path: Path) -> None:
     source = save(public / "events.json", A)
     assert run("site", str(source), "-o", str(public)).exit_code == 0
     assert json.loads(source.read_text("utf-8")) == A
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [("/proc/self/fd/{}", os.O_RDWR), ("/dev/fd/{}", os.O_WRONLY | os.O_APPEND)],
+    ids=["read-write", "appending"],
+)
+@pytest.mark.parametrize("command", ["export", "convert"])
+def test_an_open_file_that_is_the_input_is_refused_before_anything_is_read(
+    tmp_path: Path, name: str, mode: int, command: str
+) -> None:
+    """`-o /proc/self/fd/3 3<>events.json`, `-o /dev/fd/3 3>>events.json`."""
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    fd = os.open(source, mode)
+    try:
+        result = run(command, str(source), "-o", name.format(fd))
+    finally:
+        os.close(fd)
+    assert_error(result, f"{name.format(fd)}: is the input file")
+    assert source.read_bytes() == b"{not json"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export"], ["export", "-o", "-"], ["export", "-o", "/dev/stdout"], ["convert"], ["list"],
+     ["check"]],
+)  # fmt: skip
+def test_stdout_that_is_the_input_is_refused_before_anything_is_read(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """`confcal export events.json >> events.json`: the programme would get its calendar
+    appended (`list` and `check` their text)."""
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    appended = os.open(source, os.O_WRONLY | os.O_APPEND)
+    errors = os.open(tmp_path / "errors", os.O_WRONLY | os.O_CREAT)
+    try:
+        code = wait(fork_run([args[0], str(source), *args[1:]], stdout=appended, stderr=errors))
+    finally:
+        os.close(appended)
+        os.close(errors)
+    message = (tmp_path / "errors").read_text("utf-8")
+    assert code == 1, message
+    assert message.startswith("error: ") and "is the input file" in message, message
+    assert source.read_bytes() == b"{not json"
+
+
+def test_a_fifo_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """Reading it would wait for a writer, and writing it feed the run its own output."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with deadline():
+        result = run("export", str(fifo), "-o", str(fifo))
+    assert_error(result, f"{fifo}: is the input file")
 
 
 # --- Only what confcal wrote is replaced or removed --------------------------------------------
@@ -614,7 +696,7 @@ def test_a_lock_file_that_is_a_link_is_refused_and_its_target_left_alone(
 
 def _owned_by_someone_else(link: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() == 0:
-        os.lchown(link, 4242, -1)
+        os.lchown(link, NOBODY, NOBODY)
     else:  # confcal then believes it runs as another user
         patch_os(monkeypatch, geteuid=lambda: os.getuid() + 1)
 
@@ -645,6 +727,42 @@ def test_an_output_folder_link_you_own_is_followed(events: Path, tmp_path: Path)
     assert run("site", str(events), "-o", str(tmp_path / "public")).exit_code == 0
     assert (tmp_path / "public").is_symlink()
     assert (tmp_path / "releases" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "{events}", "--split", "event", "-o", "{tmp}/evild/sub"],
+        ["export", "{events}", "-o", "{tmp}/evild/a.ics"],
+        ["export", "{events}", "-o", "{tmp}/evild/new/deeper/a.ics"],
+        ["site", "{events}", "-o", "{tmp}/evild/inner"],
+        ["convert", "{events}", "-o", "{tmp}/evild/events.json"],
+        ["export", "{events}", "-o", "evild/a.ics"],  # relative, from the folder holding it
+        ["export", "{events}", "-o", "{tmp}/mine/a.ics"],  # reached through a link you own
+    ],
+)
+def test_a_link_owned_by_someone_else_is_not_followed_anywhere_on_the_path(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "evild"
+    link.symlink_to(elsewhere)
+    (tmp_path / "mine").symlink_to("evild")
+    _owned_by_someone_else(link, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    result = run(*[a.format(events=events, tmp=tmp_path) for a in args])
+    shown = "evild" if args[-1].startswith("evild") else str(link)
+    assert_error(result, f"{shown}: is a symbolic link owned by someone else")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_link_you_own_on_the_path_is_followed(events: Path, tmp_path: Path) -> None:
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "public").symlink_to("releases")
+    target = tmp_path / "public" / "2024" / "all.ics"
+    assert run("export", str(events), "-o", str(target)).exit_code == 0
+    assert (tmp_path / "releases" / "2024" / "all.ics").read_bytes() == expected(A, "none")[""]
 
 
 # --- Concurrent runs -----------------------------------------------------------------------------
@@ -1067,6 +1185,70 @@ def test_a_manifest_confcal_cannot_have_written_is_an_error_and_removes_nothing(
     assert snapshot(folder) == {"alpha.ics": b"kept", MANIFEST: content}
 
 
+def test_a_path_with_control_characters_is_shown_escaped(events: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "\x1b]0;owned\x07\x1b[2J"
+    blocker.write_bytes(b"a file")
+    result = run("export", str(events), "-o", str(blocker / "all.ics"))
+    assert_error(result, "is a file, not a folder", "\\x1b[2J")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_check_shows_an_input_name_with_control_characters_escaped(tmp_path: Path) -> None:
+    source = save(tmp_path / "ev\x1b[2J.json", A)
+    result = run("check", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(repr(str(source))) and "\x1b" not in result.stdout
+
+
+def test_a_very_long_path_is_shortened_in_the_middle(events: Path, tmp_path: Path) -> None:
+    target = tmp_path.joinpath(*["d" * 200] * 30, "all.ics")  # 6 KB: longer than PATH_MAX
+    result = run("export", str(events), "-o", str(target))
+    assert_error(result, f"{str(target)[:200]}", "...", f"{'d' * 180}/all.ics: cannot")
+    assert len(result.stderr) < 700
+    long_source = Problem("broken", source=str(target))
+    assert len(str(long_source)) < 600 and str(long_source).endswith("all.ics: broken")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["export", "-o", "newdir/"], "-o newdir/: ends with /, so names a folder: give a file"),
+        (["export", "-o", "newdir/."], "-o newdir/.: ends with ., so names a folder"),
+        (["convert", "-o", "newdir/"], "-o newdir/: ends with /, so names a folder: give a file"),
+        (["export", "-o", ""], "-o '': an empty path"),
+        (["export", "--split", "day", "-o", ""], "-o '': an empty path"),
+        (["convert", "-o", ""], "-o '': an empty path"),
+        (["site", "-o", ""], "-o '': an empty path"),
+        (["site", "-o", "-"], "-o -: - means stdout; site writes a folder"),
+        (["export", "--split", "event", "-o", "-"], "-o -: - means stdout; --split event writes"),
+    ],
+)
+def test_an_output_that_cannot_be_what_is_meant_is_a_usage_error(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: str
+) -> None:
+    """`-o newdir/` wrote a file named newdir, `-o ''` meant the current folder, and
+    `site -o -` built a folder named -."""
+    monkeypatch.chdir(tmp_path)
+    result = run(args[0], str(events), *args[1:])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export", "--split", "day", "-o", "/dev/null"], ["export", "--split", "event", "-o",
+     "/dev/stdout"], ["site", "-o", "/dev/null"]],
+)  # fmt: skip
+def test_a_device_given_as_the_folder_is_called_a_device(events: Path, args: list[str]) -> None:
+    result = run(args[0], str(events), *args[1:])
+    assert_error(result, f"{args[-1]}: is a device, not a folder; ")
+
+
+def test_a_file_of_the_kernel_is_an_error_naming_it(events: Path) -> None:
+    assert_error(run("export", str(events), "-o", "/proc/self/status"), "/status: cannot write")
+
+
 # --- stdout --------------------------------------------------------------------------------------
 
 COMMANDS = ["export", "list", "check", "convert"]
@@ -1159,6 +1341,28 @@ def test_a_real_interpreter_exits_cleanly_on_a_full_disk_and_a_closed_pipe(event
     messages = [p.communicate(timeout=60)[1] for p in runs]
     assert [p.returncode for p in runs] == [1, 0]
     assert messages == [b"error: stdout: cannot write: No space left on device\n", b""]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export"], "stdout is closed"),
+        (["export", "-o", "-"], "stdout is closed"),
+        (["export", "-o", "/dev/stdout"], "/dev/stdout: stdout is closed"),
+        (["list"], "stdout is closed"),
+        (["check"], "stdout is closed"),
+        (["convert"], "stdout is closed"),
+    ],
+)
+def test_a_closed_stdout_is_an_error_not_a_traceback(
+    events: Path, args: list[str], message: str
+) -> None:
+    """`confcal export events.json >&-`: Python starts with sys.stdout None."""
+    command = [sys.executable, "-m", "confcal", args[0], str(events), *args[1:]]
+    done = subprocess.run(
+        ["sh", "-c", '"$@" >&-', "sh", *command], stderr=subprocess.PIPE, timeout=120, check=False
+    )
+    assert (done.returncode, done.stderr.decode()) == (1, f"error: {message}\n")
 
 
 # --- Any sequence of runs ------------------------------------------------------------------------
