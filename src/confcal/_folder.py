@@ -33,6 +33,7 @@ __all__ = [
     "LOCK_TIMEOUT",
     "TEMPORARY_PREFIX",
     "Folder",
+    "TooLarge",
     "failed",
     "lock_timeout",
     "locked",
@@ -58,6 +59,10 @@ _READ = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
 _FOLDER = os.O_RDONLY | _DIRECTORY | _CLOEXEC
 #: What confcal before 0.2 named its temporary files (``tempfile.mkstemp``).
 _OLD_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+
+
+class TooLarge(Exception):
+    """A file of confcal's own holds more than it ever writes (:meth:`Folder.read_own`)."""
 
 
 def failed(path: str | os.PathLike[str], doing: str, error: OSError) -> OutputError:
@@ -178,8 +183,9 @@ class Folder:
 
     def read_own(self, name: str, what: str, limit: int) -> bytes | None:
         """The content of confcal's own file ``name`` (``what`` it is, for the messages);
-        ``None`` if there is none; an error if a link or something else is in its place, or if
-        it holds more than ``limit`` bytes (it is then not confcal's: nothing more is read)."""
+        ``None`` if there is none; an error if a link or something else is in its place, and
+        :class:`TooLarge` if it holds more than ``limit`` bytes (then not confcal's: nothing
+        more is read)."""
         path = self.path / name
         try:
             fd = os.open(name, _READ, dir_fd=self.fd)
@@ -197,11 +203,7 @@ class Folder:
                 raise OutputError(f"{shown_path(path)}: is not a file, not {what}: remove it")
             data = b"" if status.st_size > limit else _read_all(fd, limit)
             if status.st_size > limit or len(data) > limit:
-                raise OutputError(
-                    f"{shown_path(path)}: is larger than {limit // (1 << 20)} MiB, so not {what}; "
-                    "check the folder's files and remove it (confcal then no longer removes the "
-                    "files it listed)"
-                )
+                raise TooLarge(path)
             return data
         except OSError as error:
             if isinstance(error, OutputError):

@@ -20,7 +20,7 @@ import stat
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from ._folder import LOCK, TEMPORARY_PREFIX, Folder
+from ._folder import LOCK, TEMPORARY_PREFIX, Folder, TooLarge
 from .errors import OutputError, shown, shown_path
 
 __all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_name", "write_tree"]
@@ -71,7 +71,10 @@ def _not_the_list(folder: Folder, why: str) -> OutputError:
 
 def _read_manifest(folder: Folder) -> tuple[set[str], set[str]]:
     """The files and the sub-folders ``folder``'s manifest lists; an error if it is not one."""
-    data = folder.read_own(MANIFEST, "the list confcal wrote", MANIFEST_LIMIT)
+    try:
+        data = folder.read_own(MANIFEST, "the list confcal wrote", MANIFEST_LIMIT)
+    except TooLarge:
+        raise _not_the_list(folder, f"is larger than {MANIFEST_LIMIT >> 20} MiB") from None
     if data is None:
         return set(), set()
     try:
