@@ -266,13 +266,19 @@ def _carry_out(plans: list[_Plan]) -> list[Path]:
         for name in plan.remove:
             plan.folder.remove(name)
     for plan in plans:
-        for sub in plan.gone:
-            sub.folder.remove(MANIFEST)
-            sub.folder.sync()
-            plan.folder.remove_folder(sub.folder.path.name)
+        _remove_gone(plan)
     for plan in plans:
         plan.folder.write(MANIFEST, plan.final())
     if changed or any(plan.remove or plan.gone for plan in [*plans, *gone]):
         for plan in plans:
             plan.folder.sync()
     return changed
+
+
+def _remove_gone(plan: _Plan) -> None:
+    """Remove the manifest of each sub-folder of ``plan`` whose files are gone, then the folder
+    itself if nothing else is left in it."""
+    for sub in plan.gone:
+        sub.folder.remove(MANIFEST)
+        sub.folder.sync()
+        plan.folder.remove_folder(sub.folder.path.name)

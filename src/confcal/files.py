@@ -164,23 +164,28 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
         if not stat.S_ISLNK(status.st_mode):
             resolved = candidate
             continue
-        if status.st_uid not in {0, os.geteuid()}:
-            raise OutputError(
-                f"{shown_path(candidate)}: is a symbolic link owned by someone else (user "
-                f"{status.st_uid}); confcal follows only links you or root own: remove it, or "
-                "name the file it points to"
-            )
         links += 1
         if links > 40:
             raise OutputError(f"{shown_path(path)}: too many symbolic links")
-        try:
-            target = os.readlink(candidate)
-        except OSError as error:
-            raise failed(path, "write", error) from None
+        target = _follow(path, candidate, status)
         if target.startswith("/"):
             resolved = "/"
         pending.extend(target.split("/")[::-1])
     return Path(resolved or "."), None
+
+
+def _follow(path: Path, link: str, status: os.stat_result) -> str:
+    """Where the symbolic ``link`` on the way to ``path`` points, if you or root own it."""
+    if status.st_uid not in {0, os.geteuid()}:
+        raise OutputError(
+            f"{shown_path(link)}: is a symbolic link owned by someone else (user "
+            f"{status.st_uid}); confcal follows only links you or root own: remove it, or "
+            "name the file it points to"
+        )
+    try:
+        return os.readlink(link)
+    except OSError as error:
+        raise failed(path, "write", error) from None
 
 
 def _open_file_number(path: str) -> int | None:
