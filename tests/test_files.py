@@ -190,15 +190,22 @@ def test_write_files_refuses_names_that_leave_the_folder(name: str, tmp_path: Pa
     assert not (tmp_path / "escaped.ics").exists()
 
 
-def test_a_tampered_manifest_cannot_delete_files_outside_the_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("line", ["../victim.ics", "{victim}", "sub/../../victim.ics"])
+def test_a_tampered_manifest_cannot_delete_files_outside_the_folder(
+    tmp_path: Path, line: str
+) -> None:
+    """A name confcal never writes makes the list not confcal's: an error, nothing removed."""
     folder = tmp_path / "out"
     folder.mkdir()
     victim = tmp_path / "victim.ics"
     victim.write_bytes(OLD)
-    (folder / MANIFEST).write_text(f"../victim.ics\n{victim}\nsub/../../victim.ics\n", "utf-8")
-    write_files(folder, {"new.ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"})
+    listed = f"old.ics\n{line.format(victim=victim)}\n"
+    (folder / MANIFEST).write_text(listed, "utf-8")
+    with pytest.raises(confcal.OutputError, match="a name confcal never writes"):
+        write_files(folder, {"new.ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"})
     assert victim.read_bytes() == OLD
-    assert (folder / MANIFEST).read_text("utf-8") == "new.ics\n"
+    assert (folder / MANIFEST).read_text("utf-8") == listed
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST]
 
 
 def test_split_by_event_writes_only_inside_the_folder(events: Path, tmp_path: Path) -> None:

@@ -35,11 +35,11 @@ from hypothesis import strategies as st
 import confcal
 import confcal.listing
 import confcal.site
-from confcal import _folder, files
+from confcal import _folder, _manifest, files
 from confcal._folder import LOCK, TEMPORARY_PREFIX
 from confcal.cli import cli
-from confcal.errors import PipeClosed
-from confcal.files import MANIFEST, Split, render, write_atomic
+from confcal.errors import PipeClosed, Problem
+from confcal.files import MANIFEST, Split, render, write_atomic, write_files
 
 # --- Programmes and runs -----------------------------------------------------------------------
 
@@ -245,6 +245,32 @@ def wait(pid: int) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
+@contextlib.contextmanager
+def deadline(seconds: int = 30) -> Iterator[None]:
+    """A TimeoutError instead of a test that hangs: what runs inside used to wait forever."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Everything under ``folder``: each file's bytes (a link's target), None for a folder."""
+    return {
+        str(p.relative_to(folder)): (
+            os.readlink(p).encode() if p.is_symlink() else None if p.is_dir() else p.read_bytes()
+        )
+        for p in sorted(folder.rglob("*"))
+    }
+
+
 @pytest.fixture
 def events(tmp_path: Path) -> Path:
     return save(tmp_path / "events.json", A)
@@ -341,6 +367,17 @@ def test_a_full_device_is_an_error_naming_it(events: Path) -> None:
     )
 
 
+def test_a_fifo_nobody_reads_is_an_error_not_a_wait_that_never_ends(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with deadline(), pytest.raises(confcal.OutputError, match="nobody is reading it"):
+        write_atomic(fifo, b"BEGIN:VCALENDAR\r\n")
+    with deadline():
+        result = run("export", str(save(tmp_path / "events.json", A)), "-o", str(fifo))
+    assert_error(result, f"{fifo}: nobody is reading it (a FIFO)")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
 # --- The input is never the output ---------------------------------------------------------------
 
 
@@ -397,6 +434,153 @@ def test_an_input_in_the_site_folder_may_stay_there(tmp_path: Path) -> None:
     assert json.loads(source.read_text("utf-8")) == A
 
 
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [("/proc/self/fd/{}", os.O_RDWR), ("/dev/fd/{}", os.O_WRONLY | os.O_APPEND)],
+    ids=["read-write", "appending"],
+)
+@pytest.mark.parametrize("command", ["export", "convert"])
+def test_an_open_file_that_is_the_input_is_refused_before_anything_is_read(
+    tmp_path: Path, name: str, mode: int, command: str
+) -> None:
+    """`-o /proc/self/fd/3 3<>events.json`, `-o /dev/fd/3 3>>events.json`."""
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    fd = os.open(source, mode)
+    try:
+        result = run(command, str(source), "-o", name.format(fd))
+    finally:
+        os.close(fd)
+    assert_error(result, f"{name.format(fd)}: is the input file")
+    assert source.read_bytes() == b"{not json"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export"], ["export", "-o", "-"], ["export", "-o", "/dev/stdout"], ["convert"], ["list"],
+     ["check"]],
+)  # fmt: skip
+def test_stdout_that_is_the_input_is_refused_before_anything_is_read(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """`confcal export events.json >> events.json`: the programme would get its calendar
+    appended (`list` and `check` their text)."""
+    source = tmp_path / "events.json"
+    source.write_bytes(b"{not json")
+    appended = os.open(source, os.O_WRONLY | os.O_APPEND)
+    errors = os.open(tmp_path / "errors", os.O_WRONLY | os.O_CREAT)
+    try:
+        code = wait(fork_run([args[0], str(source), *args[1:]], stdout=appended, stderr=errors))
+    finally:
+        os.close(appended)
+        os.close(errors)
+    message = (tmp_path / "errors").read_text("utf-8")
+    assert code == 1, message
+    assert message.startswith("error: ") and "is the input file" in message, message
+    assert source.read_bytes() == b"{not json"
+
+
+def test_a_fifo_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """Reading it would wait for a writer, and writing it feed the run its own output."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with deadline():
+        result = run("export", str(fifo), "-o", str(fifo))
+    assert_error(result, f"{fifo}: is the input file")
+
+
+# --- Only what confcal wrote is replaced or removed --------------------------------------------
+
+SITE_FILES = ["index.html", "calendar.ics", "days/2024-12-27.ics", "sessions/alpha.ics"]
+
+
+@pytest.mark.parametrize("planted", SITE_FILES)
+def test_a_site_file_confcal_did_not_write_is_refused_before_anything_is_written(
+    events: Path, tmp_path: Path, planted: str
+) -> None:
+    public = tmp_path / "public"
+    (public / planted).parent.mkdir(parents=True, exist_ok=True)
+    (public / planted).write_bytes(b"the organizer's own")
+    before = snapshot(public)
+    assert_error(
+        run("site", str(events), "-o", str(public)),
+        f"{public / planted}: exists and confcal did not write it (it is not in {MANIFEST}); "
+        "move it away, or remove it",
+    )
+    assert snapshot(public) == before
+
+
+def test_a_split_file_confcal_did_not_write_is_refused_before_anything_is_written(
+    events: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "gamma.ics").write_bytes(b"the organizer's own")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'gamma.ics'}: exists and confcal did not write it")
+    assert snapshot(folder) == {"gamma.ics": b"the organizer's own"}
+
+
+@pytest.mark.parametrize("planted", SITE_FILES)
+def test_a_file_holding_exactly_what_confcal_writes_is_taken_over(
+    events: Path, tmp_path: Path, planted: str
+) -> None:
+    """A copy of a site confcal built (rsync'd back, or made before the list existed)."""
+    reference, public = tmp_path / "reference", tmp_path / "public"
+    assert run("site", str(events), "-o", str(reference)).exit_code == 0
+    (public / planted).parent.mkdir(parents=True)
+    (public / planted).write_bytes((reference / planted).read_bytes())
+    inode = (public / planted).stat().st_ino
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert (public / planted).stat().st_ino == inode  # left alone
+    folder, name = os.path.split(planted)
+    assert name in manifest(public / folder)
+    assert snapshot(public) == snapshot(reference)
+
+
+def test_a_split_taking_over_a_site_folder_removes_the_page_and_its_calendars(
+    events: Path, tmp_path: Path
+) -> None:
+    """`site`, then `export --split event` into the same folder: no page linking to calendars
+    that are gone, no days/ and sessions/ left behind."""
+    public = tmp_path / "public"
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
+    assert_exactly(public, expected(A, "event"))
+
+
+def test_a_site_sub_folder_holding_other_files_keeps_them_and_stays_listed(
+    events: Path, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    (public / "days" / "notes.txt").write_text("mine", "utf-8")
+    assert run("export", str(events), "--split", "day", "-o", str(public)).exit_code == 0
+    assert sorted(p.name for p in (public / "days").iterdir()) == ["notes.txt"]
+    assert not (public / "sessions").exists() and not (public / "index.html").exists()
+    assert manifest(public) == {*expected(A, "day"), "days/"}
+    assert run("site", str(events), "-o", str(public)).exit_code == 0  # and back
+    assert (public / "days" / "notes.txt").read_text("utf-8") == "mine"
+    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert not set(expected(A, "day")) & {p.name for p in public.iterdir()}
+
+
+def test_a_site_taking_over_a_split_folder_removes_its_calendars(
+    events: Path, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
+    assert run("site", str(events), "-o", str(public)).exit_code == 0
+    assert sorted(p.name for p in public.iterdir()) == [
+        MANIFEST,
+        "calendar.ics",
+        "days",
+        "index.html",
+        "sessions",
+    ]
+
+
 # --- Symbolic links ------------------------------------------------------------------------------
 
 
@@ -411,8 +595,9 @@ def test_a_link_planted_in_a_split_folder_is_replaced_and_its_target_left_alone(
     data = b"victim" if victim_holds == "its own text" else new["alpha.ics"]
     victim = tmp_path / "victim"
     victim.write_bytes(data)
-    folder.mkdir()
-    (folder / "alpha.ics").symlink_to("../victim")
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    (folder / "alpha.ics").unlink()
+    (folder / "alpha.ics").symlink_to("../victim")  # where a calendar confcal wrote was
     assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
     assert victim.read_bytes() == data
     assert not (folder / "alpha.ics").is_symlink()
@@ -423,11 +608,30 @@ def test_a_dangling_link_in_a_split_folder_creates_nothing_outside(
     events: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "out"
-    folder.mkdir()
+    assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
+    (folder / "alpha.ics").unlink()
     (folder / "alpha.ics").symlink_to("../elsewhere/alpha.ics")
     assert run("export", str(events), "--split", "event", "-o", str(folder)).exit_code == 0
     assert not (tmp_path / "elsewhere").exists()
     assert_exactly(folder, expected(A, "event"))
+
+
+@pytest.mark.parametrize("target", ["../victim", "../elsewhere/alpha.ics"])
+def test_a_link_confcal_did_not_write_is_refused_and_nothing_written_through_it(
+    events: Path, tmp_path: Path, target: str
+) -> None:
+    """Not listed, so someone else's: refused like any file confcal did not write."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(expected(A, "event")["alpha.ics"])  # even the very bytes: a link stays
+    (folder / "alpha.ics").symlink_to(target)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / 'alpha.ics'}: exists and confcal did not write it")
+    assert (folder / "alpha.ics").is_symlink()
+    assert victim.read_bytes() == expected(A, "event")["alpha.ics"]
+    assert not (tmp_path / "elsewhere").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["alpha.ics"]
 
 
 @pytest.mark.parametrize(
@@ -492,7 +696,7 @@ def test_a_lock_file_that_is_a_link_is_refused_and_its_target_left_alone(
 
 def _owned_by_someone_else(link: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() == 0:
-        os.lchown(link, 4242, -1)
+        os.lchown(link, NOBODY, NOBODY)
     else:  # confcal then believes it runs as another user
         patch_os(monkeypatch, geteuid=lambda: os.getuid() + 1)
 
@@ -523,6 +727,42 @@ def test_an_output_folder_link_you_own_is_followed(events: Path, tmp_path: Path)
     assert run("site", str(events), "-o", str(tmp_path / "public")).exit_code == 0
     assert (tmp_path / "public").is_symlink()
     assert (tmp_path / "releases" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "{events}", "--split", "event", "-o", "{tmp}/evild/sub"],
+        ["export", "{events}", "-o", "{tmp}/evild/a.ics"],
+        ["export", "{events}", "-o", "{tmp}/evild/new/deeper/a.ics"],
+        ["site", "{events}", "-o", "{tmp}/evild/inner"],
+        ["convert", "{events}", "-o", "{tmp}/evild/events.json"],
+        ["export", "{events}", "-o", "evild/a.ics"],  # relative, from the folder holding it
+        ["export", "{events}", "-o", "{tmp}/mine/a.ics"],  # reached through a link you own
+    ],
+)
+def test_a_link_owned_by_someone_else_is_not_followed_anywhere_on_the_path(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "evild"
+    link.symlink_to(elsewhere)
+    (tmp_path / "mine").symlink_to("evild")
+    _owned_by_someone_else(link, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    result = run(*[a.format(events=events, tmp=tmp_path) for a in args])
+    shown = "evild" if args[-1].startswith("evild") else str(link)
+    assert_error(result, f"{shown}: is a symbolic link owned by someone else")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_link_you_own_on_the_path_is_followed(events: Path, tmp_path: Path) -> None:
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "public").symlink_to("releases")
+    target = tmp_path / "public" / "2024" / "all.ics"
+    assert run("export", str(events), "-o", str(target)).exit_code == 0
+    assert (tmp_path / "releases" / "2024" / "all.ics").read_bytes() == expected(A, "none")[""]
 
 
 # --- Concurrent runs -----------------------------------------------------------------------------
@@ -589,12 +829,17 @@ def test_a_run_that_cannot_get_the_lock_in_time_gives_up_naming_the_folder(
     assert sorted(p.name for p in folder.iterdir()) == [LOCK]
 
 
-def test_a_lock_timeout_that_is_not_a_number_is_an_error(events: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", ["soon", "inf", "1e999", "nan", "-1", "-0.5", ""])
+def test_a_lock_timeout_that_is_not_a_finite_number_of_seconds_is_an_error(
+    events: Path, tmp_path: Path, value: str
+) -> None:
+    """`inf` and `1e999` waited forever, `nan` and `-1` not at all."""
     result = run(
         "export", str(events), "--split", "day", "-o", str(tmp_path / "o"),
-        CONFCAL_LOCK_TIMEOUT="soon",
+        CONFCAL_LOCK_TIMEOUT=value,
     )  # fmt: skip
-    assert_error(result, "CONFCAL_LOCK_TIMEOUT: 'soon' is not a number of seconds")
+    assert_error(result, f"CONFCAL_LOCK_TIMEOUT: {value!r} is not a number of seconds (0 or more")
+    assert not (tmp_path / "o").exists()
 
 
 # --- Crashes -------------------------------------------------------------------------------------
@@ -882,6 +1127,128 @@ def test_a_read_only_folder_with_a_stale_calendar_is_an_error_naming_the_file(
     assert (folder / "stale.ics").read_bytes() == b"stale"
 
 
+def test_a_huge_manifest_is_refused_without_reading_it(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A planted 300 MB .confcal-files (sparse: it costs no disk) was read whole, and more."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with (folder / MANIFEST).open("wb") as planted:
+        planted.truncate(300 << 20)
+    read = []
+
+    def counting(fd: int, size: int) -> bytes:
+        read.append(size)
+        return os.read(fd, size)
+
+    patch_os(monkeypatch, read=counting)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: is larger than 16 MiB, so not the list")
+    assert sum(read) <= _manifest.MANIFEST_LIMIT + 1
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST]
+
+
+def test_the_manifest_limit_holds_a_hundred_thousand_sessions(tmp_path: Path) -> None:
+    """The limit README gives: 100,000 sessions with ids of 150 characters."""
+    names = [f"{n:06d}-{'x' * 143}.ics" for n in range(100_000)]
+    assert len(_manifest._listing(names)) <= _manifest.MANIFEST_LIMIT
+
+
+def test_more_files_than_a_manifest_may_list_are_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What confcal writes it must read back: a longer list would be refused next time."""
+    monkeypatch.setattr(_manifest, "MANIFEST_LIMIT", 1000)
+    folder = tmp_path / "out"
+    with pytest.raises(confcal.OutputError, match="20 files are more than confcal can list"):
+        write_files(folder, {f"{n:0100d}.ics": b"x" for n in range(20)})
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"alpha.ics\n\0\0\0\n", "holds NUL bytes"),
+        (b"alpha.ics\n../../victim.ics\n", "lists '../../victim.ics', a name confcal never"),
+        (b".confcal-lock\n", "lists '.confcal-lock', a name confcal never writes"),
+    ],
+)
+def test_a_manifest_confcal_cannot_have_written_is_an_error_and_removes_nothing(
+    events: Path, tmp_path: Path, content: bytes, words: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "alpha.ics").write_bytes(b"kept")
+    (folder / MANIFEST).write_bytes(content)
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(result, f"{folder / MANIFEST}: {words}")
+    assert snapshot(folder) == {"alpha.ics": b"kept", MANIFEST: content}
+
+
+def test_a_path_with_control_characters_is_shown_escaped(events: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "\x1b]0;owned\x07\x1b[2J"
+    blocker.write_bytes(b"a file")
+    result = run("export", str(events), "-o", str(blocker / "all.ics"))
+    assert_error(result, "is a file, not a folder", "\\x1b[2J")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_check_shows_an_input_name_with_control_characters_escaped(tmp_path: Path) -> None:
+    source = save(tmp_path / "ev\x1b[2J.json", A)
+    result = run("check", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(repr(str(source))) and "\x1b" not in result.stdout
+
+
+def test_a_very_long_path_is_shortened_in_the_middle(events: Path, tmp_path: Path) -> None:
+    target = tmp_path.joinpath(*["d" * 200] * 30, "all.ics")  # 6 KB: longer than PATH_MAX
+    result = run("export", str(events), "-o", str(target))
+    assert_error(result, f"{str(target)[:200]}", "...", f"{'d' * 180}/all.ics: cannot")
+    assert len(result.stderr) < 700
+    long_source = Problem("broken", source=str(target))
+    assert len(str(long_source)) < 600 and str(long_source).endswith("all.ics: broken")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["export", "-o", "newdir/"], "-o newdir/: ends with /, so names a folder: give a file"),
+        (["export", "-o", "newdir/."], "-o newdir/.: ends with ., so names a folder"),
+        (["convert", "-o", "newdir/"], "-o newdir/: ends with /, so names a folder: give a file"),
+        (["export", "-o", ""], "-o '': an empty path"),
+        (["export", "--split", "day", "-o", ""], "-o '': an empty path"),
+        (["convert", "-o", ""], "-o '': an empty path"),
+        (["site", "-o", ""], "-o '': an empty path"),
+        (["site", "-o", "-"], "-o -: - means stdout; site writes a folder"),
+        (["export", "--split", "event", "-o", "-"], "-o -: - means stdout; --split event writes"),
+    ],
+)
+def test_an_output_that_cannot_be_what_is_meant_is_a_usage_error(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: str
+) -> None:
+    """`-o newdir/` wrote a file named newdir, `-o ''` meant the current folder, and
+    `site -o -` built a folder named -."""
+    monkeypatch.chdir(tmp_path)
+    result = run(args[0], str(events), *args[1:])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export", "--split", "day", "-o", "/dev/null"], ["export", "--split", "event", "-o",
+     "/dev/stdout"], ["site", "-o", "/dev/null"]],
+)  # fmt: skip
+def test_a_device_given_as_the_folder_is_called_a_device(events: Path, args: list[str]) -> None:
+    result = run(args[0], str(events), *args[1:])
+    assert_error(result, f"{args[-1]}: is a device, not a folder; ")
+
+
+def test_a_file_of_the_kernel_is_an_error_naming_it(events: Path) -> None:
+    assert_error(run("export", str(events), "-o", "/proc/self/status"), "/status: cannot write")
+
+
 # --- stdout --------------------------------------------------------------------------------------
 
 COMMANDS = ["export", "list", "check", "convert"]
@@ -974,6 +1341,28 @@ def test_a_real_interpreter_exits_cleanly_on_a_full_disk_and_a_closed_pipe(event
     messages = [p.communicate(timeout=60)[1] for p in runs]
     assert [p.returncode for p in runs] == [1, 0]
     assert messages == [b"error: stdout: cannot write: No space left on device\n", b""]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export"], "stdout is closed"),
+        (["export", "-o", "-"], "stdout is closed"),
+        (["export", "-o", "/dev/stdout"], "/dev/stdout: stdout is closed"),
+        (["list"], "stdout is closed"),
+        (["check"], "stdout is closed"),
+        (["convert"], "stdout is closed"),
+    ],
+)
+def test_a_closed_stdout_is_an_error_not_a_traceback(
+    events: Path, args: list[str], message: str
+) -> None:
+    """`confcal export events.json >&-`: Python starts with sys.stdout None."""
+    command = [sys.executable, "-m", "confcal", args[0], str(events), *args[1:]]
+    done = subprocess.run(
+        ["sh", "-c", '"$@" >&-', "sh", *command], stderr=subprocess.PIPE, timeout=120, check=False
+    )
+    assert (done.returncode, done.stderr.decode()) == (1, f"error: {message}\n")
 
 
 # --- Any sequence of runs ------------------------------------------------------------------------

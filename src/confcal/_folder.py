@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import math
 import os
 import re
 import secrets
@@ -25,14 +26,16 @@ import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from .errors import OutputError, shown
+from .errors import OutputError, shown, shown_path
 
 __all__ = [
     "LOCK",
     "LOCK_TIMEOUT",
     "TEMPORARY_PREFIX",
     "Folder",
+    "TooLarge",
     "failed",
+    "lock_timeout",
     "locked",
     "lstat",
     "require_posix",
@@ -58,9 +61,13 @@ _FOLDER = os.O_RDONLY | _DIRECTORY | _CLOEXEC
 _OLD_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
 
 
-def failed(path: object, doing: str, error: OSError) -> OutputError:
+class TooLarge(Exception):
+    """A file of confcal's own holds more than it ever writes (:meth:`Folder.read_own`)."""
+
+
+def failed(path: str | os.PathLike[str], doing: str, error: OSError) -> OutputError:
     """The :class:`OutputError` for ``error``, naming the path and what confcal was doing."""
-    return OutputError(f"{path}: cannot {doing}: {error.strerror or error}")
+    return OutputError(f"{shown_path(path)}: cannot {doing}: {error.strerror or error}")
 
 
 def lstat(path: Path | str, *, dir_fd: int | None = None) -> os.stat_result | None:
@@ -71,15 +78,15 @@ def lstat(path: Path | str, *, dir_fd: int | None = None) -> os.stat_result | No
         return None
 
 
-def require_posix(path: object) -> None:
+def require_posix(path: str | os.PathLike[str]) -> None:
     """Refuse to write ``path`` where ``flock`` does not exist (Windows): the safety of every
     write rests on it."""
     try:
         importlib.import_module("fcntl")
     except ImportError:
         raise OutputError(
-            f"{path}: cannot write: confcal writes files only on POSIX systems (it needs "
-            "fcntl); write to stdout instead"
+            f"{shown_path(path)}: cannot write: confcal writes files only on POSIX systems (it "
+            "needs fcntl); write to stdout instead"
         ) from None
 
 
@@ -91,10 +98,13 @@ def _flock(fd: int, *, wait: bool) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-def _read_all(fd: int) -> bytes:
+def _read_all(fd: int, limit: int | None = None) -> bytes:
+    """What ``fd`` holds, or (with ``limit``) its first ``limit + 1`` bytes at most."""
     chunks = []
-    while chunk := os.read(fd, 1 << 20):
+    left = -1 if limit is None else limit + 1
+    while left and (chunk := os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))):
         chunks.append(chunk)
+        left = left - len(chunk) if left > 0 else left
     return b"".join(chunks)
 
 
@@ -130,20 +140,24 @@ class Folder:
         except OSError as error:
             raise failed(self.path / name, "read", error) from None
 
-    def sub(self, name: str) -> Folder:
-        """The folder ``name`` in this one, created if missing; refused if it is a link."""
+    def sub(self, name: str, *, create: bool = True) -> Folder | None:
+        """The folder ``name`` in this one, created if missing (else ``None`` for a missing
+        one); refused if it is a link or not a folder."""
         path = self.path / name
         try:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(name, dir_fd=self.fd)
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, dir_fd=self.fd)
             status = lstat(name, dir_fd=self.fd)
+            if status is None and not create:
+                return None
             if status is not None and stat.S_ISLNK(status.st_mode):
                 raise OutputError(
-                    f"{path}: is a symbolic link; confcal never writes through a link inside "
-                    "its folders: remove it"
+                    f"{shown_path(path)}: is a symbolic link; confcal never writes through a "
+                    "link inside its folders: remove it"
                 )
             if status is not None and not stat.S_ISDIR(status.st_mode):
-                raise OutputError(f"{path}: is a file where confcal writes a folder")
+                raise OutputError(f"{shown_path(path)}: is a file where confcal writes a folder")
             return Folder(os.open(name, _FOLDER | _NOFOLLOW, dir_fd=self.fd), path)
         except OSError as error:
             if isinstance(error, OutputError):
@@ -167,9 +181,11 @@ class Folder:
         finally:
             os.close(fd)
 
-    def read_own(self, name: str, what: str) -> bytes | None:
+    def read_own(self, name: str, what: str, limit: int) -> bytes | None:
         """The content of confcal's own file ``name`` (``what`` it is, for the messages);
-        ``None`` if there is none; an error if a link or something else is in its place."""
+        ``None`` if there is none; an error if a link or something else is in its place, and
+        :class:`TooLarge` if it holds more than ``limit`` bytes (then not confcal's: nothing
+        more is read)."""
         path = self.path / name
         try:
             fd = os.open(name, _READ, dir_fd=self.fd)
@@ -177,12 +193,18 @@ class Folder:
             return None
         except OSError as error:
             if error.errno == errno.ELOOP:
-                raise OutputError(f"{path}: is a symbolic link, not {what}: remove it") from None
+                raise OutputError(
+                    f"{shown_path(path)}: is a symbolic link, not {what}: remove it"
+                ) from None
             raise failed(path, "read", error) from None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OutputError(f"{path}: is not a file, not {what}: remove it")
-            return _read_all(fd)
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                raise OutputError(f"{shown_path(path)}: is not a file, not {what}: remove it")
+            data = b"" if status.st_size > limit else _read_all(fd, limit)
+            if status.st_size > limit or len(data) > limit:
+                raise TooLarge(path)
+            return data
         except OSError as error:
             if isinstance(error, OutputError):
                 raise
@@ -197,7 +219,9 @@ class Folder:
         """
         status = self.lstat(name)
         if status is not None and stat.S_ISDIR(status.st_mode):
-            raise OutputError(f"{self.path / name}: is a folder; confcal will not replace it")
+            raise OutputError(
+                f"{shown_path(self.path / name)}: is a folder; confcal will not replace it"
+            )
         mode = None
         if status is not None and stat.S_ISREG(status.st_mode):
             if status.st_size == len(data) and self.read(name) == data:
@@ -206,7 +230,9 @@ class Folder:
         for _ in range(3):
             if self._replace(name, data, mode):
                 return True
-        raise OutputError(f"{self.path / name}: cannot write: its temporary file kept disappearing")
+        raise OutputError(
+            f"{shown_path(self.path / name)}: cannot write: its temporary file kept disappearing"
+        )
 
     def _replace(self, name: str, data: bytes, mode: int | None) -> bool:
         """Write a temporary file and rename it over ``name``; ``False`` if another run's
@@ -246,6 +272,18 @@ class Folder:
             pass
         except OSError as error:
             raise failed(self.path / name, "remove", error) from None
+
+    def remove_folder(self, name: str) -> bool:
+        """Remove the empty folder ``name``; ``False`` if it is not empty (or not there)."""
+        try:
+            os.rmdir(name, dir_fd=self.fd)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as error:
+            if error.errno in {errno.ENOTEMPTY, errno.EEXIST}:
+                return False
+            raise failed(self.path / name, "remove", error) from None
+        return True
 
     def sync(self) -> None:
         """Make the renames durable: a crash after this keeps them."""
@@ -298,32 +336,38 @@ class Folder:
 # --- The lock ----------------------------------------------------------------------------------
 
 
-def _lock_timeout() -> float:
+def lock_timeout() -> float:
+    """How long :func:`locked` waits: ``CONFCAL_LOCK_TIMEOUT``, a finite number of seconds, 0 or
+    more (0: do not wait), else :data:`LOCK_TIMEOUT`; an error for anything else."""
     text = os.environ.get("CONFCAL_LOCK_TIMEOUT")
     if text is None:
         return LOCK_TIMEOUT
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
         raise OutputError(
-            f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds"
-        ) from None
+            f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds (0 or more, "
+            "such as 30)"
+        )
+    return seconds
 
 
 @contextlib.contextmanager
-def locked(folder: Folder) -> Iterator[None]:
-    """Hold the folder's lock: another run waits (up to the lock timeout), then gives up.
+def locked(folder: Folder, limit: float) -> Iterator[None]:
+    """Hold the folder's lock: another run waits up to ``limit`` seconds (see
+    :func:`lock_timeout`), then gives up.
 
     The lock file is removed at the end; a run that locked a file since removed tries again, so
     two runs never each hold a lock of their own.
     """
-    limit = _lock_timeout()
     deadline = time.monotonic() + limit
     pause = 0.001
     while (fd := _take_lock(folder)) is None:
         if time.monotonic() >= deadline:
             raise OutputError(
-                f"{folder.path}: another confcal run is writing into this folder; "
+                f"{shown_path(folder.path)}: another confcal run is writing into this folder; "
                 f"gave up waiting after {limit:g} s (CONFCAL_LOCK_TIMEOUT)"
             )
         time.sleep(pause)
@@ -346,13 +390,15 @@ def _take_lock(folder: Folder) -> int | None:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise OutputError(
-                f"{lock_path}: is a symbolic link, not confcal's lock: remove it"
+                f"{shown_path(lock_path)}: is a symbolic link, not confcal's lock: remove it"
             ) from None
         raise failed(folder.path, "write", error) from None
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
-            raise OutputError(f"{lock_path}: is not confcal's lock (not a file): remove it")
+            raise OutputError(
+                f"{shown_path(lock_path)}: is not confcal's lock (not a file): remove it"
+            )
         try:
             _flock(fd, wait=False)
         except BlockingIOError:

@@ -1,26 +1,37 @@
 """Which files in a folder are confcal's, and the crash-safe order of writing a tree of them.
 
-confcal removes, on a rebuild, the calendars it wrote before and no longer makes (a session
-dropped from the programme), and nothing else: only the files listed in the folder's
-:data:`MANIFEST`. So that a crash at any point leaves every file confcal made listed, each
-manifest first lists the old and the new files, then the files are written and the old ones
-removed, then each manifest lists what is there (:func:`write_tree`). The folder's lock is held
-by the caller for all of it.
+confcal removes, on a rebuild, the files it wrote before and no longer makes (a session dropped
+from the programme, the site's page when a split takes its folder), and nothing else: only the
+files listed in the folder's :data:`MANIFEST`. It replaces only those too: a file already where
+confcal writes one, but not listed, is someone else's and refused, unless it holds exactly what
+confcal would write (then it is listed from now on). So that a crash at any point leaves every
+file confcal made listed, each manifest first lists the old and the new files, then the files are
+written and the old ones removed, then each manifest lists what is there (:func:`write_tree`).
+The folder's lock is held by the caller for all of it.
+
+A manifest is UTF-8 text, one name a line: a file in the folder, or a sub-folder of the site
+(``days/``, with its own manifest). Anything else (a NUL byte, a name that leaves the folder,
+more than :data:`MANIFEST_LIMIT` bytes) is not a list confcal wrote, and an error.
 """
 
 from __future__ import annotations
 
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from ._folder import LOCK, TEMPORARY_PREFIX, Folder
-from .errors import OutputError, shown
+from ._folder import LOCK, TEMPORARY_PREFIX, Folder, TooLarge
+from .errors import OutputError, shown, shown_path
 
-__all__ = ["MANIFEST", "safe_name", "write_tree"]
+__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_name", "write_tree"]
 
 #: Lists the files confcal wrote into a folder, so a rebuild removes those it no longer makes.
 MANIFEST = ".confcal-files"
+#: The largest manifest confcal reads or writes, 16 MiB: 100,000 sessions with ids of 20
+#: characters take 2.5 MB, with ids of 150 characters 15.5 MB.
+MANIFEST_LIMIT = 16 << 20
+#: The one file confcal writes that is not a calendar: the site's page.
+_PAGE = "index.html"
 _RESERVED = (MANIFEST, LOCK)
 
 
@@ -36,63 +47,128 @@ def safe_name(name: str) -> bool:
     )
 
 
+def safe_folder(name: str) -> bool:
+    """Whether ``name`` may be a sub-folder confcal writes (``days``, ``sessions``)."""
+    return safe_name(name) and not name.startswith(".")
+
+
 def _prunable(name: str) -> bool:
-    """Whether a manifest line may name a file to remove: a calendar, in the folder itself."""
-    return safe_name(name) and name.endswith(".ics") and not name.startswith(".")
+    """Whether a listed name may be removed: a calendar or the page, in the folder itself."""
+    return safe_name(name) and (name.endswith(".ics") or name == _PAGE) and not name.startswith(".")
 
 
-def _listing(names: Collection[str]) -> bytes:
-    return "".join(f"{name}\n" for name in sorted(names)).encode("utf-8")
+def _listing(names: Collection[str], folders: Collection[str] = ()) -> bytes:
+    lines = sorted(names) + sorted(f"{name}/" for name in folders)
+    return "".join(f"{line}\n" for line in lines).encode("utf-8")
+
+
+def _not_the_list(folder: Folder, why: str) -> OutputError:
+    return OutputError(
+        f"{shown_path(folder.path / MANIFEST)}: {why}, so not the list confcal wrote; check the "
+        "folder, remove the files confcal wrote there and this list, and run again"
+    )
+
+
+def _read_manifest(folder: Folder) -> tuple[set[str], set[str]]:
+    """The files and the sub-folders ``folder``'s manifest lists; an error if it is not one."""
+    try:
+        data = folder.read_own(MANIFEST, "the list confcal wrote", MANIFEST_LIMIT)
+    except TooLarge:
+        raise _not_the_list(folder, f"is larger than {MANIFEST_LIMIT >> 20} MiB") from None
+    if data is None:
+        return set(), set()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _not_the_list(folder, "is not UTF-8") from None
+    if "\0" in text:
+        raise _not_the_list(folder, "holds NUL bytes")
+    names: set[str] = set()
+    folders: set[str] = set()
+    for line in text.split("\n"):
+        if line.endswith("/") and safe_folder(line[:-1]):
+            folders.add(line[:-1])
+        elif safe_name(line):
+            names.add(line)
+        elif line:
+            raise _not_the_list(folder, f"lists {shown(line)}, a name confcal never writes")
+    return names, folders
 
 
 class _Plan:
     """What one run does in one folder, worked out (and checked) before anything is written."""
 
     def __init__(
-        self, folder: Folder, files: Mapping[str, bytes], prune: bool, inputs: set[tuple[int, int]]
+        self,
+        folder: Folder,
+        files: Mapping[str, bytes],
+        prune: bool,
+        inputs: set[tuple[int, int]],
+        folders: Collection[str] = (),
     ) -> None:
         self.folder = folder
         self.files = files
-        previous = self.previous = self._manifest()
-        for name in files:
-            self._check_replaceable(name, inputs)
-        gone = previous - set(files)
+        self.folders = set(folders)  # sub-folders of this run (the site's days/ and sessions/)
+        self.previous, self.previous_folders = _read_manifest(folder)
+        for name, data in files.items():
+            self._check_replaceable(name, data, inputs)
+        gone = self.previous - set(files)
         self.remove: list[str] = []
+        self.kept: set[str] = set()
+        self.kept_folders: set[str] = set()
         if prune:
             self.remove = sorted(
                 n for n in gone if _prunable(n) and self._check_removable(n, inputs)
             )
-            kept: set[str] = set()
         else:
-            kept = {n for n in gone if self._is_file(n)}
-        self.union = _listing(previous | set(files))
-        self.final = _listing(set(files) | kept)
-
-    def _manifest(self) -> set[str]:
-        data = self.folder.read_own(MANIFEST, "the list confcal wrote")
-        if data is None:
-            return set()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
+            self.kept = {n for n in gone if self._is(n, stat.S_ISREG)}
+            self.kept_folders = {
+                n for n in self.previous_folders - self.folders if self._is(n, stat.S_ISDIR)
+            }
+        #: Sub-folders an earlier run listed and this one does not write (see write_tree).
+        self.gone: list[_Plan] = []
+        self.union = _listing(self.previous | set(files), self.previous_folders | self.folders)
+        if len(self.union) > MANIFEST_LIMIT:
             raise OutputError(
-                f"{self.folder.path / MANIFEST}: is not UTF-8, so not the list confcal wrote; "
-                "check the folder's calendars and remove it (confcal then no longer removes the "
-                "files it listed)"
-            ) from None
-        return {name for name in text.split("\n") if safe_name(name)}
+                f"{shown_path(folder.path)}: {len(files)} files are more than confcal can list "
+                f"in its {MANIFEST} (at most {MANIFEST_LIMIT >> 20} MiB)"
+            )
 
-    def _is_file(self, name: str) -> bool:
-        status = self.folder.lstat(name)
-        return status is not None and stat.S_ISREG(status.st_mode)
+    def final(self) -> bytes:
+        """What the manifest lists once the run is done."""
+        left = {plan.folder.path.name for plan in self.gone if self._is_there(plan.folder)}
+        return _listing(set(self.files) | self.kept, self.folders | self.kept_folders | left)
 
-    def _check_replaceable(self, name: str, inputs: set[tuple[int, int]]) -> None:
+    def _is_there(self, sub: Folder) -> bool:
+        return self._is(sub.path.name, stat.S_ISDIR)
+
+    def _is(self, name: str, kind: Callable[[int], bool]) -> bool:
         status = self.folder.lstat(name)
-        path = self.folder.path / name
-        if status is not None and stat.S_ISDIR(status.st_mode):
+        return status is not None and kind(status.st_mode)
+
+    def _check_replaceable(self, name: str, data: bytes, inputs: set[tuple[int, int]]) -> None:
+        """Whether ``name`` may be written: nothing there, a file confcal wrote, or one holding
+        what it would write; an error (before anything is written) otherwise."""
+        status = self.folder.lstat(name)
+        if status is None:
+            return
+        path = shown_path(self.folder.path / name)
+        if stat.S_ISDIR(status.st_mode):
             raise OutputError(f"{path}: is a folder; confcal will not replace it")
-        if status is not None and (status.st_dev, status.st_ino) in inputs:
+        if (status.st_dev, status.st_ino) in inputs:
             raise OutputError(f"{path}: is the input file; write the output to another folder")
+        if name in self.previous:
+            return
+        if (
+            stat.S_ISREG(status.st_mode)
+            and status.st_size == len(data)
+            and self.folder.read(name) == data
+        ):
+            return  # the same bytes: confcal's from now on, listed below
+        raise OutputError(
+            f"{path}: exists and confcal did not write it (it is not in {MANIFEST}); move it "
+            "away, or remove it"
+        )
 
     def _check_removable(self, name: str, inputs: set[tuple[int, int]]) -> bool:
         """Whether the listed ``name`` is there to remove; an error if it is not confcal's."""
@@ -101,15 +177,23 @@ class _Plan:
             return False
         if stat.S_ISDIR(status.st_mode):
             raise OutputError(
-                f"{self.folder.path / MANIFEST}: lists {shown(name)}, which is a folder, not a "
-                "file confcal wrote: move the folder away or remove the line"
+                f"{shown_path(self.folder.path / MANIFEST)}: lists {shown(name)}, which is a "
+                "folder, not a file confcal wrote: move the folder away or remove the line"
             )
         if (status.st_dev, status.st_ino) in inputs:
             raise OutputError(
-                f"{self.folder.path / name}: is the input file, and listed in "
+                f"{shown_path(self.folder.path / name)}: is the input file, and listed in "
                 f"{MANIFEST} as a calendar confcal wrote: move the input elsewhere"
             )
         return True
+
+
+def _existing_folder(top: Folder, name: str) -> Folder | None:
+    """The listed sub-folder ``name`` of ``top`` if it is (still) a folder, not a link."""
+    status = top.lstat(name)
+    if status is None or not stat.S_ISDIR(status.st_mode):
+        return None  # gone, or replaced by something that is not confcal's: left alone
+    return top.sub(name, create=False)
 
 
 def write_tree(
@@ -120,20 +204,45 @@ def write_tree(
     inputs: set[tuple[int, int]],
 ) -> list[Path]:
     """Write ``{sub-folder ("" for top itself): {file name: bytes}}``, whose names are checked
-    (:func:`safe_name`), into ``top``, whose lock the caller holds; returns the files whose
-    content changed. ``inputs``: device and inode of the files never to replace."""
+    (:func:`safe_name`, :func:`safe_folder`), into ``top``, whose lock the caller holds; returns
+    the files whose content changed. ``inputs``: device and inode of the files never to replace.
+
+    Every plan is checked before anything is written or created. A sub-folder an earlier run
+    listed in ``top``'s manifest and this one does not write (``site``, then ``--split event``
+    into the same folder) loses the files its own manifest lists, then the manifest, then the
+    folder itself if nothing else is left in it.
+    """
+    subs = [sub for sub in tree if sub]
     opened: list[Folder] = []
     try:
-        folders = {}
-        for sub in tree:
-            if sub:
-                folders[sub] = top.sub(sub)
-                opened.append(folders[sub])
-            else:
-                folders[sub] = top
-        return _carry_out(
-            [_Plan(folders[sub], files, prune, inputs) for sub, files in tree.items()]
-        )
+        existing: dict[str, Folder | None] = {}
+        for sub in subs:
+            existing[sub] = found = top.sub(sub, create=False)
+            if found is not None:
+                opened.append(found)
+        plans = {
+            sub: _Plan(folder, tree[sub], prune, inputs)
+            for sub, folder in existing.items()
+            if folder is not None
+        }
+        top_plan = _Plan(top, tree.get("", {}), prune, inputs, folders=subs)
+        if prune:
+            for name in sorted(top_plan.previous_folders - set(subs)):
+                gone = _existing_folder(top, name)
+                if gone is not None:
+                    opened.append(gone)
+                    top_plan.gone.append(_Plan(gone, {}, True, inputs))
+        # Created only now that every plan is checked: a refused run creates nothing.
+        for sub in subs:
+            if existing[sub] is None:
+                created = top.sub(sub)
+                assert created is not None
+                opened.append(created)
+                plans[sub] = _Plan(created, tree[sub], prune, inputs)
+        ordered = [plans[sub] if sub else top_plan for sub in tree]
+        if "" not in tree:
+            ordered.append(top_plan)
+        return _carry_out(ordered)
     finally:
         for folder in opened:
             folder.close()
@@ -141,7 +250,8 @@ def write_tree(
 
 def _carry_out(plans: list[_Plan]) -> list[Path]:
     """Carry out the plans in the crash-safe order (see the module's docstring)."""
-    for plan in plans:
+    gone = [sub for plan in plans for sub in plan.gone]
+    for plan in [*plans, *gone]:
         plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
     if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
         for plan in plans:
@@ -152,12 +262,23 @@ def _carry_out(plans: list[_Plan]) -> list[Path]:
         for name, data in plan.files.items()
         if plan.folder.write(name, data)
     ]
-    for plan in plans:
+    for plan in [*plans, *gone]:
         for name in plan.remove:
             plan.folder.remove(name)
     for plan in plans:
-        plan.folder.write(MANIFEST, plan.final)
-    if changed or any(plan.remove for plan in plans):
+        _remove_gone(plan)
+    for plan in plans:
+        plan.folder.write(MANIFEST, plan.final())
+    if changed or any(plan.remove or plan.gone for plan in [*plans, *gone]):
         for plan in plans:
             plan.folder.sync()
     return changed
+
+
+def _remove_gone(plan: _Plan) -> None:
+    """Remove the manifest of each sub-folder of ``plan`` whose files are gone, then the folder
+    itself if nothing else is left in it."""
+    for sub in plan.gone:
+        sub.folder.remove(MANIFEST)
+        sub.folder.sync()
+        plan.folder.remove_folder(sub.folder.path.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +14,16 @@ import attrs
 import click
 
 from . import dumps, load, zones
-from .errors import ConfcalError, InvalidInput, LoadWarning, Problem
-from .files import Split, check_output, render, write_atomic, write_files, write_stdout
+from .errors import ConfcalError, InvalidInput, LoadWarning, Problem, shown_path
+from .files import (
+    Split,
+    check_output,
+    check_stdout,
+    render,
+    write_atomic,
+    write_files,
+    write_stdout,
+)
 from .listing import table
 from .model import EPOCH, Schedule
 from .readers import FORMATS, Format, parse_refresh
@@ -102,9 +111,32 @@ def _to_stdout(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
 
+def _output(
+    given: str | None, *, file: str | None = None, folder: str | None = None
+) -> Path | None:
+    """The path ``-o`` gives, as typed (click's ``Path`` would turn ``''`` into ``.`` and drop
+    a trailing ``/``): a usage error for none, for a folder where a ``file`` goes and for
+    stdout where a ``folder`` goes (``file``, ``folder``: what to do instead)."""
+    if given is None:
+        return None
+    if not given:
+        raise click.UsageError("-o '': an empty path; give a file or folder name")
+    name = os.path.basename(given)
+    if file is not None and name in {"", ".", ".."}:
+        raise click.UsageError(
+            f"-o {shown_path(given)}: ends with {name or '/'}, so names a folder: {file}"
+        )
+    if folder is not None and given == "-":
+        raise click.UsageError(f"-o -: - means stdout; {folder}")
+    return Path(given)
+
+
 def _refuse_input(output: Path | None, source: Path) -> None:
-    """Before anything is read: an ``-o`` that is the input would replace the programme."""
-    if not _to_stdout(output):
+    """Before anything is read: an ``-o`` (or stdout) that is the input would replace the
+    programme or append to it, and a closed stdout would lose the output."""
+    if _to_stdout(output):
+        check_stdout([source])
+    else:
         assert output is not None
         check_output(output, [source])
 
@@ -195,7 +227,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("events", type=EVENTS)
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=None,
+    "-o", "--output", type=click.Path(), default=None,
     help="File to write (default: stdout), or the folder for --split day|event.",
 )  # fmt: skip
 @click.option(
@@ -214,7 +246,7 @@ def cli() -> None:
 )  # fmt: skip
 @_programme_options
 def export(
-    events: Path, output: Path | None, split: str, types: tuple[str, ...],
+    events: Path, output: str | None, split: str, types: tuple[str, ...],
     days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
     refresh: dt.timedelta | None, format_: Format, timezone: str | None,
 ) -> None:  # fmt: skip
@@ -228,19 +260,24 @@ def export(
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
     """
-    _refuse_input(output, events)
+    kind = Split(split)
+    if kind is Split.NONE:
+        path = _output(output, file="give a file name, or use --split")
+    else:
+        path = _output(output, folder=f"--split {split} writes a folder")
+        if path is None:
+            raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
+    _refuse_input(path, events)
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
-    kind = Split(split)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
     files = render(schedule, kind, alarm=reminder, days=days)
     if kind is Split.NONE:
-        _emit(files[""], output, events)
+        _emit(files[""], path, events)
         return
-    if output is None or str(output) == "-":
-        raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
-    write_files(output, files, prune=not (types or days or ids), inputs=[events])
+    assert path is not None
+    write_files(path, files, prune=not (types or days or ids), inputs=[events])
 
 
 @cli.command()
@@ -254,11 +291,12 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
       confcal check events.json
       confcal check schedule.json --timezone Europe/Berlin
     """
+    check_stdout([events])
     schedule = _load(events, format_, timezone)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     write_stdout(
-        f"{events}: ok: {len(schedule.events)} events on {len(days)} days{span}, "
+        f"{shown_path(events)}: ok: {len(schedule.events)} events on {len(days)} days{span}, "
         f"time zone {schedule.timezone}\n"
     )
 
@@ -283,6 +321,7 @@ def list_(
       confcal list events.json --tz Europe/Berlin --day 2024-11-19
       confcal list schedule.xml
     """
+    check_stdout([events])
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     write_stdout(table(schedule, tz))
 
@@ -290,32 +329,33 @@ def list_(
 @cli.command()
 @click.argument("schedule", type=EVENTS)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "-o", "--output", type=click.Path(dir_okay=False), default=None,
     help="events.json to write (default: stdout).",
 )  # fmt: skip
 @_programme_options
-def convert(schedule: Path, output: Path | None, format_: Format, timezone: str | None) -> None:
+def convert(schedule: Path, output: str | None, format_: Format, timezone: str | None) -> None:
     """Write a pretalx/frab schedule.json or schedule.xml as events.json, to edit by hand.
 
     \b
     Example:
       confcal convert schedule.xml -o events.json
     """
-    _refuse_input(output, schedule)
+    path = _output(output, file="give a file name")
+    _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
     converted = dumps(_load(schedule, format_, timezone, updated_only=True))
-    _emit(converted.encode("utf-8"), output, schedule)
+    _emit(converted.encode("utf-8"), path, schedule)
 
 
 @cli.command()
 @click.argument("events", type=EVENTS)
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+    "-o", "--output", type=click.Path(file_okay=False), required=True,
     help="Folder to write index.html and its calendars into (created if missing).",
 )  # fmt: skip
 @_programme_options
-def site(events: Path, output: Path, format_: Format, timezone: str | None) -> None:
+def site(events: Path, output: str, format_: Format, timezone: str | None) -> None:
     """Write the attendees' page: index.html and the .ics files it links to.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
@@ -334,8 +374,10 @@ def site(events: Path, output: Path, format_: Format, timezone: str | None) -> N
     """
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
-    _refuse_input(output, events)
-    build_site(_load(events, format_, timezone), output, inputs=[events])
+    path = _output(output, folder="site writes a folder")
+    assert path is not None
+    check_output(path, [events])
+    build_site(_load(events, format_, timezone), path, inputs=[events])
 
 
 def main() -> None:

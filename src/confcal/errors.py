@@ -6,6 +6,7 @@ prints its lines; Python callers catch it (or a subclass) and read the structure
 
 from __future__ import annotations
 
+import os
 import reprlib
 
 import attrs
@@ -18,6 +19,7 @@ __all__ = [
     "PipeClosed",
     "Problem",
     "shown",
+    "shown_path",
 ]
 
 
@@ -37,6 +39,24 @@ def shown(value: object) -> str:
     """A value as a message shows it: ``repr``, so no control character reaches the terminal,
     and shortened, so a runaway value does not bury the message."""
     return _REPR.repr(value)
+
+
+#: The longest path a message shows whole; a longer one is shortened in the middle.
+_PATH_SHOWN = 512
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A file name as a message shows it: as it is, the user's own, unless it could act on the
+    terminal or break the message's one line (a control character, a byte that is not UTF-8),
+    then as :func:`shown` shows it; and shortened in the middle when it is longer than 512
+    characters, so a runaway path does not bury the message."""
+    text = os.fspath(path)
+    if not text.isprintable():
+        return shown(text)
+    if len(text) <= _PATH_SHOWN:
+        return text
+    half = (_PATH_SHOWN - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
 
 
 @attrs.frozen
@@ -64,9 +84,7 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.source:
-            # A file name is the user's own and printed as it is, unless it could act on the
-            # terminal (a control character) or break the message's one line.
-            where.append(self.source if self.source.isprintable() else shown(self.source))
+            where.append(shown_path(self.source))
         if self.event:
             where.append(f"event {self.event}")
         if self.field:

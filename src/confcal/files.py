@@ -7,25 +7,32 @@ module writes, and no other part of confcal does:
   renamed over it, then its folder fsynced. A file whose content would not change is left alone,
   so ``make``, ``rsync`` and web caches see no change where there is none;
 - a device, a pipe or a ``/dev/fd``-style name (``/dev/stdout``) in place, never renamed over, so
-  ``-o /dev/stdout >> log`` appends as the shell would;
+  ``-o /dev/stdout >> log`` appends as the shell would; a FIFO nobody reads is an error, not a
+  wait that never ends;
 - a folder (``--split``, the site: :func:`write_files`, :func:`write_tree`) under a lock held for
   the whole run, so two runs never interleave; its list of files (:data:`MANIFEST`) names each
-  file before the file is created, so a later run can remove it whatever happened to this one;
-  and inside the folder no symbolic link is ever followed: a link where a calendar goes is
-  replaced, not written through;
-- stdout (:func:`write_stdout`), where a full disk is an error and a reader that stopped reading
-  is a :class:`~confcal.errors.PipeClosed`.
+  file before the file is created, so a later run can remove it whatever happened to this one,
+  and only files on it are replaced or removed; inside the folder no symbolic link is ever
+  followed: a link where a calendar goes is replaced, not written through;
+- stdout (:func:`write_stdout`), where a full disk or a closed stdout is an error and a reader
+  that stopped reading is a :class:`~confcal.errors.PipeClosed`.
 
-This module decides where a path the user names leads (links, devices, ``/dev/stdout``); the
-writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
-Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path. Writing files is
-POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work anywhere.
+The input is never the output: :func:`check_output` and :func:`check_stdout` refuse, before
+anything is read, an output that is an input file, by device and inode, whether named, linked or
+open (``/dev/fd/3``, stdout). This module decides where a path the user names leads (links, each
+checked for its owner, devices, ``/dev/stdout``); the writing inside a folder is
+:mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s. Every OSError becomes an
+:class:`~confcal.errors.OutputError` naming the path as :func:`~confcal.errors.shown_path` shows
+it. Writing files is POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work
+anywhere.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import io
 import os
 import re
 import stat
@@ -35,9 +42,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from . import _manifest
-from ._folder import Folder, failed, locked, lstat, require_posix, write_all
-from ._manifest import MANIFEST, safe_name
-from .errors import OutputError, PipeClosed, shown
+from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
+from ._manifest import MANIFEST, safe_folder, safe_name
+from .errors import OutputError, PipeClosed, shown, shown_path
 from .ical import to_ical
 from .model import Schedule
 
@@ -45,6 +52,7 @@ __all__ = [
     "MANIFEST",
     "Split",
     "check_output",
+    "check_stdout",
     "render",
     "write_atomic",
     "write_files",
@@ -106,57 +114,85 @@ def _stat(path: Path, shown_as: Path, doing: str) -> os.stat_result | None:
         raise failed(shown_as, doing, error) from None
 
 
-def _identities(paths: Collection[Path]) -> set[tuple[int, int]]:
-    """Device and inode of each path that is a regular file: the files never to replace."""
-    found = set()
+def _identities(paths: Collection[Path]) -> dict[tuple[int, int], Path]:
+    """Device and inode of each path that is a regular file or a FIFO: the files never to
+    write (a FIFO read and written by one run would never end)."""
+    found = {}
     for path in paths:
         with contextlib.suppress(OSError, ValueError):
             status = os.stat(path)
-            if stat.S_ISREG(status.st_mode):
-                found.add((status.st_dev, status.st_ino))
+            if stat.S_ISREG(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+                found[status.st_dev, status.st_ino] = path
     return found
 
 
-def _resolve(path: Path) -> tuple[Path, int | None]:
-    """Where ``path`` leads: the file or folder to write, or the number of one of this process's
-    open files (``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``), which is written as it is.
+def _is_input(status: os.stat_result | None, inputs: Collection[Path]) -> bool:
+    return status is not None and (status.st_dev, status.st_ino) in _identities(inputs)
 
-    Symbolic links on the way are followed only when the user running confcal or root owns
-    them: in a shared folder, a link someone else planted would send the output anywhere.
+
+def _resolve(path: Path) -> tuple[Path, int | None]:
+    """Where ``path`` leads: the file or folder to write, with no symbolic link left in what
+    exists of it, or the number of one of this process's open files (``/dev/stdout``,
+    ``/dev/fd/3``, ``/proc/self/fd/1``), which is written as it is.
+
+    Symbolic links anywhere on the way (``-o public/2024/all.ics``: ``public``, ``2024`` and
+    ``all.ics``) are followed only when the user running confcal or root owns them: in a shared
+    folder, a link someone else planted would send the output anywhere.
     """
     require_posix(path)
-    current = path
-    for _ in range(40):
-        fd = _open_file_number(current)
-        if fd is not None:
-            return current, fd
+    text = os.fspath(path)
+    resolved = "/" if text.startswith("/") else ""
+    pending = text.split("/")[::-1]  # the names still to walk, the next one last
+    links = 0
+    while pending:
+        name = pending.pop()
+        if name in {"", "."}:
+            continue
+        if name == "..":  # what is resolved so far holds no link: ".." is its parent
+            up = resolved != "/" and os.path.basename(resolved) in {"", ".."}
+            resolved = os.path.join(resolved, "..") if up else os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, name)
+        if not pending and (fd := _open_file_number(candidate)) is not None:
+            return Path(candidate), fd
         try:
-            status = lstat(current)
+            status = lstat(candidate)
         except OSError as error:
             raise failed(path, "write", error) from None
-        if status is None or not stat.S_ISLNK(status.st_mode):
-            return current, None
-        if status.st_uid not in {0, os.geteuid()}:
-            raise OutputError(
-                f"{current}: is a symbolic link owned by someone else (user {status.st_uid}); "
-                "confcal follows only links you or root own: remove it, or name the file it "
-                "points to"
-            )
-        try:
-            current = Path(os.path.dirname(current), os.readlink(current))
-        except OSError as error:
-            raise failed(path, "write", error) from None
-    raise OutputError(f"{path}: too many symbolic links")
+        if status is None:  # nothing there: the rest is for confcal to create
+            return Path(candidate, *pending[::-1]), None
+        if not stat.S_ISLNK(status.st_mode):
+            resolved = candidate
+            continue
+        links += 1
+        if links > 40:
+            raise OutputError(f"{shown_path(path)}: too many symbolic links")
+        target = _follow(path, candidate, status)
+        if target.startswith("/"):
+            resolved = "/"
+        pending.extend(target.split("/")[::-1])
+    return Path(resolved or "."), None
 
 
-def _open_file_number(path: Path) -> int | None:
-    """The file descriptor ``path`` names if it is a ``/proc/PID/fd/N`` (or ``/dev/fd/N``) of
-    this process, ``-1`` for another process's, else ``None``."""
+def _follow(path: Path, link: str, status: os.stat_result) -> str:
+    """Where the symbolic ``link`` on the way to ``path`` points, if you or root own it."""
+    if status.st_uid not in {0, os.geteuid()}:
+        raise OutputError(
+            f"{shown_path(link)}: is a symbolic link owned by someone else (user "
+            f"{status.st_uid}); confcal follows only links you or root own: remove it, or "
+            "name the file it points to"
+        )
     try:
-        folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
-    except (OSError, ValueError):
-        return None
-    match = _FD_LINK.fullmatch(os.path.join(folder, os.path.basename(path)))
+        return os.readlink(link)
+    except OSError as error:
+        raise failed(path, "write", error) from None
+
+
+def _open_file_number(path: str) -> int | None:
+    """The file descriptor ``path`` (with no link before its last name) names if it is a
+    ``/proc/PID/fd/N`` (or ``/dev/fd/N``) of this process, ``-1`` for another process's, else
+    ``None``."""
+    match = _FD_LINK.fullmatch(os.path.abspath(path))
     if match is None:
         return None
     if match[3] is not None:
@@ -164,18 +200,65 @@ def _open_file_number(path: Path) -> int | None:
     return int(match[2]) if match[1] in {"self", "thread-self", str(os.getpid())} else -1
 
 
+def _check_target(output: Path, target: Path, fd: int | None, inputs: Collection[Path]) -> None:
+    """Refuse a target that is one of the ``inputs``, or a closed stdout or stderr."""
+    for number, stream, name in [(1, sys.stdout, "stdout"), (2, sys.stderr, "stderr")]:
+        if fd == number and stream is None:
+            raise OutputError(f"{shown_path(output)}: {name} is closed")
+    if fd is not None and fd >= 0:
+        try:
+            status: os.stat_result | None = os.fstat(fd)
+        except OSError as error:
+            raise failed(output, "write", error) from None
+    else:
+        status = _stat(target, output, "write")
+    if _is_input(status, inputs):
+        raise OutputError(
+            f"{shown_path(output)}: is the input file; write the output to another path"
+        )
+
+
 def check_output(output: Path, inputs: Collection[Path]) -> None:
-    """Refuse an ``output`` that is one of the ``inputs`` (also through a link or a hard link),
-    before anything is read: writing it would replace the programme with its calendar."""
+    """Refuse an ``output`` that is one of the ``inputs`` (also through a link, a hard link or
+    an open file such as ``/dev/stdout`` or ``/dev/fd/3``), before anything is read: writing it
+    would replace the programme with its calendar, or append to it."""
     target, fd = _resolve(output)
-    if fd is not None:
-        return  # a pipe or terminal may well be both, as in `confcal convert /dev/stdin -o -`
-    status = _stat(target, output, "write")
-    if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
-        raise OutputError(f"{output}: is the input file; write the output to another path")
+    _check_target(output, target, fd, inputs)
+
+
+def check_stdout(inputs: Collection[Path]) -> None:
+    """Refuse to write stdout when it is closed, or one of the ``inputs``
+    (``confcal list events.json >> events.json``), before anything is read."""
+    if sys.stdout is None:
+        raise OutputError("stdout is closed")
+    try:
+        status = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return  # not a file (captured in memory): nothing to compare
+    found = _identities(inputs).get((status.st_dev, status.st_ino))
+    if found is not None:
+        raise OutputError(
+            f"stdout: is the input file {shown_path(found)}; send the output to another file"
+        )
 
 
 # --- One file ----------------------------------------------------------------------------------
+
+
+def _open_by_name(path: Path, shown_as: Path, append: bool) -> int:
+    """Open a device or a pipe to write into: a FIFO nobody reads is an error, not a wait
+    that never ends."""
+    flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        opened = os.open(path, flags | (os.O_APPEND if append else 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(path).st_mode):
+            raise OutputError(
+                f"{shown_path(shown_as)}: nobody is reading it (a FIFO); start its reader first"
+            ) from None
+        raise
+    os.set_blocking(opened, True)
+    return opened
 
 
 def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> None:
@@ -188,19 +271,21 @@ def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> 
     try:
         if fd is not None and fd >= 0:
             if fd in {1, 2}:
-                sys.stdout.flush()
-                sys.stderr.flush()
+                for stream in (sys.stdout, sys.stderr):
+                    if stream is not None:
+                        stream.flush()
             write_all(fd, data)
             return
-        flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | (os.O_APPEND if fd == -1 else 0)
-        opened = os.open(path, flags)
+        opened = _open_by_name(path, shown_as, append=fd == -1)
         try:
             write_all(opened, data)
         finally:
             os.close(opened)
     except BrokenPipeError:
-        raise PipeClosed(f"{shown_as}: the reader closed the pipe") from None
+        raise PipeClosed(f"{shown_path(shown_as)}: the reader closed the pipe") from None
     except OSError as error:
+        if isinstance(error, OutputError):
+            raise
         raise failed(shown_as, "write", error) from None
 
 
@@ -208,24 +293,26 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
     """Write ``data`` to ``path`` all at once or not at all; ``False`` when it already held it.
 
     A device, a pipe or an open file (``/dev/stdout``, ``/dev/fd/N``) is written in place, as the
-    shell would. A symbolic link you (or root) own is followed and the file it points to
-    replaced, the link kept; one owned by someone else is refused. ``inputs`` are files never to
-    replace (the programme read).
+    shell would; a FIFO nobody reads is an error. A symbolic link you (or root) own is followed
+    and the file it points to replaced, the link kept; one owned by someone else, here or on
+    the way, is refused. ``inputs`` are files never to write (the programme read).
     """
     target, fd = _resolve(path)
+    _check_target(path, target, fd, inputs)
     if fd is not None:
         _write_in_place(target, path, fd, data)
         return True
     status = _stat(target, path, "write")
+    shown_as = shown_path(path)
     if status is not None and not stat.S_ISREG(status.st_mode):
         if stat.S_ISDIR(status.st_mode):
-            raise OutputError(f"{path}: is a folder; give a file name, or use --split")
+            raise OutputError(f"{shown_as}: is a folder; give a file name, or use --split")
         if stat.S_ISBLK(status.st_mode):
-            raise OutputError(f"{path}: is a disk (a block device); confcal will not write to it")
+            raise OutputError(
+                f"{shown_as}: is a disk (a block device); confcal will not write to it"
+            )
         _write_in_place(target, path, None, data)
         return True
-    if status is not None and (status.st_dev, status.st_ino) in _identities(inputs):
-        raise OutputError(f"{path}: is the input file; write the output to another path")
     folder = _parent(path, target)
     try:
         folder.clean({target.name})
@@ -243,7 +330,7 @@ def _parent(path: Path, target: Path) -> Folder:
     parent = target.parent
     status = _stat(parent, path, "write")
     if status is not None and not stat.S_ISDIR(status.st_mode):
-        raise OutputError(f"{path}: {parent} is a file, not a folder")
+        raise OutputError(f"{shown_path(path)}: {shown_path(parent)} is a file, not a folder")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -258,7 +345,15 @@ def _open_folder(folder: Path, needed_by: str) -> Folder:
     target, fd = _resolve(folder)
     status = None if fd is not None else _stat(target, folder, "create")
     if fd is not None or (status is not None and not stat.S_ISDIR(status.st_mode)):
-        raise OutputError(f"{folder}: is a file; {needed_by} needs a folder")
+        mode = 0 if status is None else status.st_mode
+        what = (
+            "a file" if stat.S_ISREG(mode)
+            else "a FIFO, not a folder" if stat.S_ISFIFO(mode)
+            else "a device, not a folder"
+            if fd is not None or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a folder"
+        )  # fmt: skip
+        raise OutputError(f"{shown_path(folder)}: is {what}; {needed_by} needs a folder")
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -277,20 +372,24 @@ def write_tree(
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
 
-    Crash-safe order: each manifest first lists the old and the new files, then the files are
-    written and the old ones removed, then each manifest lists what is there. Returns the files
-    whose content changed. ``needed_by`` names the caller in the error for a file at ``folder``.
+    Only files an earlier run wrote (listed in :data:`MANIFEST`) are replaced: another file
+    where one goes is an :class:`~confcal.errors.OutputError` before anything is written,
+    unless it holds exactly what would be written. Crash-safe order: each manifest first lists
+    the old and the new files, then the files are written and the old ones removed, then each
+    manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
+    the caller in the error for a file at ``folder``.
     """
     for sub, files in tree.items():
-        if sub and not (safe_name(sub) and not sub.startswith(".")):
-            raise OutputError(f"{folder}: refusing the folder name {sub!r}")
+        if sub and not safe_folder(sub):
+            raise OutputError(f"{shown_path(folder)}: refusing the folder name {shown(sub)}")
         for name in files:
             if not safe_name(name):  # never outside the folder, never confcal's own files
-                raise OutputError(f"{folder}: refusing the file name {name!r}")
-    protected = _identities(inputs)
+                raise OutputError(f"{shown_path(folder)}: refusing the file name {shown(name)}")
+    protected = set(_identities(inputs))
+    limit = lock_timeout()  # a wrong CONFCAL_LOCK_TIMEOUT creates no folder
     top = _open_folder(folder, needed_by)
     try:
-        with locked(top):
+        with locked(top, limit):
             return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
     finally:
         top.close()
@@ -322,8 +421,10 @@ def _silence_stdout() -> None:
 
 
 def write_stdout(data: bytes | str) -> None:
-    """Write ``data`` to stdout now. A full disk is an :class:`OutputError`, a reader that
-    closed the pipe (``| head``) a :class:`PipeClosed`."""
+    """Write ``data`` to stdout now. A full disk or a closed stdout (``>&-``) is an
+    :class:`OutputError`, a reader that closed the pipe (``| head``) a :class:`PipeClosed`."""
+    if sys.stdout is None:
+        raise OutputError("stdout is closed")
     try:
         if isinstance(data, str):
             sys.stdout.write(data)
