@@ -172,13 +172,26 @@ def check_url(_: object, attribute: attrs.Attribute[str | None], value: str | No
         )
 
 
+def check_year(
+    field: str, value: object, year: int | None, *, written: str, reached: bool = False
+) -> None:
+    """The years rule, in its one wording: a problem when ``year`` is outside :data:`YEARS`.
+
+    ``written`` is how the message shows the value (the model's time, or a file's text as
+    written); ``reached``: the year is where a duration from a start in :data:`YEARS` ends
+    (``None``: past any year Python counts), so it can only be too late.
+    """
+    if year in YEARS:
+        return
+    if reached:
+        message = f"{written} ends after the year {YEARS[-1]}; a typo?"
+    else:
+        message = f"{written}: year {year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?"
+    raise problem(field, message, value)
+
+
 def _in_years(field: str, value: When, day: dt.date) -> None:
-    if day.year not in YEARS:
-        raise problem(
-            field,
-            f"{show(value)}: year {day.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
-            value,
-        )
+    check_year(field, value, day.year, written=show(value))
 
 
 def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
@@ -305,12 +318,17 @@ def check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 
 def check_uid_domain(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is None:
-        return
+    if value is not None:
+        check_domain(attribute.name, value)
+
+
+def check_domain(field: str, value: object) -> None:
+    """The right-hand side of a UID (``uid_domain``): a name such as ``conf.example``, also for
+    ``to_vevent``'s argument."""
     if not isinstance(value, str):
-        raise wrong_type(attribute.name, "a domain name (text)", value)
+        raise wrong_type(field, "a domain name (text)", value)
     if not ID_PATTERN.fullmatch(value):
-        raise problem(attribute.name, f"{shown(value)} is not a domain name", value)
+        raise problem(field, f"{shown(value)} is not a domain name", value)
 
 
 def check_day_change(_: object, attribute: attrs.Attribute[Any], value: dt.time) -> None:
@@ -332,7 +350,7 @@ def check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelt
         raise wrong_type(attribute.name, "a duration (datetime.timedelta) or None", value)
     if value <= dt.timedelta(0) or value.microseconds:
         raise problem(
-            "refresh", f"{shown(value)} is not a positive duration in whole seconds", value
+            attribute.name, f"{shown(value)} is not a positive duration in whole seconds", value
         )
 
 
@@ -347,9 +365,20 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 
 def check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    as_dtstamp(attribute.name, value)
+
+
+def as_dtstamp(field: str, value: object) -> dt.datetime:
+    """``value`` as a DTSTAMP (in UTC), or the problem with it: the one rule of
+    :attr:`~confcal.model.Schedule.dtstamp`, also for the readers' and ``to_vevent``'s
+    ``dtstamp`` arguments. An aware datetime, an instant in UTC, in :data:`YEARS` (so that
+    events.json can hold it as ``calendar.updated``)."""
     if not isinstance(value, dt.datetime):
-        raise wrong_type(attribute.name, "a timezone-aware datetime", value)
-    if _offset(attribute.name, value) is None:
-        raise problem(attribute.name, f"{value.isoformat()} must be timezone-aware", value)
-    if value.tzinfo is not dt.UTC:
-        raise problem(attribute.name, f"{value.isoformat()} is out of range", value)
+        raise wrong_type(field, "a timezone-aware datetime", value)
+    if _offset(field, value) is None:
+        raise problem(field, f"must be timezone-aware, not naive: {value.isoformat()}", value)
+    stamp = utc(value)
+    if stamp.tzinfo is not dt.UTC:
+        raise problem(field, f"{value.isoformat()} is out of range: it is no instant in UTC", value)
+    check_year(field, value, stamp.year, written=show(stamp))
+    return stamp

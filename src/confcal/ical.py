@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 import icalendar
 
 from . import _serialize, zones
-from ._fields import MAX_LENGTH
+from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
 from ._serialize import Categories, Context, Text
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
@@ -45,21 +45,14 @@ def to_vevent(
     starts; all-day events (no time to be reminded of) and cancelled sessions get none.
     """
     _check_alarm(alarm)
-    if not isinstance(uid_domain, str) or not uid_domain:
-        raise InvalidInput.single(
-            f"must be a domain name (text), not {shown(uid_domain)}",
-            field="uid_domain",
-            value=uid_domain,
-        )
-    if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
-        raise InvalidInput.single(
-            f"must be a timezone-aware datetime, not {shown(dtstamp)}",
-            field="dtstamp",
-            value=dtstamp,
-        )
+    # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
+    if uid_domain is None:
+        raise wrong_type("uid_domain", "a domain name (text)", uid_domain)
+    check_domain("uid_domain", uid_domain)
+    stamp = as_dtstamp("dtstamp", dtstamp)
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
-    component.add("dtstamp", dtstamp.astimezone(dt.UTC))
+    component.add("dtstamp", stamp)
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
     component.add("summary", Text(event.title))

@@ -25,7 +25,15 @@ from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import EPOCH, Schedule
 
 from . import events_json, frab_json, frab_xml
-from ._common import check_options, check_text, decode, parse_json, parse_refresh, wrong_type
+from ._common import (
+    check_options,
+    check_text,
+    decode,
+    model_problems,
+    parse_json,
+    parse_refresh,
+    wrong_type,
+)
 from ._frab_map import Imported
 
 __all__ = ["FORMATS", "Format", "detect", "load", "loads", "parse_refresh"]
@@ -150,9 +158,11 @@ def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
     try:
-        return data, dt.datetime.fromtimestamp(int(mtime), dt.UTC)
+        modified = dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
         return data, EPOCH
+    # A time no DTSTAMP may be (a year past 2199: a clock gone wrong) is unknown too.
+    return data, EPOCH if model_problems(Schedule, "dtstamp", modified) else modified
 
 
 # --- DTSTAMP, at the edge ------------------------------------------------------------------------
@@ -191,9 +201,14 @@ def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
     message = f"{shown(epoch)} is not a number of seconds since 1970"
     if _ASCII_DIGITS.fullmatch(epoch):
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), None
+            stamp = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (ValueError, OverflowError, OSError):
             message = f"{shown(epoch)} seconds since 1970 is past the year 9999"
+        else:
+            refused = model_problems(Schedule, "dtstamp", stamp)
+            if not refused:
+                return stamp, None
+            message = f"{shown(epoch)} seconds since 1970: {refused[0].message}"
     elif _int_would_read(epoch):
         message += (
             " in ASCII digits 0-9 (no sign, blank or separator), as reproducible builds have it"

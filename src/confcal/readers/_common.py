@@ -20,8 +20,7 @@ from typing import Any
 import attrs
 import icalendar
 
-from confcal import zones
-from confcal._fields import YEARS
+from confcal import _fields, zones
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import Schedule, When
 
@@ -49,13 +48,7 @@ def check_options(*, source: object, timezone: object = None, dtstamp: object = 
     if timezone is not None and not isinstance(timezone, str):
         raise wrong_type("timezone", "an IANA time zone name (str) or None", timezone)
     if dtstamp is not None:
-        if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
-            raise wrong_type("dtstamp", "a timezone-aware datetime or None", dtstamp)
-        try:
-            dtstamp.astimezone(dt.UTC)
-        except (OverflowError, ValueError):  # 0001-01-01 at +01:00: before Python's first instant
-            message = f"{dtstamp.isoformat()} is out of range: it is no instant in UTC"
-            raise InvalidInput.single(message, field="dtstamp", value=dtstamp) from None
+        _fields.as_dtstamp("dtstamp", dtstamp)  # the model's rule for Schedule.dtstamp
 
 
 # --- Bytes to JSON values ------------------------------------------------------------------------
@@ -428,16 +421,19 @@ class Collector:
             )
 
     def in_years(self, value: When, text: str, *, event: str | None, field: str) -> bool:
-        """Whether ``value`` (as written: its own year, before any offset) is in :data:`YEARS`."""
-        if value.year in YEARS:
-            return True
-        self.problem(
-            f"{shown(text)}: year {value.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
-            event=event,
-            field=field,
-            value=text,
-        )
-        return False
+        """Whether ``value`` (as written: its own year, before any offset) is in the model's
+        years (:data:`confcal._fields.YEARS`); a problem, in the model's words, if not."""
+        return self._years(value.year, text, event=event, field=field)
+
+    def _years(
+        self, year: int | None, text: str, *, event: str | None, field: str, reached: bool = False
+    ) -> bool:
+        try:
+            _fields.check_year(field, text, year, written=shown(text), reached=reached)
+        except InvalidInput as error:
+            self.relocated(error.problems, event=event)
+            return False
+        return True
 
     def zone(self, zone: str, *, event: str | None = None, field: str) -> bool:
         try:
@@ -481,24 +477,19 @@ class Collector:
         self, start: When, duration: dt.timedelta, text: str, *, event: str | None, field: str
     ) -> When | None:
         """``duration`` after ``start``: elapsed time (a session across a clock change lasts
-        what the file says), in UTC for a time; a problem when that is past :data:`YEARS`."""
+        what the file says), in UTC for a time; a problem when that is past the model's years."""
         try:
             if isinstance(start, dt.datetime):
                 end: When = start.astimezone(dt.UTC) + duration
             else:
                 end = start + duration
-            if end.year not in YEARS:
-                raise OverflowError
         except OverflowError:
             self.too_late(text, event=event, field=field)
+            return None
+        if not self._years(end.year, text, event=event, field=field, reached=True):
             return None
         return end
 
     def too_late(self, text: str, *, event: str | None, field: str) -> None:
-        """A problem with a duration that ends past :data:`YEARS` (or past any date at all)."""
-        self.problem(
-            f"{shown(text)} ends after the year {YEARS[-1]}; a typo?",
-            event=event,
-            field=field,
-            value=text,
-        )
+        """A problem with a duration that ends past any year Python counts."""
+        self._years(None, text, event=event, field=field, reached=True)

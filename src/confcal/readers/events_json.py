@@ -18,7 +18,6 @@ import attrs
 import icalendar
 
 from confcal import zones
-from confcal._fields import YEARS
 from confcal.errors import InvalidInput, shown
 from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, Event, Schedule, When
 
@@ -178,17 +177,23 @@ class _Reader(FieldReader):
             return None
         try:
             stamp = dt.datetime.fromisoformat(updated)
-            if stamp.tzinfo is None or stamp.year not in YEARS:
-                raise ValueError
-            return stamp.astimezone(dt.UTC)
         except ValueError:
+            stamp = None
+        if stamp is None or stamp.tzinfo is None:
             self.problem(
                 f"{shown(updated)} is not a date and time with a UTC offset, "
-                f"such as 2024-11-14T09:00:00Z, in the years {YEARS[0]} to {YEARS[-1]}",
+                "such as 2024-11-14T09:00:00Z",
                 field="calendar.updated",
                 value=updated,
             )
             return None
+        # What a DTSTAMP may be (its years) is the model's rule, located here, after the text
+        # as written (the model shows the time in UTC).
+        problems = model_problems(Schedule, "dtstamp", stamp)
+        for problem in problems:
+            message = f"{shown(updated)}: {problem.message}"
+            self.problem(message, field="calendar.updated", value=updated)
+        return None if problems else stamp.astimezone(dt.UTC)
 
     def event(self, raw: object, index: int, calendar_zone: str | None) -> Event | None:
         if not isinstance(raw, dict):
