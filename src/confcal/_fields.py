@@ -24,8 +24,12 @@ When = dt.datetime | dt.date
 #: What ``Event.status`` may be: the RFC 5545 VEVENT statuses.
 STATUSES = ("confirmed", "tentative", "cancelled")
 
-#: What an event id may be: it names the event's file and UID.
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+#: The characters an event id may hold, as a regular expression's character class.
+ID_CHARACTERS = "A-Za-z0-9._-"
+#: The longest an event id may be.
+MAX_ID_LENGTH = 200
+#: What an event id may be: it names the event's file and UID (see :func:`is_usable_id`).
+ID_PATTERN = re.compile(f"[A-Za-z0-9][{ID_CHARACTERS}]{{0,{MAX_ID_LENGTH - 1}}}")
 # Names Windows will not create as files, whatever the extension.
 RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
@@ -135,14 +139,19 @@ def required(single_line: bool) -> Callable[[object, attrs.Attribute[str], str],
     return check
 
 
+def is_usable_id(value: str) -> bool:
+    """Whether ``value`` may be an event's id: :data:`ID_PATTERN`, and no name Windows refuses."""
+    return bool(ID_PATTERN.fullmatch(value)) and not RESERVED_NAMES.fullmatch(value)
+
+
 def check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise wrong_type(attribute.name, "text", value)
-    if not ID_PATTERN.fullmatch(value) or RESERVED_NAMES.fullmatch(value):
+    if not is_usable_id(value):
         raise problem(
             attribute.name,
-            f"{shown(value)} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit (it names the event's file and UID)",
+            f"{shown(value)} is not a usable id: use up to {MAX_ID_LENGTH} letters, digits, '.', "
+            "'_' and '-', starting with a letter or digit (it names the event's file and UID)",
             value,
         )
 
