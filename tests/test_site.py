@@ -283,6 +283,18 @@ def test_the_page_is_structured_for_assistive_technology() -> None:
     assert all(len(hrefs) == 1 for hrefs in by_text.values()), by_text
 
 
+def test_a_speaker_list_is_labelled_as_the_calendars_name_the_speakers() -> None:
+    one, two = timed(speakers=["Ada"]), timed(id="b", speakers=["Ada", "Bob"])
+    parsed = _Page(page(schedule(one, two)))
+    labels = [
+        a.get("aria-label") or ""
+        for tag, a in parsed.tags
+        if tag == "ul" and a.get("class") == "speakers"
+    ]
+    assert sorted(labels) == [one.speaker_line, two.speaker_line]
+    assert sorted(labels) == ["Speaker: Ada", "Speakers: Ada, Bob"]
+
+
 def test_the_page_requests_nothing_from_anywhere() -> None:
     html = page(schedule(timed(url="https://example.org/talk"), url="https://example.org/"))
     parsed = _Page(html)

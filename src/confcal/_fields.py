@@ -83,7 +83,9 @@ def problem(field: str, message: str, value: object) -> InvalidInput:
 
 
 def wrong_type(field: str, expected: str, value: object) -> InvalidInput:
-    """The error for a value of the wrong Python type: what was expected, and what came."""
+    """The error for a value of the wrong Python type: what was expected, and what came; for a
+    field, and for any parameter of the library (a caller's mistake, told like any other: never
+    a TypeError)."""
     got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
     return problem(field, f"must be {expected}, not {got}", value)
 

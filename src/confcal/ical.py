@@ -22,13 +22,15 @@ from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
 
-__all__ = ["to_calendar", "to_ical", "to_vevent"]
+__all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
 
 try:
     _VERSION = version("confcal")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     _VERSION = "0"
 PRODID = f"-//confcal//confcal {_VERSION}//EN"
+#: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
+MAX_ALARM = MAX_LENGTH
 
 
 def to_vevent(
@@ -169,9 +171,9 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
         )
     if alarm < dt.timedelta(0):
         raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
-    if alarm > MAX_LENGTH or alarm.microseconds:
+    if alarm > MAX_ALARM or alarm.microseconds:
         raise InvalidInput.single(
-            f"must be whole seconds and at most {MAX_LENGTH.days} days (as --alarm), got {alarm}",
+            f"must be whole seconds and at most {MAX_ALARM.days} days (as --alarm), got {alarm}",
             field="alarm",
             value=alarm,
         )

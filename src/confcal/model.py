@@ -167,7 +167,7 @@ def _check_events(
         raise wrong_type(attribute.name, "a list of Event", value)
     for event in value:
         if not isinstance(event, Event):
-            raise problem("events", f"expected Event, got {type(event).__name__}", event)
+            raise problem(attribute.name, f"expected Event, got {type(event).__name__}", event)
     problems = _duplicate_ids(value)
     if problems:
         raise InvalidInput(problems)

@@ -21,17 +21,30 @@ import attrs
 import icalendar
 
 from confcal import _fields, zones
+from confcal._fields import wrong_type
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import Schedule, When
 
+__all__ = [
+    "LIMIT",
+    "Collector",
+    "JsonObject",
+    "check_options",
+    "check_text",
+    "decode",
+    "event_label",
+    "kind",
+    "model_problems",
+    "name",
+    "parse_clock",
+    "parse_duration",
+    "parse_json",
+    "parse_refresh",
+    "twice",
+    "wrong_type",
+]
+
 # --- What a caller passes ------------------------------------------------------------------------
-
-
-def wrong_type(parameter: str, expected: str, value: object) -> InvalidInput:
-    """The error for an argument of the wrong Python type: the parameter, what it takes, and
-    what came (a library caller's mistake, told like any other: never a TypeError)."""
-    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
-    return InvalidInput.single(f"must be {expected}, not {got}", field=parameter, value=value)
 
 
 def check_text(text: object, parameter: str = "text") -> str | bytes:
