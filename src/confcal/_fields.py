@@ -18,6 +18,45 @@ import attrs
 from . import zones
 from .errors import InvalidInput, shown
 
+# What the model (and, for a rule they share, the readers and ical) take from here.
+__all__ = [
+    "DEFAULT_REFRESH",
+    "EPOCH",
+    "ID_CHARACTERS",
+    "ID_PATTERN",
+    "MAX_ID_LENGTH",
+    "MAX_LENGTH",
+    "NOT_A_LIST",
+    "STATUSES",
+    "YEARS",
+    "When",
+    "as_dtstamp",
+    "check_day_change",
+    "check_domain",
+    "check_dtstamp",
+    "check_id",
+    "check_refresh",
+    "check_speakers",
+    "check_status",
+    "check_uid_domain",
+    "check_url",
+    "check_when",
+    "check_year",
+    "check_zone",
+    "free_text",
+    "is_usable_id",
+    "line",
+    "one_text",
+    "optional_text",
+    "problem",
+    "required",
+    "show",
+    "speakers",
+    "text",
+    "utc",
+    "wrong_type",
+]
+
 #: A timed event's instant, or an all-day event's date.
 When = dt.datetime | dt.date
 

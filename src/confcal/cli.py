@@ -29,6 +29,8 @@ from .listing import table
 from .model import EPOCH, Schedule
 from .readers import FORMATS, Format, parse_refresh
 
+__all__ = ["cli", "main"]
+
 #: --alarm in minutes, at most the library's limit.
 _MAX_ALARM_MINUTES = MAX_ALARM // dt.timedelta(minutes=1)
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)

@@ -26,6 +26,7 @@ from confcal.model import EPOCH, Schedule
 
 from . import events_json, frab_json, frab_xml
 from ._common import (
+    Imported,
     check_options,
     check_text,
     decode,
@@ -33,10 +34,18 @@ from ._common import (
     parse_json,
     parse_refresh,
     wrong_type,
+    xml_codec,
 )
-from ._frab_map import Imported
 
-__all__ = ["FORMATS", "Format", "detect", "load", "loads", "parse_refresh"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Imported",
+    "detect",
+    "load",
+    "loads",
+    "parse_refresh",
+]
 
 #: What ``--format`` accepts: ``auto`` recognises the other three by content.
 Format = Literal["auto", "events", "frab-json", "frab-xml"]
@@ -245,8 +254,8 @@ def _read(
     # Decoded and parsed once, whichever reader then reads it.
     document = parse_json(data if isinstance(data, str) else decode(data, source), source)
     if format == "frab-json" or (format == "auto" and _json_format(document) == "frab-json"):
-        return frab_json.read(document, source=source, timezone=timezone, dtstamp=dtstamp)
-    schedule = events_json.read(document, source=source, dtstamp=dtstamp)
+        return frab_json._read(document, source=source, timezone=timezone, dtstamp=dtstamp)
+    schedule = events_json._read(document, source=source, dtstamp=dtstamp)
     if timezone is None:
         return Imported(schedule)
     message = "ignored the time zone given: events.json names its zone in calendar.timezone"
@@ -276,7 +285,7 @@ def _is_xml(data: bytes | str) -> bool:
     """
     if isinstance(data, str):
         return _XML_START_TEXT.match(data) is not None
-    codec = frab_xml.xml_codec(data)
+    codec = xml_codec(data)
     if codec is not None:
         head = data[:4096].decode(codec, "ignore")
         return _XML_START_TEXT.match(head) is not None

@@ -28,6 +28,7 @@ from confcal.model import Schedule, When
 __all__ = [
     "LIMIT",
     "Collector",
+    "Imported",
     "JsonObject",
     "check_options",
     "check_text",
@@ -42,6 +43,7 @@ __all__ = [
     "parse_refresh",
     "twice",
     "wrong_type",
+    "xml_codec",
 ]
 
 # --- What a caller passes ------------------------------------------------------------------------
@@ -100,6 +102,28 @@ def _wide(data: bytes) -> str | None:
     if len(head) == 4 and b"\x00" in head:
         return "UTF-32" if head.count(b"\x00") == 3 else "UTF-16"
     return None
+
+
+# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
+# which the XML parser is given decoded. UTF-8, with or without a BOM, and the 8-bit encodings an
+# XML declaration may name are left to the parser.
+_XML_CODECS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def xml_codec(data: bytes) -> str | None:
+    """The codec of an XML file in UTF-16 or UTF-32, by its byte order mark or its first
+    characters; ``None`` for anything else. Shared by the dispatcher (is it XML?) and
+    :mod:`.frab_xml` (decoding it)."""
+    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
 
 
 class JsonObject(dict[str, Any]):
@@ -330,6 +354,17 @@ def model_problems(cls: type, name: str, value: object) -> tuple[Problem, ...]:
 
 
 # --- Collecting problems -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Imported:
+    """A schedule as a reader read it, with what confcal had to say about the file: what
+    :func:`confcal.readers.frab_json.loads` and :func:`~confcal.readers.frab_xml.loads` return
+    (public as ``confcal.readers.Imported``)."""
+
+    schedule: Schedule
+    warnings: tuple[LoadWarning, ...] = ()
+
 
 #: Problems, and warnings, one reading collects. At this many problems it stops reading: a file
 #: that is wrong everywhere (200,000 events that are ``{}``) is better fixed from the first ones

@@ -19,27 +19,19 @@ from typing import Any
 import attrs
 
 from confcal import zones
-from confcal.errors import InvalidInput, LoadWarning, shown
+from confcal.errors import InvalidInput, shown
 from confcal.model import EPOCH, Event, Schedule
 
 from . import _frab_times
-from ._common import Collector, event_label, model_problems
+from ._common import Collector, Imported, event_label, model_problems
 from ._frab_ids import identifiers
 from ._frab_parsed import Day, Parsed, RawEvent, clean
 from ._frab_times import Setting, parse_instant
 
-__all__ = ["Imported", "schedule"]
+__all__ = ["schedule"]
 
 # Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
 _ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
-
-
-@attrs.frozen
-class Imported:
-    """A schedule read from pretalx/frab, with what confcal had to say about the file."""
-
-    schedule: Schedule
-    warnings: tuple[LoadWarning, ...] = ()
 
 
 # --- The schedule --------------------------------------------------------------------------------

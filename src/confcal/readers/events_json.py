@@ -34,7 +34,7 @@ from ._common import (
 )
 from ._events_fields import FieldReader
 
-__all__ = ["dumps", "loads", "read"]
+__all__ = ["dumps", "loads"]
 
 _CALENDAR_KEYS = (
     "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
@@ -56,10 +56,10 @@ def loads(text: str, *, source: str = "<string>", dtstamp: dt.datetime | None = 
     if not isinstance(check_text(text), str):
         raise wrong_type("text", "text (str)", text)
     check_options(source=source, dtstamp=dtstamp)
-    return read(parse_json(text, source), source=source, dtstamp=dtstamp)
+    return _read(parse_json(text, source), source=source, dtstamp=dtstamp)
 
 
-def read(
+def _read(
     document: object, *, source: str = "<string>", dtstamp: dt.datetime | None = None
 ) -> Schedule:
     """An events.json already parsed by :func:`._common.parse_json` (so that telling the formats

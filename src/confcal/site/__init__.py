@@ -30,7 +30,7 @@ from confcal.site.links import (
     webcal_link,
 )
 
-__all__ = ["build_site", "page", "render_site"]
+__all__ = ["build_site", "page"]
 
 _environment = jinja2.Environment(
     loader=jinja2.PackageLoader("confcal.site", "templates"),
@@ -61,7 +61,7 @@ def page(schedule: Schedule) -> str:
     )
 
 
-def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
+def _render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
     The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
@@ -83,4 +83,4 @@ def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = (
     atomically and left alone when unchanged; a rebuild removes the calendars of days and
     sessions that are gone. ``inputs``: files never to replace (the programme read).
     """
-    return write_tree(folder, render_site(schedule), inputs=inputs, needed_by="the site")
+    return write_tree(folder, _render_site(schedule), inputs=inputs, needed_by="the site")
