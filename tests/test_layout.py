@@ -27,6 +27,7 @@ LAYERS = {
     "confcal.ical": 6,
     "confcal.listing": 6,
     "confcal.files": 7,
+    "confcal.readers._json": 6,
     "confcal.readers._common": 7,
     "confcal.readers._events_fields": 8,
     "confcal.readers._frab_ids": 7,

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import confcal
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.readers import _common, detect, frab_json
+from confcal.readers import _common, _json, detect, frab_json
 from conftest import read
 from test_bad_input import run
 
@@ -568,7 +568,7 @@ def test_the_format_is_told_by_the_outermost_keys(document: object, expected: st
 
 def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    loads, decode = json.loads, _common.decode
+    loads, decode = json.loads, _json.decode
 
     def counting_loads(text: str, **options: object) -> object:
         calls.append("parse")
@@ -578,7 +578,7 @@ def test_a_file_is_decoded_and_parsed_once(tmp_path: Path, monkeypatch: pytest.M
         calls.append("decode")
         return decode(data, source)
 
-    monkeypatch.setattr("confcal.readers._common.json.loads", counting_loads)
+    monkeypatch.setattr("confcal.readers._json.json.loads", counting_loads)
     monkeypatch.setattr("confcal.readers.decode", counting_decode)
     for name, text in [("events.json", json.dumps(EVENTS)), ("schedule.json", json.dumps(PRETALX))]:
         path = tmp_path / name

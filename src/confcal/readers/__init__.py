@@ -29,13 +29,12 @@ from ._common import (
     Imported,
     check_options,
     check_text,
-    decode,
     model_problems,
-    parse_json,
     parse_refresh,
     wrong_type,
     xml_codec,
 )
+from ._json import decode, parse_json
 
 __all__ = [
     "FORMATS",

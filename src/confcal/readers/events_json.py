@@ -25,14 +25,13 @@ from ._common import (
     check_options,
     check_text,
     event_label,
-    kind,
     model_problems,
     name,
-    parse_json,
     parse_refresh,
     wrong_type,
 )
 from ._events_fields import FieldReader
+from ._json import kind, parse_json
 
 __all__ = ["dumps", "loads"]
 
@@ -62,7 +61,7 @@ def loads(text: str, *, source: str = "<string>", dtstamp: dt.datetime | None = 
 def _read(
     document: object, *, source: str = "<string>", dtstamp: dt.datetime | None = None
 ) -> Schedule:
-    """An events.json already parsed by :func:`._common.parse_json` (so that telling the formats
+    """An events.json already parsed by :func:`._json.parse_json` (so that telling the formats
     apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     check_options(source=source, dtstamp=dtstamp)
     reader = _Reader(source, EPOCH if dtstamp is None else dtstamp)

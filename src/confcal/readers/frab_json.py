@@ -20,13 +20,11 @@ from ._common import (
     Imported,
     check_options,
     check_text,
-    kind,
     name,
-    parse_json,
-    twice,
     wrong_type,
 )
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
+from ._json import kind, parse_json, twice
 
 __all__ = ["loads"]
 
@@ -59,7 +57,7 @@ def _read(
     timezone: str | None = None,
     dtstamp: dt.datetime | None = None,
 ) -> Imported:
-    """A ``schedule.json`` already parsed by :func:`._common.parse_json` (so that telling the
+    """A ``schedule.json`` already parsed by :func:`._json.parse_json` (so that telling the
     formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     collector = Collector(source)
