@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import confcal
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
-from confcal.readers import _common, _json, detect, frab_json
+from confcal.readers import _common, _json, detect
 from conftest import read
 from test_bad_input import run
 
@@ -115,34 +115,6 @@ def test_a_deeply_nested_unknown_key_is_read_in_little_memory(tmp_path: Path) ->
     events, kilobytes = map(int, done.stdout.split())
     assert events == 3
     assert kilobytes < 200 * 1024
-
-
-def test_paths_are_built_only_for_the_objects_a_problem_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[str] = []
-    path_of = frab_json._path
-
-    def counting(step: frab_json._Step) -> str:
-        built.append(path_of(step))
-        return built[-1]
-
-    monkeypatch.setattr(frab_json, "_path", counting)
-    path = tmp_path / "schedule.json"
-    path.write_text(_nested_unknown_key(900, "[" + ",".join(["{}"] * 1000) + "]"), "utf-8")
-    confcal.load(path)
-    assert built == []
-    path.write_text(_nested_unknown_key(900, '[{}, {"a": 1, "a": 2}]'), "utf-8")
-    with pytest.raises(InvalidInput) as caught:
-        confcal.load(path)
-    (problem,) = caught.value.problems
-    assert len(built) == 1
-    # 37 KB of path, shortened: its beginning and its end.
-    assert problem.field is not None
-    assert problem.field.startswith("unknown.kkkk")
-    assert problem.field.endswith("k" * 40 + "[1].a")
-    assert "..." in problem.field
-    assert len(problem.field) <= 202
 
 
 def test_the_path_of_a_key_given_twice_names_lists_and_objects_as_before(tmp_path: Path) -> None:

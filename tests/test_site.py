@@ -20,7 +20,6 @@ from confcal.cli import cli
 from confcal.files import Split, render
 from confcal.model import Event, Schedule
 from confcal.site import build_site, page
-from confcal.site._page import paragraphs
 from confcal.site.links import CALENDAR_FILE
 from confcal.zones import localize
 from conftest import programmes_dir
@@ -149,11 +148,6 @@ def test_a_javascript_url_is_not_made_a_link() -> None:
 
 
 def test_description_keeps_paragraphs_and_lines_as_text() -> None:
-    assert paragraphs("One\ntwo\n\n\n  Three  \n \n<p>four</p>") == [
-        ["One", "two"],
-        ["Three"],
-        ["<p>four</p>"],
-    ]
     html = page(schedule(timed(description="One\ntwo\n\nThree <em>x</em>")))
     assert "<p>One<br>two</p>\n<p>Three &lt;em&gt;x&lt;/em&gt;</p>" in html
 
