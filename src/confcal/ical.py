@@ -131,7 +131,8 @@ def _written_zone(value: dt.datetime) -> str | None:
 
     A wall-clock time that occurs twice (the hour repeated when clocks go back) is written in UTC:
     RFC 5545 3.3.5 reads a TZID-qualified one as the first occurrence, but libical and
-    Thunderbird read it as the second (see CLIENT-QUIRKS.md), so only UTC keeps the instant.
+    Thunderbird read it as the second (README, "Reader quirks confcal writes around"), so only UTC
+    keeps the instant.
     """
     zone = zones.zone_name(value)
     if zone is None or zones.is_ambiguous(value.replace(tzinfo=None), zone):
