@@ -4,8 +4,9 @@ Two sources of truth are used on purpose. ``pytz`` is the localizer the public m
 (``Event.start.tzinfo`` is a pytz zone), but its tables stop knowing DST after 2037. The standard
 library's ``zoneinfo`` with ``tzdata`` knows every zone's rules for all years, so every offset is
 decided by ``zoneinfo`` and pytz is only asked for the tzinfo object that carries that offset.
-Zones are read from the ``tzdata`` package (:mod:`confcal._tzif`), never the machine's zoneinfo,
-so the same input gives the same calendar everywhere. The VTIMEZONE written for a zone is
+Zones are read from the ``tzdata`` package (:mod:`confcal._tzif`), never the machine's zoneinfo
+(a name the package lacks is an unknown zone, even where the machine has it), so the same input
+gives the same calendar everywhere, or the same error. The VTIMEZONE written for a zone is
 :mod:`confcal._vtimezone`'s.
 
 Caches, all ``functools`` caches (thread-safe; a race at worst computes an entry twice):
