@@ -8,6 +8,11 @@ on, so every text from events.json reaches the browser as text, never as markup.
 
 The links to Google Calendar and Outlook.com are :mod:`confcal.site.links`'; what the page shows
 of each session, as plain text for the template, is ``_page``'s.
+
+Cache: the Jinja2 environment keeps the compiled template (its own LRU cache, 400 entries by
+default, of which this module uses one; Jinja2 locks it, so threads may share it), and checks the
+template file's modification time on each use (``auto_reload``), so an edited template is read
+again.
 """
 
 from __future__ import annotations
