@@ -556,3 +556,18 @@ def test_a_tzinfo_that_raises_anything_is_an_invalid_input_naming_the_field() ->
     with pytest.raises(InvalidInput) as caught:
         Schedule(name="X", timezone="UTC", dtstamp=start)
     assert caught.value.problems[0].field == "dtstamp"
+
+
+def test_a_c1_control_character_is_refused_as_the_c0_ones_are() -> None:
+    start = localize(dt.datetime(2024, 11, 19, 8, 30), "America/New_York")
+    with pytest.raises(InvalidInput) as caught:
+        Event(id="k", title="\x9b31mRED", start=start, end=start + dt.timedelta(hours=1))
+    assert caught.value.problems[0].field == "title"
+    with pytest.raises(InvalidInput):
+        Schedule(name="Cal\x9b2J", timezone="UTC")
+
+
+def test_nel_is_a_line_break_like_cr_and_crlf() -> None:
+    start = localize(dt.datetime(2024, 11, 19, 8, 30), "America/New_York")
+    event = Event(id="k", title="One\x85Two", start=start, end=start + dt.timedelta(hours=1))
+    assert event.title == "One\nTwo"

@@ -29,12 +29,14 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 # Names Windows will not create as files, whatever the extension.
 RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
-# which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
-# Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# which are escaped. Refusing the rest keeps them from ever reaching a calendar client or a
+# terminal: the C1 controls too (U+009B is CSI on terminals that read 8-bit controls), but for
+# NEL (U+0085), a line break, read as one. Lone surrogates (from JSON such as "\ud83d") are not
+# characters: UTF-8 cannot encode them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # A backslash has no place in a URI (RFC 3986) and some readers unescape it in a URI value as
 # in TEXT (``URL:\,`` read back as ``,``), so it is refused with the spaces.
-_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\\\\\ud800-\udfff]")
+_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f-\x9f\\\\\ud800-\udfff]")
 # The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
 # that holds user information: ``https://user:password@host/``.
 _USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
@@ -51,10 +53,11 @@ DEFAULT_REFRESH = dt.timedelta(hours=6)
 
 
 def text(value: str) -> str:
-    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR). Not text: left to the checks."""
+    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR, NEL). Not text: left to the
+    checks."""
     if not isinstance(value, str):
         return value
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
 
 
 def optional_text(value: str | None) -> str | None:
