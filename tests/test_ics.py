@@ -548,6 +548,31 @@ def test_a_rule_with_too_many_occurrences_is_refused() -> None:
     assert f"recurs more than {ics.MAX_OCCURRENCES} times" in problems(text)[0]
 
 
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("RRULE:FREQ=YEARLY;COUNT=3", "its 3 occurrences do not all fall within 366 days"),
+        ("RRULE:FREQ=WEEKLY;UNTIL=20270101T000000Z", "recurs until 2027-01-01, more than 366"),
+        ("RDATE:20270101T100000Z", "RDATE 2027-01-01 is not within 366 days of its start"),
+        # A rule that never matches gives up at the window's end, not at the year 9999.
+        ("RRULE:FREQ=MINUTELY;COUNT=5000", "recurs more than 1000 times"),
+        ("RRULE:FREQ=HOURLY;COUNT=800", "do not all fall within 31 days"),
+        # Rules that never match: dateutil would look for one until the year 9999.
+        ("RRULE:FREQ=DAILY;COUNT=5;BYMONTH=2;BYMONTHDAY=30", "that none of its months has"),
+        ("RRULE:FREQ=MONTHLY;COUNT=5;BYDAY=6MO", "names the weekday '6MO', which never occurs"),
+        ("RRULE:FREQ=DAILY;COUNT=5;BYSETPOS=9", "uses BYSETPOS, which confcal does not expand"),
+        ("RRULE:FREQ=SECONDLY;COUNT=5;BYMONTH=2;BYMONTHDAY=30", "recurs by the second"),
+    ],
+)
+def test_a_recurrence_beyond_a_year_is_refused_in_bounded_time(rule: str, expected: str) -> None:
+    text = calendar(
+        event("long", ":20250301T100000Z", ":20250301T110000Z", "L", rule),
+        head="X-WR-CALNAME:R\nX-WR-TIMEZONE:UTC",
+    )
+    (message,) = problems(text)
+    assert message.startswith('p.ics: event "long": R') and expected in message, message
+
+
 def test_rdate_and_until_give_their_occurrences() -> None:
     text = calendar(
         event(
@@ -682,6 +707,8 @@ PIECES = st.sampled_from(
         "TZID:Europe/Berlin\r\n", "DTEND:00010101T000000Z\r\n", "UID:\r\n", "SUMMARY:\x00\r\n",
         "CATEGORIES:,,,\r\n", "X-WR-TIMEZONE:\\\r\n",
         "RDATE;VALUE=PERIOD:20250101T000000Z/PT1H\r\n",
+        "RRULE:FREQ=MONTHLY;COUNT=3;BYMONTH=2;BYDAY=5SU\r\n",
+        "RRULE:FREQ=HOURLY;UNTIL=20250310T000000Z;BYMONTHDAY=29;BYMONTH=2\r\n",
     ]
 )  # fmt: skip
 
@@ -713,3 +740,17 @@ def test_hostile_ics_gives_a_schedule_or_invalid_input_never_another_exception(t
     except InvalidInput:
         return
     confcal.to_ical(schedule)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=mutated())
+def test_hostile_ics_through_check_exits_0_or_1_with_only_error_and_warning_lines(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    path = tmp_path_factory.mktemp("ics") / "hostile.ics"
+    path.write_text(text, "utf-8", errors="surrogatepass")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1)
+    for line in result.stderr.splitlines():
+        assert line.startswith(("error: ", "warning: ")), line
