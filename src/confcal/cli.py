@@ -297,11 +297,13 @@ def list_(
 )  # fmt: skip
 @_programme_options
 def convert(schedule: Path, output: Path | None, format_: Format, timezone: str | None) -> None:
-    """Write a pretalx/frab schedule.json or schedule.xml as events.json, to edit by hand.
+    """Write a pretalx/frab schedule.json or schedule.xml, or an .ics, as events.json, to edit
+    by hand.
 
     \b
-    Example:
+    Examples:
       confcal convert schedule.xml -o events.json
+      confcal convert programme.ics -o events.json
     """
     _refuse_input(output, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
