@@ -223,14 +223,12 @@ class _Reader:
 
     def _zone_of_events(self) -> str:
         """The IANA zone most of the events' DTSTARTs are in (ties: by name); else UTC."""
+        tzids = [_tzid(event.get("DTSTART")) for event in self.vevents]
         counted = Counter(
-            iana_name(tzid)
-            for event in self.vevents
-            if isinstance(tzid := _tzid(event.get("DTSTART")), str)
+            z for t in tzids if isinstance(t, str) and (z := iana_name(t)) is not None
         )
-        counted.pop(None, None)
         if counted:
-            return min(counted, key=lambda zone: (-counted[zone], zone or ""))  # type: ignore[return-value]
+            return min(counted, key=lambda zone: (-counted[zone], zone))
         if any(isinstance(_ics_times.value(e.get("DTSTART")), dt.datetime) for e in self.vevents):
             self.out.warn(
                 "names no time zone (neither X-WR-TIMEZONE nor a TZID): the calendar is in UTC; "
