@@ -431,7 +431,7 @@ def test_convert_writes_events_json_that_exports_the_same_calendar(tmp_path: Pat
 def test_format_option_is_offered_by_check_and_export() -> None:
     for command in ("check", "export", "convert"):
         result = CliRunner().invoke(cli, [command, "--help"])
-        assert "--format [auto|events|frab-json|frab-xml]" in result.output
+        assert "--format [auto|events|frab-json|frab-xml|ics]" in result.output
         assert "--timezone ZONE" in result.output
 
 
