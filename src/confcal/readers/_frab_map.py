@@ -66,7 +66,8 @@ def schedule(
         raise collector.fail()
     day_change = _day_change(collector, parsed, zone)
     ids = identifiers(_original(raw) for raw in parsed.events)
-    mapping = _Mapping(Setting(collector, zone, day_change), ids)
+    durations = _frab_times.pretalx_durations(raw.text.get("duration") for raw in parsed.events)
+    mapping = _Mapping(Setting(collector, zone, day_change, durations), ids)
     built = [_event(mapping, raw) for raw in parsed.events]
     events = tuple(e for e in built if e is not None)
     for problem in model_problems(Schedule, "events", events):  # ids used twice
