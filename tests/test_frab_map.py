@@ -120,7 +120,8 @@ def test_xml_maps_every_field() -> None:
     assert welcome.end - welcome.start == dt.timedelta(minutes=20)
     assert (welcome.type, welcome.track, welcome.location) == ("maintrack", "Main Track", "Janson")
     assert welcome.speakers == ("Staff", "Jörg Ämter")
-    assert welcome.description == "<p>Welcome and opening talk.</p>"
+    assert welcome.description == "Welcome and opening talk."
+    assert welcome.language == "en"
     fontaine = by_id(schedule)["4711"]
     assert fontaine.location == "K.1.105 (La Fontaine)"
     assert (
