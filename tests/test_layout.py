@@ -31,8 +31,10 @@ LAYERS = {
     "confcal.readers._events_fields": 8,
     "confcal.readers._frab_ids": 7,
     "confcal.readers._ics_times": 8,
+    "confcal.readers._html": 7,
     "confcal.readers._frab_parsed": 8,
     "confcal.readers._frab_times": 9,
+    "confcal.readers._frab_text": 9,
     "confcal.readers._frab_map": 10,
     "confcal.readers.events_json": 11,
     "confcal.readers.frab_json": 11,
@@ -59,6 +61,8 @@ HOMES = {
     "jinja2": {"confcal.site"},
     "defusedxml": {"confcal.readers.frab_xml"},
     "recurring_ical_events": {"confcal.readers.ics"},
+    "inscriptis": {"confcal.readers._html"},
+    "lxml": {"confcal.readers._html"},
     "fcntl": {"confcal._folder"},
 }
 

@@ -96,6 +96,7 @@ EVENT_TYPES: dict[str, Callable[[object], bool]] = {
     "url": _text_or_none,
     "speakers": _names,
     "status": _text_or_none,
+    "language": _text_or_none,
 }
 SCHEDULE_TYPES: dict[str, Callable[[object], bool]] = {
     "name": lambda v: isinstance(v, str),
@@ -163,6 +164,7 @@ def test_any_schedule_field_of_a_wrong_type_is_an_invalid_input_naming_it(
         ("start", "2024-11-19", "must be a datetime or a date, not str: '2024-11-19'"),
         ("url", 5, "must be a URL (text), not int: 5"),
         ("status", 1, "must be one of confirmed, tentative, cancelled, not int: 1"),
+        ("language", 1, "must be a language tag such as 'en' (text), not int: 1"),
         ("id", 7, "must be text, not int: 7"),
     ],
 )

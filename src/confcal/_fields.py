@@ -26,6 +26,11 @@ STATUSES = ("confirmed", "tentative", "cancelled")
 
 #: What an event id may be: it names the event's file and UID.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+#: What an event's language may be: a BCP 47 (RFC 5646) tag such as ``en`` or ``de-CH``, subtags
+#: of letters and digits joined by hyphens, the first of letters; at most 35 characters (the
+#: longest tag without extensions RFC 5646 4.4.1 asks implementations to keep).
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+LANGUAGE_LENGTH = 35
 # Names Windows will not create as files, whatever the extension.
 RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
@@ -293,6 +298,22 @@ def check_status(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise wrong_type(attribute.name, f"one of {', '.join(STATUSES)}", value)
     if value not in STATUSES:
         raise problem(attribute.name, f"{shown(value)} is not one of {', '.join(STATUSES)}", value)
+
+
+def check_language(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None``, or one BCP 47 language tag: it is written as an iCalendar parameter and as the
+    page's ``lang``, where anything else would be wrong or unsafe."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "a language tag such as 'en' (text)", value)
+    if len(value) > LANGUAGE_LENGTH or not LANGUAGE_PATTERN.fullmatch(value):
+        raise problem(
+            attribute.name,
+            f"{shown(value)} is not a language tag such as 'en' or 'de-CH' (BCP 47: letters, "
+            f"digits and hyphens, at most {LANGUAGE_LENGTH} characters)",
+            value,
+        )
 
 
 def show(value: When) -> str:
