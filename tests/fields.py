@@ -24,6 +24,7 @@ class EventOptions(TypedDict, total=False):
     url: str | None
     speakers: Iterable[str]
     status: Literal["confirmed", "tentative", "cancelled"] | None
+    language: str | None
 
 
 class EventFields(EventOptions, total=False):

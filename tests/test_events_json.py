@@ -181,6 +181,7 @@ def events(draw: st.DrawFn, index: int, zone: str) -> Event:
         ),
         "speakers": draw(st.lists(LINE, max_size=3)),
         "status": draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
+        "language": draw(st.none() | st.sampled_from(["en", "de-CH", "zh-Hant-TW"])),
     }
     if draw(st.booleans()) and event_zone == zone:
         day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2045, 12, 31)))

@@ -119,7 +119,8 @@ def test_xml_maps_every_field() -> None:
     assert welcome.end - welcome.start == dt.timedelta(minutes=20)
     assert (welcome.type, welcome.track, welcome.location) == ("maintrack", "Main Track", "Janson")
     assert welcome.speakers == ("Staff", "Jörg Ämter")
-    assert welcome.description == "<p>Welcome and opening talk.</p>"
+    assert welcome.description == "Welcome and opening talk."
+    assert welcome.language == "en"
     fontaine = by_id(schedule)["4711"]
     assert fontaine.location == "K.1.105 (La Fontaine)"
     assert (
@@ -146,10 +147,19 @@ def test_type_and_track_become_categories_once_each() -> None:
         ("26:00", dt.timedelta(hours=26)),
         ("00:20:00", dt.timedelta(minutes=20)),
         ("01:30:15", dt.timedelta(hours=1, minutes=30, seconds=15)),
+        # Python's str(timedelta), as wafer and symposion write it: H:MM:SS, never days.
+        ("1:15:00", dt.timedelta(hours=1, minutes=15)),
+        ("0:45:00", dt.timedelta(minutes=45)),
+        ("1:25:00", dt.timedelta(hours=1, minutes=25)),
+        ("9:00:00", dt.timedelta(hours=9)),
+        # Seconds past the minute are no session's: pretalx's D:HH:MM.
         ("1:02:30", dt.timedelta(days=1, hours=2, minutes=30)),
+        ("12:05:45", dt.timedelta(days=12, hours=5, minutes=45)),
+        # ... unless the middle part cannot be hours.
+        ("1:30:15", dt.timedelta(hours=1, minutes=30, seconds=15)),
         ("45", None),
         ("00:75", None),
-        ("1:25:00", None),
+        ("1:60:00", None),
         ("a:bc", None),
         ("-1:00", None),
     ],
@@ -167,6 +177,61 @@ def test_duration_forms(text: str, expected: dt.timedelta | None) -> None:
     (event,) = read(document).schedule.events
     assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
     assert event.end.astimezone(UTC) - event.start.astimezone(UTC) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # In a file that writes its shorter sessions HH:MM, three parts are a day or more.
+        ("1:02:00", dt.timedelta(days=1, hours=2)),
+        ("1:00:00", dt.timedelta(days=1)),
+        ("1:15:00", dt.timedelta(days=1, hours=15)),
+        ("1:02:30", dt.timedelta(days=1, hours=2, minutes=30)),
+        # What cannot be days stays hours.
+        ("00:30:00", dt.timedelta(minutes=30)),
+        ("1:30:00", dt.timedelta(hours=1, minutes=30)),
+    ],
+)
+def test_duration_forms_in_a_file_with_pretalx_durations(text: str, expected: dt.timedelta) -> None:
+    # A file with one HH:MM duration writes pretalx's: its three-part ones may be days.
+    schedule = confcal.loads(_frab_durations(["00:45", text]))
+    lengths = {e.id: e.end - e.start for e in schedule.events}
+    assert lengths == {"e0": dt.timedelta(minutes=45), "e1": expected}
+
+
+def _frab_durations(durations: list[str]) -> str:
+    """A schedule.json whose events last ``durations``, one an hour from 09:00."""
+    events = [
+        {
+            "guid": f"e{n}", "date": f"2025-03-29T{9 + n:02d}:00:00+01:00",
+            "start": f"{9 + n:02d}:00", "duration": duration, "room": "A", "title": f"Talk {n}",
+        }
+        for n, duration in enumerate(durations)
+    ]  # fmt: skip
+    days = [{"index": 1, "date": "2025-03-29", "rooms": {"A": events}}]
+    conference = {"title": "C", "time_zone_name": "Europe/Berlin", "days": days}
+    return json.dumps({"schedule": {"conference": conference}})
+
+
+def test_a_file_of_python_durations_reads_h_mm_ss_not_days() -> None:
+    """The issue's file: "1:15:00" beside "0:45:00" was read as 39 hours."""
+    schedule = confcal.loads(_frab_durations(["1:15:00", "0:45:00", "2:00:00"]))
+    lengths = {e.id: e.end - e.start for e in schedule.events}
+    assert lengths == {
+        "e0": dt.timedelta(hours=1, minutes=15),
+        "e1": dt.timedelta(minutes=45),
+        "e2": dt.timedelta(hours=2),
+    }
+
+
+def test_a_pretalx_file_reads_its_three_part_durations_as_days() -> None:
+    schedule = confcal.loads(_frab_durations(["00:45", "1:02:00", "1:00:00"]))
+    lengths = {e.id: e.end - e.start for e in schedule.events}
+    assert lengths == {
+        "e0": dt.timedelta(minutes=45),
+        "e1": dt.timedelta(days=1, hours=2),
+        "e2": dt.timedelta(days=1),
+    }
 
 
 # --- Conference days ------------------------------------------------------------------------------
@@ -441,7 +506,7 @@ def test_convert_writes_events_json_that_exports_the_same_calendar(tmp_path: Pat
 def test_format_option_is_offered_by_check_and_export() -> None:
     for command in ("check", "export", "convert"):
         result = CliRunner().invoke(cli, [command, "--help"])
-        assert "--format [auto|events|frab-json|frab-xml]" in result.output
+        assert "--format [auto|events|frab-json|frab-xml|ics]" in result.output
         assert "--timezone ZONE" in result.output
 
 

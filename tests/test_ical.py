@@ -157,7 +157,7 @@ TEXT = st.text(
     st.characters(
         blacklist_categories=["Cs"],
         blacklist_characters="\x00\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
-    ).filter(lambda c: c in "\t\n" or not (ord(c) < 0x20 or ord(c) == 0x7F)),
+    ).filter(lambda c: c in "\t\n" or not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)),
     min_size=1,
     max_size=300,
 ).filter(lambda s: s.strip())

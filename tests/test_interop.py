@@ -92,3 +92,42 @@ def test_libical_restriction_checker_finds_nothing_but_the_itip_organizer(seed_i
     problems = readers.libical_problems(seed_ics)
     assert problems
     assert all("ORGANIZER" in p for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def language_ics() -> bytes:
+    """A session with a language: SUMMARY, DESCRIPTION and the alarm carry LANGUAGE=de."""
+    zone = "Europe/Berlin"
+    start = confcal.localize(dt.datetime(2025, 3, 29, 10, 0), zone)
+    event = confcal.Event(
+        id="vortrag", title="Über Uhren, Zeit; und Zonen", start=start,
+        end=start + dt.timedelta(hours=1), description="Ein Vortrag.", language="de-DE",
+    )  # fmt: skip
+    schedule = confcal.Schedule(name="Konferenz", timezone=zone, events=[event])
+    data = confcal.to_ical(schedule, alarm=dt.timedelta(minutes=10))
+    assert data.count(b";LANGUAGE=de-DE:") == 3
+    return data
+
+
+@pytest.mark.parametrize("reader", sorted(readers.ALL_READERS))
+def test_every_reader_reads_a_calendar_with_language_parameters(
+    language_ics: bytes, reader: str
+) -> None:
+    times = readers.ALL_READERS[reader](language_ics)
+    start = dt.datetime(2025, 3, 29, 9, 0, tzinfo=dt.UTC)
+    assert times == {"vortrag@konferenz.confcal.invalid": (start, start + dt.timedelta(hours=1))}
+
+
+def test_the_language_parameter_leaves_the_text_as_it_was(language_ics: bytes) -> None:
+    import vobject
+
+    vevent = vobject.readOne(language_ics.decode()).vevent
+    assert vevent.summary.value == "Über Uhren, Zeit; und Zonen"
+    assert vevent.summary.params["LANGUAGE"] == ["de-DE"]
+    assert vevent.description.value == "Ein Vortrag."
+
+
+@pytest.mark.skipif(not readers.NATIVE_AVAILABLE["libical"], reason="libical is not installed")
+def test_libical_finds_nothing_new_in_language_parameters(language_ics: bytes) -> None:
+    problems = readers.libical_problems(language_ics)
+    assert all("ORGANIZER" in p for p in problems), problems

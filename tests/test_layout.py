@@ -31,12 +31,16 @@ LAYERS = {
     "confcal.readers._common": 7,
     "confcal.readers._events_fields": 8,
     "confcal.readers._frab_ids": 7,
+    "confcal.readers._ics_times": 8,
+    "confcal.readers._html": 7,
     "confcal.readers._frab_parsed": 8,
     "confcal.readers._frab_times": 9,
+    "confcal.readers._frab_text": 9,
     "confcal.readers._frab_map": 10,
     "confcal.readers.events_json": 11,
     "confcal.readers.frab_json": 11,
     "confcal.readers.frab_xml": 11,
+    "confcal.readers.ics": 11,
     "confcal.readers": 12,
     "confcal.site.links": 8,
     "confcal.site._page": 9,
@@ -46,7 +50,12 @@ LAYERS = {
     "confcal.__main__": 15,
 }
 #: The readers of each format: peers behind ``confcal.readers``, never importing one another.
-READERS = {"confcal.readers.events_json", "confcal.readers.frab_json", "confcal.readers.frab_xml"}
+READERS = {
+    "confcal.readers.events_json",
+    "confcal.readers.frab_json",
+    "confcal.readers.frab_xml",
+    "confcal.readers.ics",
+}
 
 
 def _group(package: str) -> frozenset[str]:
@@ -75,6 +84,9 @@ HOMES = {
     "click": {"confcal.cli"},
     "jinja2": {"confcal.site"},
     "defusedxml": {"confcal.readers.frab_xml"},
+    "recurring_ical_events": {"confcal.readers.ics"},
+    "inscriptis": {"confcal.readers._html"},
+    "lxml": {"confcal.readers._html"},
     "fcntl": {"confcal._folder"},
 }
 

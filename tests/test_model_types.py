@@ -96,6 +96,7 @@ EVENT_TYPES: dict[str, Callable[[object], bool]] = {
     "url": _text_or_none,
     "speakers": _names,
     "status": _text_or_none,
+    "language": _text_or_none,
 }
 SCHEDULE_TYPES: dict[str, Callable[[object], bool]] = {
     "name": lambda v: isinstance(v, str),
@@ -163,6 +164,7 @@ def test_any_schedule_field_of_a_wrong_type_is_an_invalid_input_naming_it(
         ("start", "2024-11-19", "must be a datetime or a date, not str: '2024-11-19'"),
         ("url", 5, "must be a URL (text), not int: 5"),
         ("status", 1, "must be one of confirmed, tentative, cancelled, not int: 1"),
+        ("language", 1, "must be a language tag such as 'en' (text), not int: 1"),
         ("id", 7, "must be text, not int: 7"),
     ],
 )
@@ -604,3 +606,18 @@ def test_a_tzinfo_that_raises_anything_is_an_invalid_input_naming_the_field() ->
     with pytest.raises(InvalidInput) as caught:
         Schedule(name="X", timezone="UTC", dtstamp=start)
     assert caught.value.problems[0].field == "dtstamp"
+
+
+def test_a_c1_control_character_is_refused_as_the_c0_ones_are() -> None:
+    start = localize(dt.datetime(2024, 11, 19, 8, 30), "America/New_York")
+    with pytest.raises(InvalidInput) as caught:
+        Event(id="k", title="\x9b31mRED", start=start, end=start + dt.timedelta(hours=1))
+    assert caught.value.problems[0].field == "title"
+    with pytest.raises(InvalidInput):
+        Schedule(name="Cal\x9b2J", timezone="UTC")
+
+
+def test_nel_is_a_line_break_like_cr_and_crlf() -> None:
+    start = localize(dt.datetime(2024, 11, 19, 8, 30), "America/New_York")
+    event = Event(id="k", title="One\x85Two", start=start, end=start + dt.timedelta(hours=1))
+    assert event.title == "One\nTwo"

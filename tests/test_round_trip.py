@@ -49,6 +49,7 @@ def events(draw: st.DrawFn, index: int, calendar_zone: str) -> Event:
         "url": draw(st.none() | st.just("https://conf.example/talk/1")),
         "speakers": draw(st.lists(LINE, max_size=3)),
         "status": draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
+        "language": draw(st.none() | st.sampled_from(["en", "de-CH", "zh-Hant-TW"])),
     }
     if draw(st.integers(0, 3)) == 0:
         day = draw(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)))

@@ -35,6 +35,7 @@ __all__ = [
     "check_domain",
     "check_dtstamp",
     "check_id",
+    "check_language",
     "check_refresh",
     "check_speakers",
     "check_status",
@@ -69,15 +70,22 @@ ID_CHARACTERS = "A-Za-z0-9._-"
 MAX_ID_LENGTH = 200
 #: What an event id may be: it names the event's file and UID (see :func:`is_usable_id`).
 ID_PATTERN = re.compile(f"[A-Za-z0-9][{ID_CHARACTERS}]{{0,{MAX_ID_LENGTH - 1}}}")
+#: What an event's language may be: a BCP 47 (RFC 5646) tag such as ``en`` or ``de-CH``, subtags
+#: of letters and digits joined by hyphens, the first of letters; at most 35 characters (the
+#: longest tag without extensions RFC 5646 4.4.1 asks implementations to keep).
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+LANGUAGE_LENGTH = 35
 # Names Windows will not create as files, whatever the extension.
 RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Control characters have no place in iCalendar TEXT (RFC 5545 3.3.11) except TAB, and newlines,
-# which are escaped. Refusing the rest keeps them from ever reaching a calendar client.
-# Lone surrogates (from JSON such as "\ud83d") are not characters: UTF-8 cannot encode them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# which are escaped. Refusing the rest keeps them from ever reaching a calendar client or a
+# terminal: the C1 controls too (U+009B is CSI on terminals that read 8-bit controls), but for
+# NEL (U+0085), a line break, read as one. Lone surrogates (from JSON such as "\ud83d") are not
+# characters: UTF-8 cannot encode them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # A backslash has no place in a URI (RFC 3986) and some readers unescape it in a URI value as
 # in TEXT (``URL:\,`` read back as ``,``), so it is refused with the spaces.
-_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f\\\\\ud800-\udfff]")
+_URL_FORBIDDEN = re.compile("[\x00-\x20\x7f-\x9f\\\\\ud800-\udfff]")
 # The authority of a URL (RFC 3986 3.2; a backslash ends it too, as browsers read http(s) URLs)
 # that holds user information: ``https://user:password@host/``.
 _USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
@@ -94,10 +102,11 @@ DEFAULT_REFRESH = dt.timedelta(hours=6)
 
 
 def text(value: str) -> str:
-    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR). Not text: left to the checks."""
+    """Line breaks as ``\\n`` whatever the editor wrote (CRLF, CR, NEL). Not text: left to the
+    checks."""
     if not isinstance(value, str):
         return value
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
 
 
 def optional_text(value: str | None) -> str | None:
@@ -353,6 +362,22 @@ def check_status(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise wrong_type(attribute.name, f"one of {', '.join(STATUSES)}", value)
     if value not in STATUSES:
         raise problem(attribute.name, f"{shown(value)} is not one of {', '.join(STATUSES)}", value)
+
+
+def check_language(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None``, or one BCP 47 language tag: it is written as an iCalendar parameter and as the
+    page's ``lang``, where anything else would be wrong or unsafe."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, "a language tag such as 'en' (text)", value)
+    if len(value) > LANGUAGE_LENGTH or not LANGUAGE_PATTERN.fullmatch(value):
+        raise problem(
+            attribute.name,
+            f"{shown(value)} is not a language tag such as 'en' or 'de-CH' (BCP 47: letters, "
+            f"digits and hyphens, at most {LANGUAGE_LENGTH} characters)",
+            value,
+        )
 
 
 def show(value: When) -> str:

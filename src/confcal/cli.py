@@ -175,11 +175,13 @@ def _programme_options(command: _F) -> _F:
     """``--format`` and ``--timezone``, for every command that reads a programme."""
     command = click.option(
         "--timezone", metavar="ZONE", default=None, callback=_zone,
-        help="IANA zone of a pretalx/frab schedule that names none (overrides the one it names).",
+        help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the one it "
+        "names); an .ics's floating times are in it.",
     )(command)  # fmt: skip
     return click.option(
         "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
-        help="events.json, or a pretalx/frab schedule.json or schedule.xml; auto: by content.",
+        help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
+        "auto: by content.",
     )(command)  # fmt: skip
 
 
@@ -338,11 +340,13 @@ def list_(
 )  # fmt: skip
 @_programme_options
 def convert(schedule: Path, output: str | None, format_: Format, timezone: str | None) -> None:
-    """Write a pretalx/frab schedule.json or schedule.xml as events.json, to edit by hand.
+    """Write a pretalx/frab schedule.json or schedule.xml, or an .ics, as events.json, to edit
+    by hand.
 
     \b
-    Example:
+    Examples:
       confcal convert schedule.xml -o events.json
+      confcal convert programme.ics -o events.json
     """
     path = _output(output, file="give a file name")
     _refuse_input(path, schedule)

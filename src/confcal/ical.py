@@ -57,12 +57,16 @@ def to_vevent(
     component.add("dtstamp", stamp)
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
-    component.add("summary", Text(event.title))
+    # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
+    # abstract (the speakers' line after it is confcal's English).
+    language = {"LANGUAGE": event.language} if event.language else {}
+    component.add("summary", Text(event.title), parameters=language)
     if event.location:
         component.add("location", Text(event.location))
     description = _description(event)
     if description:
-        component.add("description", Text(description))
+        own = language if event.description else {}
+        component.add("description", Text(description), parameters=own)
     categories = [c for c in (event.type, event.track) if c]
     if categories:
         # The track often repeats the type ("Workshop"/"Workshop"): once is enough.
@@ -72,7 +76,7 @@ def to_vevent(
     if event.status:
         component.add("status", event.status.upper())
     if alarm is not None and not event.all_day and event.status != "cancelled":
-        component.add_component(_valarm(event.title, alarm))
+        component.add_component(_valarm(event.title, alarm, language))
     return component
 
 
@@ -180,11 +184,12 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
         )
 
 
-def _valarm(title: str, before: dt.timedelta) -> icalendar.Alarm:
+def _valarm(title: str, before: dt.timedelta, language: dict[str, str]) -> icalendar.Alarm:
     """A reminder ``before`` the start (TRIGGER is relative to DTSTART by default)."""
     reminder = icalendar.Alarm()
     reminder.add("action", "DISPLAY")
-    reminder.add("description", Text(title))  # required for DISPLAY (RFC 5545 3.6.6)
+    # required for DISPLAY (RFC 5545 3.6.6)
+    reminder.add("description", Text(title), parameters=language)
     reminder.add("trigger", -before)
     return reminder
 

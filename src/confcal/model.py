@@ -32,6 +32,7 @@ from ._fields import (
     check_day_change,
     check_dtstamp,
     check_id,
+    check_language,
     check_refresh,
     check_speakers,
     check_status,
@@ -86,6 +87,8 @@ class Event:
     status: Literal["confirmed", "tentative", "cancelled"] | None = attrs.field(
         default=None, validator=check_status
     )
+    #: The language of the session's text (and talk), a BCP 47 tag such as ``"en"``.
+    language: str | None = attrs.field(default=None, validator=check_language)
 
     def __attrs_post_init__(self) -> None:
         # Each field is checked on its own by its validator (line breaks in a title or location

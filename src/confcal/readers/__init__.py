@@ -1,13 +1,15 @@
 """Reading a conference programme, whichever format it comes in: one dispatcher over peer readers.
 
 events.json (confcal's own, :mod:`.events_json`), pretalx/frab ``schedule.json``
-(:mod:`.frab_json`) and ``schedule.xml`` (:mod:`.frab_xml`) each have a reader; this module tells
-them apart by content and hands the file to one. The readers are peers: none imports another,
-and each only parses its syntax and collects problems, leaving what a field may hold to the model.
+(:mod:`.frab_json`) and ``schedule.xml`` (:mod:`.frab_xml`), and iCalendar (:mod:`.ics`) each have
+a reader; this module tells them apart by content and hands the file to one. The readers are
+peers: none imports another, and each only parses its syntax and collects problems, leaving what a
+field may hold to the model.
 
 DTSTAMP is decided here, at the edge, and only here (:func:`load`): ``SOURCE_DATE_EPOCH``, else
-the file's own ``calendar.updated``, else its modification time; never the clock. :func:`loads`
-and the readers are pure: the same text gives the same schedule, whatever the environment.
+the file's own ``calendar.updated`` (an .ics: LAST-MODIFIED), else its modification time; never
+the clock. :func:`loads` and the readers are pure: the same text gives the same schedule, whatever
+the environment.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import attrs
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import EPOCH, Schedule
 
-from . import events_json, frab_json, frab_xml
+from . import events_json, frab_json, frab_xml, ics
 from ._common import (
     Imported,
     check_options,
@@ -46,9 +48,9 @@ __all__ = [
     "parse_refresh",
 ]
 
-#: What ``--format`` accepts: ``auto`` recognises the other three by content.
-Format = Literal["auto", "events", "frab-json", "frab-xml"]
-FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml")
+#: What ``--format`` accepts: ``auto`` recognises the others by content.
+Format = Literal["auto", "events", "frab-json", "frab-xml", "ics"]
+FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml", "ics")
 
 
 def load(
@@ -59,7 +61,7 @@ def load(
     on_warning: Callable[[LoadWarning], None] | None = None,
     dtstamp: dt.datetime | None = None,
 ) -> Schedule:
-    """Read events.json, or a pretalx/frab schedule.json or schedule.xml.
+    """Read events.json, a pretalx/frab schedule.json or schedule.xml, or an iCalendar file.
 
     The format is recognised by content unless ``format`` names it; ``timezone`` is the zone of a
     schedule that names none. Whatever confcal read but not as the file says is passed to
@@ -108,14 +110,18 @@ def loads(
 
 
 def detect(data: bytes | str) -> Format:
-    """``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which varies).
+    """``ics``, ``frab-xml``, ``frab-json`` or ``events``, by content (not by file name, which
+    varies).
 
-    XML by its first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
+    iCalendar by ``BEGIN:VCALENDAR`` at its start (after a byte order mark and blanks); XML by its
+    first character (after a byte order mark: UTF-8, UTF-16 or UTF-32); JSON by the
     keys of its outermost object: ``schedule``, ``conference`` or ``$schema`` without
     ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
     (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
     """
     data = check_text(data, "data")
+    if _is_ics(data):
+        return "ics"
     if _is_xml(data):
         return "frab-xml"
     try:
@@ -248,6 +254,8 @@ def _read(
     dtstamp: dt.datetime | None,
 ) -> Imported:
     """The programme ``data`` holds, read by the reader ``format`` names or its content says."""
+    if format == "ics" or (format == "auto" and _is_ics(data)):
+        return ics.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
     if format == "frab-xml" or (format == "auto" and _is_xml(data)):
         return frab_xml.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
     # Decoded and parsed once, whichever reader then reads it.
@@ -270,10 +278,20 @@ def _warn(
             callback(warning)
 
 
+_ICS_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*BEGIN:VCALENDAR", re.IGNORECASE)
+_ICS_START_TEXT = re.compile("\ufeff?[ \t\r\n]*BEGIN:VCALENDAR", re.IGNORECASE)
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")
 _XML_START_TEXT = re.compile("\ufeff?[ \t\r\n]*<")
 #: Keys only a pretalx/frab schedule.json has at its top.
 _FRAB_KEYS = frozenset(("schedule", "conference", "$schema"))
+
+
+def _is_ics(data: bytes | str) -> bool:
+    """Whether the file begins (after a UTF-8 byte order mark and blanks) with
+    ``BEGIN:VCALENDAR``, as every iCalendar file does (names in any case, RFC 5545 3.1)."""
+    if isinstance(data, str):
+        return _ICS_START_TEXT.match(data) is not None
+    return _ICS_START.match(data) is not None
 
 
 def _is_xml(data: bytes | str) -> bool:

@@ -168,8 +168,8 @@ def model_problems(cls: type, name: str, value: object) -> tuple[Problem, ...]:
 @attrs.frozen
 class Imported:
     """A schedule as a reader read it, with what confcal had to say about the file: what
-    :func:`confcal.readers.frab_json.loads` and :func:`~confcal.readers.frab_xml.loads` return
-    (public as ``confcal.readers.Imported``)."""
+    :func:`confcal.readers.frab_json.loads`, :func:`~confcal.readers.frab_xml.loads` and
+    :func:`~confcal.readers.ics.loads` return (public as ``confcal.readers.Imported``)."""
 
     schedule: Schedule
     warnings: tuple[LoadWarning, ...] = ()

@@ -12,7 +12,6 @@ What it cannot read is an :class:`InvalidInput` naming file, event and field.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,16 +21,13 @@ from confcal import zones
 from confcal.errors import InvalidInput, shown
 from confcal.model import EPOCH, Event, Schedule
 
-from . import _frab_times
+from . import _frab_text, _frab_times
 from ._common import Collector, Imported, event_label, model_problems
 from ._frab_ids import identifiers
 from ._frab_parsed import Day, Parsed, RawEvent, clean
 from ._frab_times import Setting, parse_instant
 
 __all__ = ["schedule"]
-
-# Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
-_ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
 
 
 # --- The schedule --------------------------------------------------------------------------------
@@ -58,7 +54,8 @@ def schedule(
         raise collector.fail()
     day_change = _day_change(collector, parsed, zone)
     ids = identifiers(_original(raw) for raw in parsed.events)
-    mapping = _Mapping(Setting(collector, zone, day_change), ids)
+    durations = _frab_times.pretalx_durations(raw.text.get("duration") for raw in parsed.events)
+    mapping = _Mapping(Setting(collector, zone, day_change, durations), ids)
     built = [_event(mapping, raw) for raw in parsed.events]
     events = tuple(e for e in built if e is not None)
     for problem in model_problems(Schedule, "events", events):  # ids used twice
@@ -78,7 +75,7 @@ def schedule(
             timezone=zone,
             events=events,
             url=clean(parsed.url),
-            description=clean(parsed.description),
+            description=_frab_text.text(parsed.description),
             day_change=day_change,
             dtstamp=EPOCH if dtstamp is None else dtstamp,
         )
@@ -217,7 +214,9 @@ def _event(mapping: _Mapping, raw: RawEvent) -> Event | None:
     if len(out.problems) > before or event_id is None or start is None or end is None:
         return None
     try:
-        return Event(id=event_id, start=start, end=end, **_fields(raw))
+        return Event(
+            id=event_id, start=start, end=end, language=_language(out, raw, label), **_fields(raw)
+        )
     except InvalidInput as error:
         out.relocated(
             error.problems, event=label, names={"location": "room", "speakers": "persons"}
@@ -226,26 +225,31 @@ def _event(mapping: _Mapping, raw: RawEvent) -> Event | None:
 
 
 def _fields(raw: RawEvent) -> dict[str, Any]:
-    """An event's fields besides id and times, as the model has them."""
+    """An event's fields besides id, times and language, as the model has them."""
     text = {key: clean(value) for key, value in raw.text.items()}
-    # Pretty-printed XML surrounds text with the indentation: <title>\n  Hello\n</title>.
-    title = (raw.text.get("title") or "").strip()
-    subtitle = text.get("subtitle")
-    if subtitle is not None and title:
-        separator = " " if _ENDS_IN_PUNCTUATION.search(title) else ": "
-        title = f"{title}{separator}{subtitle.strip()}"
-    parts = [p.strip() for p in (text.get("abstract"), text.get("description")) if p is not None]
-    if len(parts) == 2 and (parts[1] == parts[0] or parts[1].startswith(parts[0])):
-        parts = parts[1:]
     return {
-        "title": title,
+        "title": _frab_text.title(raw.text.get("title"), text.get("subtitle")),
         "type": _strip(text.get("type")),
         "track": _strip(text.get("track")),
         "location": _strip(text.get("room")),
-        "description": "\n\n".join(parts) or None,
+        "description": _frab_text.description(text.get("abstract"), text.get("description")),
         "url": _strip(text.get("url")),
         "speakers": [s.strip() for s in raw.persons if s.strip()],
     }
+
+
+def _language(out: Collector, raw: RawEvent, label: str) -> str | None:
+    """The session's one language; one that is no language tag is left out, with a warning
+    (the organizer cannot fix the export, and the session is fine without it)."""
+    language = _frab_text.language(raw.text.get("language"))
+    problems = model_problems(Event, "language", language)
+    if not problems:
+        return language
+    out.warn(
+        f"{problems[0].message}; the session is kept without a language",
+        event=label, field="language", value=language,
+    )  # fmt: skip
+    return None
 
 
 def _strip(value: str | None) -> str | None:

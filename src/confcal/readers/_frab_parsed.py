@@ -18,7 +18,7 @@ __all__ = ["EVENT_TEXT", "Day", "Parsed", "RawEvent", "clean", "no_days"]
 #: The text fields of an event, in both formats.
 EVENT_TEXT = (
     "guid", "id", "date", "start", "end", "duration", "room", "title", "subtitle", "type",
-    "track", "abstract", "description", "url",
+    "track", "abstract", "description", "url", "language",
 )  # fmt: skip
 
 

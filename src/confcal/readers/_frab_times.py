@@ -1,7 +1,7 @@
 """When a pretalx/frab session starts and ends: its ``date``, ``start``, ``duration`` and ``end``.
 
 Files say it in several ways (an offset-bearing ``date``; a day's date and a ``start`` clock, as
-old pentabarf files have it; a ``duration`` in ``HH:MM``, ``HH:MM:SS`` or pretalx's ``D:HH:MM``;
+old pentabarf files have it; a ``duration`` in ``HH:MM``, ``H:MM:SS`` or pretalx's ``D:HH:MM``;
 the hub's ``end``), and not always consistently. The instant is kept where the file gives one,
 with a warning where its other fields disagree; a session lasts the elapsed time the file says,
 across clock changes.
@@ -10,6 +10,7 @@ across clock changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import attrs
 
@@ -19,16 +20,26 @@ from confcal.errors import shown
 from ._common import Collector, parse_clock
 from ._frab_parsed import RawEvent, clean
 
-__all__ = ["Setting", "end", "parse_instant", "start"]
+__all__ = ["Setting", "end", "parse_instant", "pretalx_durations", "start"]
 
 
 @attrs.frozen
 class Setting:
-    """Where an event's times are read: the problems' collector, the zone, the day change."""
+    """Where an event's times are read: the problems' collector, the zone, the day change, and
+    whether the file writes a duration under a day in two parts, ``HH:MM``, as pretalx does (so
+    that its three-part ones are days, hours and minutes: :func:`_clock_duration`)."""
 
     out: Collector
     zone: str
     day_change: dt.time
+    pretalx_durations: bool = False
+
+
+def pretalx_durations(texts: Iterable[str | None]) -> bool:
+    """Whether any of a file's durations ``texts`` is ``HH:MM``: pretalx writes those for a
+    session under a day, and ``D:HH:MM`` for a longer one; pentabarf and Python exporters write
+    three parts for every session."""
+    return any(text is not None and text.count(":") == 1 for text in texts)
 
 
 def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
@@ -124,7 +135,7 @@ def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.d
     duration_text = clean(raw.text.get("duration"))
     duration = None
     if duration_text is not None:
-        duration = _duration(out, duration_text, label)
+        duration = _duration(setting, duration_text, label)
         if duration is None:
             return None
     if end_text is not None:
@@ -153,9 +164,10 @@ def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.d
     )
 
 
-def _duration(out: Collector, text: str, label: str) -> dt.timedelta | None:
+def _duration(setting: Setting, text: str, label: str) -> dt.timedelta | None:
+    out = setting.out
     try:
-        duration = _clock_duration(text)
+        duration = _clock_duration(text, pretalx=setting.pretalx_durations)
     except OverflowError:  # 99999999999:00: more days than Python counts
         out.too_late(text, event=label, field="duration")
         return None
@@ -178,13 +190,19 @@ def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
     return end if out.in_years(end, text, event=label, field="end") else None
 
 
-def _clock_duration(text: str) -> dt.timedelta | None:
-    """A frab/pretalx duration: ``HH:MM`` (hours may exceed 24), ``HH:MM:SS`` or ``D:HH:MM``.
+def _clock_duration(text: str, *, pretalx: bool = False) -> dt.timedelta | None:
+    """A frab/pretalx duration: ``HH:MM`` (hours may exceed 24), ``H:MM:SS`` or ``D:HH:MM``.
 
-    Three parts are ambiguous: pentabarf writes ``00:30:00`` (zero-padded hours, then seconds),
-    pretalx writes ``1:02:30`` for a day and more (unpadded days first). So a two-digit first part
-    means ``HH:MM:SS`` and a one-digit one ``D:HH:MM``. :class:`OverflowError` for one longer than
-    Python counts (``99999999999:00``), which would end past any year a programme may name.
+    Three parts are two forms. pentabarf writes ``00:30:00`` and Python exporters (wafer,
+    symposion: ``str(timedelta)``) ``1:15:00``: hours, minutes, seconds. pretalx writes ``HH:MM``
+    under a day and ``1:02:30`` for a day or more: days (unpadded, never 0), hours, minutes.
+    Told apart by the parts' ranges: hours first where the first part is zero-padded (``00``,
+    ``01``: no day count is) or the second is 24 or more (no hour is); days first where the last
+    is not ``00`` (a programme schedules in minutes: no session lasts to the second). What is
+    left, ``1:15:00`` or ``1:02:00``, is hours first, unless the file writes its other durations
+    as ``HH:MM`` (``pretalx``): then only a day or more takes three parts.
+    :class:`OverflowError` for one longer than Python counts (``99999999999:00``), which would
+    end past any year a programme may name.
     """
     parts = text.strip().split(":")
     if (
@@ -196,14 +214,15 @@ def _clock_duration(text: str) -> dt.timedelta | None:
     if len(parts[0].lstrip("0")) > 15:  # int() refuses past 4,300 digits; timedelta past 10**10 h
         raise OverflowError(text)
     numbers = [int(p) for p in parts]
-    days_first = len(parts) == 3 and len(parts[0]) == 1
-    if any(n >= 60 for n in numbers[1:]) or (days_first and numbers[1] >= 24):
+    if any(n >= 60 for n in numbers[1:]):
         return None
     if len(parts) == 2:
         return dt.timedelta(hours=numbers[0], minutes=numbers[1])
-    if days_first:
-        return dt.timedelta(days=numbers[0], hours=numbers[1], minutes=numbers[2])
-    return dt.timedelta(hours=numbers[0], minutes=numbers[1], seconds=numbers[2])
+    first, middle, last = numbers
+    hours_first = parts[0].startswith("0") or middle >= 24 or not (last or pretalx)
+    if hours_first:
+        return dt.timedelta(hours=first, minutes=middle, seconds=last)
+    return dt.timedelta(days=first, hours=middle, minutes=last)
 
 
 def parse_instant(text: str) -> dt.datetime | None:

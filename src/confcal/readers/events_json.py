@@ -40,7 +40,7 @@ _CALENDAR_KEYS = (
 )  # fmt: skip
 _EVENT_KEYS = (
     "id", "title", "start", "end", "duration", "timezone", "type", "track", "location",
-    "description", "url", "speakers", "status",
+    "description", "url", "speakers", "status", "language",
 )  # fmt: skip
 _TOP_KEYS = ("calendar", "events")
 
@@ -208,7 +208,7 @@ class _Reader(FieldReader):
         fields: dict[str, Any] = {}
         for key in ("id", "title"):
             fields[key] = self.text(raw, key, event=label, required=True)
-        for key in ("type", "track", "location", "description", "url"):
+        for key in ("type", "track", "location", "description", "url", "language"):
             fields[key] = self.text(raw, key, event=label)
         status = self.text(raw, "status", event=label)
         if status is not None:
@@ -321,7 +321,7 @@ def _event_fields(event: Event, calendar_zone: str, utc_calendar: bool) -> dict[
         fields["end"] = (event.end - dt.timedelta(days=1)).isoformat()  # last day, inclusive
     if zone != calendar_zone:
         fields["timezone"] = zone
-    for key in ("type", "track", "location", "description", "url", "status"):
+    for key in ("type", "track", "location", "description", "url", "status", "language"):
         value = getattr(event, key)
         if value is not None:
             fields[key] = value

@@ -89,6 +89,8 @@ class Session:
     description: list[list[str]]
     url: str | None
     status: str | None
+    #: The language of the title and abstract (``lang``), where the programme says it.
+    language: str | None
     ics: str
     google: str
     outlook: str
@@ -155,6 +157,7 @@ def _session(event: Event, schedule: Schedule, anchor: str) -> Session:
         description=paragraphs(event.description),
         url=web_url(event.url),
         status=event.status,
+        language=event.language,
         ics=f"{SESSIONS_FOLDER}/{urllib.parse.quote(event.id)}.ics",
         google=google_link(event, schedule.timezone),
         outlook=outlook_link(event),

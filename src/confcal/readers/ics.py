@@ -1,0 +1,723 @@
+"""Reading an iCalendar file (``.ics``, text/calendar) as a programme: one VEVENT, one session.
+
+Indico, Sched, Sessionize, Google Calendar and Outlook publish a programme this way, and so does
+confcal: a calendar confcal exported reads back to the same sessions at the same instants, with
+the same ids (its UIDs are ``ID@domain``) and so the same UIDs when exported again. Times are
+read by :mod:`._ics_times`; a recurring event (RRULE, RDATE, EXDATE and RECURRENCE-ID overrides)
+is expanded into its occurrences by recurring-ical-events, each one a session. What confcal has to
+repair (a placeholder title, an id made of a UID, categories left out) is said once per kind, with
+a count and the first events; what it cannot read is an :class:`InvalidInput` naming the event
+(its UID, else its title) and the property.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import itertools
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+from typing import Any
+
+import attrs
+import icalendar
+import recurring_ical_events
+
+from confcal.errors import InvalidInput, Problem, shown
+from confcal.model import EPOCH, STATUSES, Event, Schedule
+
+from . import _ics_times
+from ._common import Collector, Imported, check_options, check_text, event_label, model_problems
+from ._frab_ids import identifiers
+from ._ics_times import Clock, iana_name, stamp
+from ._json import decode
+
+__all__ = ["MAX_OCCURRENCES", "SHORT_WINDOW", "UNTITLED", "WINDOW", "loads"]
+
+#: The title of a VEVENT without SUMMARY (which is warned).
+UNTITLED = "Untitled session"
+#: The most sessions one recurring event may give: a programme's session does not recur forever.
+MAX_OCCURRENCES = 1000
+#: How long after its first start a recurring event's occurrences may lie, as long as the model
+#: lets a session last; which also bounds the work of a rule that never or rarely matches.
+WINDOW = dt.timedelta(days=366)
+#: The same for a rule by the hour or minute, whose every hour or minute of the window is looked
+#: at (a rule by the second is refused: a year of seconds takes most of a minute to look at).
+SHORT_WINDOW = dt.timedelta(days=31)
+_SUBDAILY = frozenset(("HOURLY", "MINUTELY"))
+#: The PRODID confcal writes: its DESCRIPTION ends with the speakers, which are read back.
+_CONFCAL_PRODID = re.compile(r"-//confcal//", re.IGNORECASE)
+_SPEAKERS = re.compile(r"(?:\A|\n\n)(Speakers?): ([^\n]+)\Z")
+#: An escape of TEXT (RFC 5545 3.3.11), which icalendar leaves in X- properties.
+_ESCAPE = re.compile(r"\\([\\;,nN])")
+#: The model's fields as a VEVENT names them, for the model's problems.
+_PROPERTIES = {
+    "id": "UID", "title": "SUMMARY", "start": "DTSTART", "end": "DTEND", "type": "CATEGORIES",
+    "track": "CATEGORIES", "location": "LOCATION", "description": "DESCRIPTION", "url": "URL",
+    "status": "STATUS", "speakers": "DESCRIPTION",
+}  # fmt: skip
+
+
+def loads(
+    text: str | bytes,
+    *,
+    source: str = "<string>",
+    timezone: str | None = None,
+    dtstamp: dt.datetime | None = None,
+) -> Imported:
+    """An iCalendar file (its text, or its bytes: UTF-8) as a schedule, with what confcal had to
+    say about it.
+
+    ``timezone`` is the calendar's zone and that of floating times (over X-WR-TIMEZONE, with a
+    warning when they differ); ``dtstamp`` the DTSTAMP of a file without LAST-MODIFIED (default
+    1970: unknown). Raises :class:`InvalidInput` listing every problem.
+    """
+    text = check_text(text)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
+    text = decode(text, source) if isinstance(text, bytes) else text.removeprefix("\ufeff")
+    collector = Collector(source)
+    with collector.reading():
+        calendar = _calendar(text, source)
+        return _Reader(calendar, collector, timezone).schedule(dtstamp)
+
+
+def _calendar(text: str, source: str) -> icalendar.Calendar:
+    """The one VCALENDAR of the file; :class:`InvalidInput` for text icalendar cannot parse."""
+    try:
+        with warnings.catch_warnings():  # icalendar's guesses (a vendor's TZID) are ours to say
+            warnings.simplefilter("ignore")
+            found = icalendar.Calendar.from_ical(text, multiple=True)
+    except Exception as error:  # icalendar raises ValueError, but hostile text reaches others
+        reason = str(error).split("\n", 1)[0]
+        if len(reason) > 200 or not reason.isprintable():
+            reason = shown(reason)
+        problem = f"not a valid iCalendar file: {reason}"
+        raise InvalidInput([Problem(problem, source=source)]) from None
+    calendars = [c for c in found if isinstance(c, icalendar.Calendar)]
+    if len(calendars) != 1:
+        problem = (
+            "holds no calendar (BEGIN:VCALENDAR ... END:VCALENDAR)"
+            if not calendars
+            else f"holds {len(calendars)} calendars (VCALENDAR); confcal reads one per file"
+        )
+        raise InvalidInput([Problem(problem, source=source)])
+    return calendars[0]
+
+
+def _text(component: icalendar.Component, name: str) -> str | None:
+    """A TEXT property as the file means it (unescaped); the first if given twice; ``None`` when
+    absent or blank."""
+    value = component.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text if text.strip() else None
+
+
+def _x_text(component: icalendar.Component, name: str) -> str | None:
+    """An X- property, TEXT by default (RFC 5545 3.8.8.2), unescaped as icalendar does not."""
+    text = _text(component, name)
+    if text is None:
+        return None
+    unescaped = _ESCAPE.sub(lambda m: "\n" if m[1] in "nN" else m[1], text)
+    return unescaped if unescaped.strip() else None
+
+
+# --- Repairs, said once per kind -----------------------------------------------------------------
+
+_SAID = {
+    "untitled": f"without SUMMARY, titled {UNTITLED!r}",
+    "no uid": "without UID, each given an id made of its title and start",
+    "made id": "with a UID that is not a usable id (letters, digits, '.', '_' and '-', at most "
+    "200), given one made of it",
+    "categories": "with more than two CATEGORIES: the first is the type, the second the track, "
+    "the rest are left out",
+    "status": "with a STATUS other than CONFIRMED, TENTATIVE or CANCELLED, left out",
+    "url": "with a URL confcal does not publish (not one word, or with a password), left out",
+    "skipped": "at a time the clocks skip, read as RFC 5545 says: with the offset before the "
+    "gap (02:30 on a spring-forward night is 03:30)",
+    "twice": "listed twice, the same UID and content, kept once",
+    "shared": "sharing a UID with other sessions that differ, kept, with ids suffixed -2, -3 in "
+    "the order they start",
+}  # fmt: skip
+
+
+class _Tally:
+    """Repairs by kind, to be said as one warning each: a count and the first few events."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, list[str]] = {}
+
+    def add(self, kind: str, label: str) -> None:
+        self.kinds.setdefault(kind, []).append(label)
+
+    def report(self, out: Collector) -> None:
+        for kind, labels in self.kinds.items():
+            first = ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else "")
+            noun = "session" if len(labels) == 1 else "sessions"
+            out.warn(f"{len(labels)} {noun} {_SAID[kind]}: {first}")
+
+
+# --- The calendar --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Session:
+    """One VEVENT to map (an occurrence of a recurring one, too), and how messages name it."""
+
+    component: icalendar.Event
+    id: str
+    label: str
+
+
+class _Reader:
+    """One file's reading: its calendar, zone, clock and repairs."""
+
+    def __init__(self, calendar: icalendar.Calendar, out: Collector, timezone: str | None):
+        self.calendar = calendar
+        self.out = out
+        self.tally = _Tally()
+        self.vevents = [c for c in calendar.subcomponents if isinstance(c, icalendar.Event)]
+        self.confcal = bool(_CONFCAL_PRODID.match(_text(calendar, "PRODID") or ""))
+        definitions = {
+            str(c["TZID"]): c
+            for c in calendar.subcomponents
+            if isinstance(c, icalendar.Timezone) and isinstance(c.get("TZID"), str)
+        }
+        zone, floating = self._zones(timezone)
+        self.clock = Clock(out, definitions, zone=zone or "UTC", floating=floating)
+        if zone is None:
+            raise out.fail()
+        self.expanded: list[int] = []
+
+    # The zones.
+
+    def _zones(self, given: str | None) -> tuple[str | None, str | None]:
+        """The calendar's zone and the zone of floating times (see the README's table)."""
+        written = _x_text(self.calendar, "X-WR-TIMEZONE")
+        named = iana_name(written.strip()) if written else None
+        if written and named is None:
+            self.out.warn(
+                f"{shown(written)} is not a time zone confcal knows; left out",
+                field="X-WR-TIMEZONE",
+                value=written,
+            )
+        if given is not None:
+            if named is not None and named != given:
+                self.out.warn(
+                    f"the file says {shown(named)}; using {shown(given)} as asked (--timezone)",
+                    field="X-WR-TIMEZONE",
+                    value=written,
+                )
+            ok = self.out.zone(given, field="--timezone")
+            return (given, given) if ok else (None, None)
+        if named is not None:
+            return named, named
+        return self._zone_of_events(), None
+
+    def _zone_of_events(self) -> str:
+        """The IANA zone most of the events' DTSTARTs are in (ties: by name); else UTC."""
+        tzids = [_tzid(event.get("DTSTART")) for event in self.vevents]
+        counted = Counter(
+            z for t in tzids if isinstance(t, str) and (z := iana_name(t)) is not None
+        )
+        if counted:
+            return min(counted, key=lambda zone: (-counted[zone], zone))
+        if any(isinstance(_ics_times.value(e.get("DTSTART")), dt.datetime) for e in self.vevents):
+            self.out.warn(
+                "names no time zone (neither X-WR-TIMEZONE nor a TZID): the calendar is in UTC; "
+                "give the programme's zone with --timezone ZONE",
+                field="X-WR-TIMEZONE",
+            )
+        return "UTC"
+
+    # The schedule.
+
+    def schedule(self, dtstamp: dt.datetime | None) -> Imported:
+        if not self.vevents:
+            self.out.problem("holds no events (VEVENT): there is nothing to export")
+            raise self.out.fail()
+        sessions, domain = self._sessions()
+        built = [self._event(session) for session in sessions]
+        events = _unique([e for e in built if e is not None], self.tally, self.clock.zone)
+        if self.out.problems:
+            raise self.out.fail()
+        for label in self.clock.skipped:
+            self.tally.add("skipped", label)
+        if self.expanded:
+            self.out.warn(
+                f"expanded {len(self.expanded)} recurring event(s) (RRULE, RDATE) into "
+                f"{sum(self.expanded)} sessions, each with an id of its UID and start"
+            )
+        self.tally.report(self.out)
+        try:
+            made = Schedule(
+                name=self._name(),
+                timezone=self.clock.zone,
+                events=events,
+                description=_text(self.calendar, "DESCRIPTION")
+                or _x_text(self.calendar, "X-WR-CALDESC"),
+                url=self._url(self.calendar, None),
+                uid_domain=domain,
+                dtstamp=self._updated() or dtstamp or EPOCH,
+            )
+        except InvalidInput as error:
+            self.out.relocated(error.problems, names={"name": "X-WR-CALNAME"})
+            raise self.out.fail() from None
+        # Pinned, as for pretalx/frab: the UIDs stay those of this file however it is edited.
+        made = attrs.evolve(made, uid_domain=made.uid_host)
+        return Imported(made, self.out.all_warnings())
+
+    def _name(self) -> str:
+        written = _text(self.calendar, "NAME") or _x_text(self.calendar, "X-WR-CALNAME")
+        if written is not None:
+            return " ".join(written.split())
+        source = self.out.source
+        name = PurePath(source).stem if not source.startswith("<") else ""
+        name = " ".join(name.split()) or "Calendar"
+        self.out.warn(
+            f"names no calendar (neither X-WR-CALNAME nor NAME): named after the file, {name!r}",
+            field="X-WR-CALNAME",
+        )
+        return name
+
+    def _url(self, component: icalendar.Component, label: str | None) -> str | None:
+        url = _text(component, "URL")
+        if url is None:
+            return None
+        url = url.strip()
+        if model_problems(Event, "url", url):
+            if label is None:
+                self.out.warn("is not a URL confcal publishes; left out", field="URL", value=url)
+            else:
+                self.tally.add("url", label)
+            return None
+        return url
+
+    def _updated(self) -> dt.datetime | None:
+        """When the programme last changed, as the file says: the calendar's LAST-MODIFIED,
+        else its events' latest; for a calendar confcal wrote, its DTSTAMP (the programme's)."""
+        own = _instant(self.calendar.get("LAST-MODIFIED"))
+        if own is not None:
+            return own
+        names = ("LAST-MODIFIED", "DTSTAMP") if self.confcal else ("LAST-MODIFIED",)
+        for name in names:
+            found = [i for e in self.vevents if (i := _instant(e.get(name))) is not None]
+            if found and max(found) != EPOCH:
+                return max(found)
+        return None
+
+    # The sessions.
+
+    def _sessions(self) -> tuple[list[_Session], str | None]:
+        """Each session to map with its id (an occurrence's with its start), and the UIDs'
+        common domain where it is dropped from the ids (a calendar confcal wrote)."""
+        bases, domain = self._base_ids()
+        groups: dict[str, list[int]] = {}
+        for index, event in enumerate(self.vevents):
+            uid = (_text(event, "UID") or "").strip()
+            groups.setdefault(uid or f"\0{index}", []).append(index)
+        sessions: list[_Session] = []
+        for indices in groups.values():
+            components = [self.vevents[i] for i in indices]
+            label = self._label(indices[0])
+            if any(_recurs(c) for c in components):
+                occurrences = self._expand(components, label)
+            else:
+                occurrences = components
+            base = bases[indices[0]]
+            for occurrence in occurrences:
+                when = _recurrence(occurrence)
+                if when is None:
+                    sessions.append(_Session(occurrence, base, label))
+                else:
+                    moment = stamp(when)
+                    made = f"{base[: 199 - len(moment)].rstrip('._-')}-{moment}"
+                    sessions.append(_Session(occurrence, made, f"{label} at {moment}"))
+        return sessions, domain
+
+    def _label(self, index: int) -> str:
+        event = self.vevents[index]
+        uid, title = _text(event, "UID"), _text(event, "SUMMARY")
+        return event_label(
+            index + 1, uid.strip() if uid else None, title.strip() if title else None
+        )
+
+    def _base_ids(self) -> tuple[list[str], str | None]:
+        """Each VEVENT's id before occurrences: its UID, or the part before ``@`` where every UID
+        has the same domain (returned, to write the same UIDs again); made usable as pretalx
+        guids are (:mod:`._frab_ids`), or made of the title and start without a UID."""
+        uids = [(_text(e, "UID") or "").strip() for e in self.vevents]
+        domains = {u.rpartition("@")[2] for u in uids if u}
+        domain = domains.pop() if len(domains) == 1 else None
+        if domain is None or not all(u.rpartition("@")[0] for u in uids if u):
+            domain = None
+        originals = [u.rpartition("@")[0] if domain and u else u for u in uids]
+        ids = identifiers(originals)
+        bases = []
+        for index, original in enumerate(originals):
+            label = self._label(index)
+            if not original:
+                self.tally.add("no uid", label)
+                bases.append(self._made(self.vevents[index]))
+                continue
+            made, _ = ids[original]
+            if made != original:
+                self.tally.add("made id", f"{shown(original)} as {shown(made)}")
+            bases.append(made)
+        if domain is not None and model_problems(Schedule, "uid_domain", domain):
+            domain = None
+        return bases, domain
+
+    @staticmethod
+    def _made(event: icalendar.Event) -> str:
+        """The id of a VEVENT without UID: its title's letters and a hash of title and start."""
+        title = _text(event, "SUMMARY") or ""
+        start = _ical(event.get("DTSTART"))
+        digest = hashlib.sha256(f"{title}\0{start}".encode("utf-8", "surrogatepass"))
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
+        return f"{slug or 'event'}-{digest.hexdigest()[:8]}"
+
+    def _expand(self, components: list[icalendar.Event], label: str) -> list[icalendar.Event]:
+        """The occurrences of a recurring event, overrides applied (recurring-ical-events),
+        looked for within :data:`WINDOW` of its first start; none, with a problem, for a rule
+        that ends later or never, or that gives more than :data:`MAX_OCCURRENCES`."""
+        starts = [_day(_ics_times.value(c.get("DTSTART"))) for c in components]
+        first = min((d for d in starts if d is not None), default=None)
+        if first is None:
+            self.out.problem("has no DTSTART that can be read", event=label, field="DTSTART")
+            return []
+        frequencies = {str(f).upper() for c in components for r in _rules(c) for f in r["FREQ"]}
+        if "SECONDLY" in frequencies:
+            self.out.problem(
+                "recurs by the second (FREQ=SECONDLY); a programme's session does not: list "
+                "its sessions, or give a coarser rule",
+                event=label,
+                field="RRULE",
+            )
+            return []
+        window = (first, first + (SHORT_WINDOW if frequencies & _SUBDAILY else WINDOW))
+        late = [d for c in components for d in _rdates(c) if not first <= d <= window[1]]
+        if late:
+            self.out.problem(
+                f"RDATE {late[0].isoformat()} is not within {_days(window)} of its start "
+                f"({first.isoformat()}); a programme's session does not recur so long",
+                event=label,
+                field="RDATE",
+            )
+            return []
+        for component in components:
+            for rule in _rules(component):
+                refused = _unbounded(rule, component, window)
+                if refused is not None:
+                    self.out.problem(refused, event=label, field="RRULE", value=_ical(rule))
+                    return []
+        found = _occurrences(components, window)
+        if isinstance(found, str):
+            self.out.problem(found, event=label, field="RRULE")
+            return []
+        self.expanded.append(len(found))
+        return found
+
+    # One session.
+
+    def _event(self, session: _Session) -> Event | None:
+        out, component, label = self.out, session.component, session.label
+        before = len(out.problems)
+        if "DTSTART" not in component:
+            out.problem("is missing: a session needs a start", event=label, field="DTSTART")
+            return None
+        start = self.clock.when(component, "DTSTART", label)
+        end = self._end(component, start, label) if start is not None else None
+        if len(out.problems) > before or start is None or end is None:
+            return None
+        try:
+            return Event(id=session.id, start=start, end=end, **self._fields(component, label))
+        except InvalidInput as error:
+            out.relocated(error.problems, event=label, names=_PROPERTIES)
+            return None
+
+    def _end(self, component: icalendar.Event, start: Any, label: str) -> Any:
+        if "DTEND" in component:
+            return self.clock.when(component, "DTEND", label)
+        if "DURATION" in component:
+            length = _ics_times.duration(component, self.out, label)
+            if length is None:
+                return None
+            text = str(_ics_times.written(component.get("DURATION")))
+            end = self.out.end_after(start, length, text, event=label, field="DURATION")
+            if isinstance(end, dt.datetime) and isinstance(start, dt.datetime):
+                return _ics_times.same_zone(end, start, self.clock.zone)
+            return end
+        if not isinstance(start, dt.datetime):
+            return start + dt.timedelta(days=1)  # RFC 5545: an all-day event of one day
+        self.out.problem(
+            "has neither DTEND nor DURATION, so it ends as it starts (RFC 5545); a session "
+            "needs an end",
+            event=label,
+            field="DTEND",
+        )
+        return None
+
+    def _fields(self, component: icalendar.Event, label: str) -> dict[str, Any]:
+        """An event's fields besides id and times, as the model has them."""
+        title = _text(component, "SUMMARY")
+        if title is None:
+            self.tally.add("untitled", label)
+        categories = _categories(component)
+        if len(categories) > 2:
+            self.tally.add("categories", label)
+        description = _text(component, "DESCRIPTION")
+        speakers: Sequence[str] = ()
+        if self.confcal and description is not None:
+            description, speakers = _speakers(description)
+        return {
+            "title": title or UNTITLED,
+            "type": categories[0] if categories else None,
+            "track": categories[1] if len(categories) > 1 else None,
+            "location": _text(component, "LOCATION"),
+            "description": description,
+            "url": self._url(component, label),
+            "speakers": speakers,
+            "status": self._status(component, label),
+        }
+
+    def _status(self, component: icalendar.Event, label: str) -> str | None:
+        written = _text(component, "STATUS")
+        if written is None:
+            return None
+        status = written.strip().lower()
+        if status in STATUSES:
+            return status
+        self.tally.add("status", label)
+        return None
+
+
+def _day(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _unbounded(
+    rule: Any, component: icalendar.Event, window: tuple[dt.date, dt.date]
+) -> str | None:
+    """Why a rule is refused (``None``: it is not): no end, an UNTIL past the window, or a
+    COUNT too big or not reached within it."""
+    written = shown(_ical(rule))
+    unsupported = _unsupported(rule)
+    if unsupported is not None:
+        return f"{written} {unsupported}"
+    if not {"COUNT", "UNTIL"} & set(rule):
+        return (
+            f"{written} recurs without end (neither COUNT nor UNTIL); a programme's session "
+            "does not recur forever: give it a COUNT or an UNTIL"
+        )
+    ends = [d for d in map(_day, rule.get("UNTIL", [])) if d is not None]
+    if any(d > window[1] for d in ends):
+        return (
+            f"{written} recurs until {max(ends).isoformat()}, more than {_days(window)} after "
+            f"it starts ({window[0].isoformat()}); a programme's session does not"
+        )
+    return _count_beyond(rule, component, window, written)
+
+
+def _count_beyond(
+    rule: Any, component: icalendar.Event, window: tuple[dt.date, dt.date], written: str
+) -> str | None:
+    """Why a rule's COUNT is refused: too many, or not all within the window (``None``: fine)."""
+    counts = [n for n in rule.get("COUNT", []) if isinstance(n, int)]
+    if not counts:
+        return None
+    if counts[0] > MAX_OCCURRENCES:
+        return f"{written} recurs more than {MAX_OCCURRENCES} times; a programme's session does not"
+    # The rule alone (no RDATE, EXDATE or override), to see that all its COUNT fall in the window.
+    alone = copy.deepcopy(component)
+    for name in ("RDATE", "EXDATE", "RRULE"):
+        alone.pop(name, None)
+    alone.add("RRULE", rule)
+    found = _occurrences([alone], window)
+    if isinstance(found, str):
+        return found
+    if len(found) < counts[0]:
+        return (
+            f"{written}: its {counts[0]} occurrences do not all fall within {_days(window)} of "
+            f"its start ({window[0].isoformat()}); a programme's session does not recur so long"
+        )
+    return None
+
+
+def _occurrences(
+    components: list[icalendar.Event], window: tuple[dt.date, dt.date]
+) -> list[icalendar.Event] | str:
+    """The occurrences of one recurring event within the window (its last day included), or
+    why there are none: recurring-ical-events' error, or more than :data:`MAX_OCCURRENCES`."""
+    holder = icalendar.Calendar()
+    for component in components:
+        holder.add_component(component)
+    try:
+        with warnings.catch_warnings():  # its guesses and deprecations are not the user's
+            warnings.simplefilter("ignore")
+            query: Any = recurring_ical_events.of(holder)
+            span = query.between(window[0], window[1] + dt.timedelta(days=1))
+            found = list(itertools.islice(span, MAX_OCCURRENCES + 1))
+    except Exception as error:  # the library's own errors, or dateutil's on a broken rule
+        return f"its recurrence cannot be expanded: {shown(str(error))}"
+    if len(found) > MAX_OCCURRENCES:
+        return (
+            f"recurs more than {MAX_OCCURRENCES} times; a programme's session does not: give "
+            "its RRULE a smaller COUNT or an earlier UNTIL"
+        )
+    return found
+
+
+#: The parts of a rule confcal expands: those a programme's sessions recur by. Others (BYSETPOS,
+#: BYYEARDAY, BYWEEKNO, BYSECOND) are refused, as is a day no month named has: dateutil looks for
+#: a match of a rule that never matches until the year 9999, which takes minutes.
+_RULE_PARTS = frozenset(
+    ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYHOUR", "BYMINUTE",
+     "WKST")
+)  # fmt: skip
+_LONGEST = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # days in each month, at most
+_MOST_WEEKDAYS = {"MONTHLY": 5, "YEARLY": 53}  # the most Mondays (say) a month or year has
+
+
+def _unsupported(rule: Any) -> str | None:
+    """What of a rule confcal does not expand (``None``: all of it)."""
+    others = sorted(str(part) for part in set(rule) - _RULE_PARTS)
+    if others:
+        return (
+            f"uses {', '.join(others)}, which confcal does not expand (it reads FREQ, INTERVAL, "
+            "COUNT, UNTIL, BYDAY, BYMONTH, BYMONTHDAY, BYHOUR, BYMINUTE and WKST): list the "
+            "sessions with RDATE instead"
+        )
+    months = [int(m) for m in rule.get("BYMONTH", []) if str(m).isdigit() and 1 <= int(m) <= 12]
+    days = [d for d in rule.get("BYMONTHDAY", []) if isinstance(d, int)]
+    if days and not any(abs(d) <= _LONGEST[m] for m in months or range(1, 13) for d in days):
+        return "names a day of the month that none of its months has, so it never occurs"
+    most = _MOST_WEEKDAYS.get(str(rule["FREQ"][0]).upper(), 53)
+    for day in rule.get("BYDAY", []):
+        relative = getattr(day, "relative", None)
+        if isinstance(relative, int) and not 0 < abs(relative) <= most:
+            return f"names the weekday {shown(str(day))}, which never occurs"
+    return None
+
+
+def _days(window: tuple[dt.date, dt.date]) -> str:
+    return f"{(window[1] - window[0]).days} days"
+
+
+def _rdates(component: icalendar.Event) -> list[dt.date]:
+    """The days of a VEVENT's RDATEs (a PERIOD's start)."""
+    props = component.get("RDATE")
+    days = []
+    for prop in props if isinstance(props, list) else [props]:
+        for item in getattr(prop, "dts", None) or []:
+            value = _ics_times.value(item)
+            day = _day(value[0] if isinstance(value, tuple) and value else value)
+            if day is not None:
+                days.append(day)
+    return days
+
+
+def _tzid(prop: object) -> object:
+    """The TZID parameter of a property (``None`` without one)."""
+    params = getattr(prop, "params", None)
+    return params.get("TZID") if isinstance(params, dict) else None
+
+
+def _recurs(component: icalendar.Event) -> bool:
+    return "RRULE" in component or "RDATE" in component
+
+
+def _rules(component: icalendar.Event) -> list[Any]:
+    rules = component.get("RRULE")
+    if rules is None:
+        return []
+    return [
+        r
+        for r in (rules if isinstance(rules, list) else [rules])
+        if isinstance(r, dict) and isinstance(r.get("FREQ"), list)
+    ]
+
+
+def _ical(value: Any) -> str:
+    written = _ics_times.written(value)
+    return written if isinstance(written, str) else str(written)
+
+
+def _recurrence(component: icalendar.Event) -> dt.date | None:
+    """An occurrence's RECURRENCE-ID (its original start, as written), or ``None``."""
+    value = _ics_times.value(component.get("RECURRENCE-ID"))
+    return value if isinstance(value, dt.date) else None
+
+
+def _instant(prop: object) -> dt.datetime | None:
+    """A UTC date-time property (LAST-MODIFIED, DTSTAMP) as an instant; ``None`` if it is not
+    one (absent, a date, floating, out of range)."""
+    value = _ics_times.value(prop)
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _categories(component: icalendar.Event) -> list[str]:
+    """The CATEGORIES of every CATEGORIES property, in order, each once."""
+    props = component.get("CATEGORIES")
+    found: list[str] = []
+    for prop in props if isinstance(props, list) else [props]:
+        names: Iterable[object] = getattr(prop, "cats", ())
+        found += [str(n).strip() for n in names if str(n).strip()]
+    return list(dict.fromkeys(found))
+
+
+def _speakers(description: str) -> tuple[str | None, tuple[str, ...]]:
+    """A calendar confcal wrote ends DESCRIPTION with ``Speaker: A`` or ``Speakers: A, B``:
+    the description before it, and the names."""
+    found = _SPEAKERS.search(description)
+    if found is None:
+        return description, ()
+    # "Speaker: A, B" is one name with a comma in it; "Speakers: A, B" two (a name with a comma
+    # among several cannot be told apart: the text written again is the same).
+    listed = found[2].split(", ") if found[1] == "Speakers" else [found[2]]
+    names = tuple(n.strip() for n in listed if n.strip())
+    return description[: found.start()] or None, names
+
+
+def _unique(events: list[Event], tally: _Tally, zone: str) -> list[Event]:
+    """The events with distinct ids: one listed twice (same UID and content) kept once; others
+    sharing an id kept, the later ones (by start, then title) suffixed ``-2``, ``-3``..."""
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        groups.setdefault(event.id.lower(), []).append(event)
+    taken = set(groups)
+    kept: list[Event] = []
+    for group in groups.values():
+        distinct = list(dict.fromkeys(group))
+        for _ in range(len(group) - len(distinct)):
+            tally.add("twice", f'"{group[0].id}"')
+        distinct.sort(key=lambda e: (e.sort_key(zone), e.title, e.location or "", str(e.end)))
+        kept.append(distinct[0])
+        for number, event in enumerate(distinct[1:], start=2):
+            tally.add("shared", f'"{event.id}"')
+            made = _free(event.id, number, taken)
+            taken.add(made.lower())
+            kept.append(attrs.evolve(event, id=made))
+    return kept
+
+
+def _free(base: str, number: int, taken: set[str]) -> str:
+    for n in itertools.count(number):
+        made = f"{base[: 198 - len(str(n))].rstrip('._-')}-{n}"
+        if made.lower() not in taken:
+            return made
+    raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
