@@ -254,16 +254,22 @@ def test_source_date_epoch_of_leading_zeros_and_zero_is_read(
         assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(expected, UTC)
 
 
-def test_source_date_epoch_that_only_python_reads_as_a_number_says_the_rule(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("epoch", "shown"),
+    [(" ", "' '"), ("1e9", "'1e9'"), ("abc", "'abc'"), ("1700000000.5", "'1700000000.5'"),
+     ("-1", "'-1'"), ("+5", "'+5'"), ("5_000", "'5_000'"), ("17\n", r"'17\n'")],
+)  # fmt: skip
+def test_every_bad_source_date_epoch_gets_one_message_saying_the_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, shown: str
 ) -> None:
+    """' ' and '1e9' had a short message, '-1' and '5_000' (which int() reads) a long one."""
     path = tmp_path / "events.json"
     path.write_text(document(one()), "utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "-1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     with pytest.raises(InvalidInput) as caught:
         confcal.load(path)
     assert str(caught.value) == (
-        "SOURCE_DATE_EPOCH: '-1' is not a number of seconds since 1970 in ASCII digits 0-9 "
+        f"SOURCE_DATE_EPOCH: {shown} is not a number of seconds since 1970 in ASCII digits 0-9 "
         "(no sign, blank or separator), as reproducible builds have it"
     )
 
