@@ -829,17 +829,46 @@ def test_a_run_that_cannot_get_the_lock_in_time_gives_up_naming_the_folder(
     assert sorted(p.name for p in folder.iterdir()) == [LOCK]
 
 
-@pytest.mark.parametrize("value", ["soon", "inf", "1e999", "nan", "-1", "-0.5", ""])
-def test_a_lock_timeout_that_is_not_a_finite_number_of_seconds_is_an_error(
+@pytest.mark.parametrize(
+    "value",
+    ["soon", "inf", "1e999", "nan", "-1", "-0.5", "1e300", "100000", "86400.5", "9" * 400, "1_0",
+     "\u0663", " 5 ", "5 ", "+5", "1e3", ".5", "5.", "0x10"],
+)  # fmt: skip
+def test_a_lock_timeout_that_is_not_ascii_seconds_up_to_a_day_is_an_error(
     events: Path, tmp_path: Path, value: str
 ) -> None:
-    """`inf` and `1e999` waited forever, `nan` and `-1` not at all."""
+    """`inf` and `1e999` waited forever, `1e300` as good as forever, `nan` and `-1` not at all;
+    `1_0`, `٣` and ` 5 ` were read as Python reads a float, unlike SOURCE_DATE_EPOCH."""
     result = run(
         "export", str(events), "--split", "day", "-o", str(tmp_path / "o"),
         CONFCAL_LOCK_TIMEOUT=value,
     )  # fmt: skip
-    assert_error(result, f"CONFCAL_LOCK_TIMEOUT: {value!r} is not a number of seconds (0 or more")
+    assert_error(
+        result, "CONFCAL_LOCK_TIMEOUT: ", "is not a number of seconds from 0 to 86400 (a day) in "
+        "ASCII digits, with an optional fraction: such as 30 or 2.5",
+    )  # fmt: skip
+    assert len(result.stderr) < 300  # a long value is shortened
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("", 10.0), ("0", 0.0), ("2.5", 2.5), ("007", 7.0), ("86400", 86400.0)]
+)
+def test_a_lock_timeout_of_ascii_seconds_up_to_a_day_is_read_and_an_empty_one_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    """Empty means unset, as for SOURCE_DATE_EPOCH (it was an error)."""
+    monkeypatch.setenv("CONFCAL_LOCK_TIMEOUT", value)
+    assert _folder.lock_timeout() == seconds
+
+
+def test_an_empty_lock_timeout_writes_as_an_unset_one(events: Path, tmp_path: Path) -> None:
+    result = run(
+        "export", str(events), "--split", "event", "-o", str(tmp_path / "o"),
+        CONFCAL_LOCK_TIMEOUT="",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert_exactly(tmp_path / "o", expected(A, "event"))
 
 
 # --- Crashes -------------------------------------------------------------------------------------
