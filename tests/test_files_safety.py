@@ -1194,12 +1194,47 @@ def test_more_files_than_a_manifest_may_list_are_refused_before_anything_is_writ
     assert list(folder.iterdir()) == []
 
 
+def test_a_file_name_longer_than_a_system_takes_is_refused_before_it_is_listed(
+    tmp_path: Path,
+) -> None:
+    """Listed first, it would make the next run's list one confcal never writes."""
+    folder = tmp_path / "out"
+    with pytest.raises(confcal.OutputError, match="refusing the file name"):
+        write_files(folder, {"x" * 252 + ".ics": b"x"})
+    assert not folder.exists()
+    assert write_files(folder, {"x" * 251 + ".ics": b"x"}) == [folder / ("x" * 251 + ".ics")]
+
+
+def test_a_list_nearly_full_of_earlier_names_blames_them_not_this_runs_files(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """161k stale names and 4 new files said "4 files are more than confcal can list"."""
+    monkeypatch.setattr(_manifest, "MANIFEST_LIMIT", 1000)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    stale = "".join(f"{n:050d}.ics\n" for n in range(18))  # 972 bytes, under the limit
+    (folder / MANIFEST).write_text(stale, "utf-8")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(
+        result, f"{folder / MANIFEST}: would pass 0 MiB with the 18 names earlier runs wrote "
+        "there and this one does not; remove the calendars it lists and the list, then run again",
+    )  # fmt: skip
+    assert "3 files are more" not in result.stderr
+    assert snapshot(folder) == {MANIFEST: stale.encode("utf-8")}
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
         (b"alpha.ics\n\0\0\0\n", "holds NUL bytes"),
         (b"alpha.ics\n../../victim.ics\n", "lists '../../victim.ics', a name confcal never"),
         (b".confcal-lock\n", "lists '.confcal-lock', a name confcal never writes"),
+        # It said "cannot read: File name too long", naming a file that is not there.
+        (b"x" * 252 + b".ics\n", f"lists '{'x' * 57}..."),  # then "a name confcal never..."
+        ("é".encode() * 127 + b".ics\n", f"lists '{'é' * 57}..."),  # 258 bytes
+        (b"d" * 256 + b"/\n", f"lists '{'d' * 57}..."),
+        # Names ending in \r were not there to remove, and the files confcal wrote stayed.
+        (b"alpha.ics\r\nbeta.ics\r\n", "has CR LF line ends (edited on Windows?), so not the"),
     ],
 )
 def test_a_manifest_confcal_cannot_have_written_is_an_error_and_removes_nothing(
