@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import attrs
 
@@ -139,20 +139,49 @@ def _check(
     check_options(source=source, timezone=timezone, dtstamp=dtstamp)
 
 
+#: The largest programme :func:`load` reads, 512 MiB, so that ``/dev/zero`` or ``yes |`` is an
+#: error, not all memory. 100,000 sessions take 75 MB as events.json (``benchmarks/generate.py``)
+#: and 155 MB at FOSDEM 2026's 1.5 KB a session; as schedule.xml 217 MB at 38C3's density and
+#: 313 MB at FOSDEM's, as a pretalx schedule.json up to 475 MB (rC3's 4.75 KB a session).
+INPUT_LIMIT = 512 << 20
+
+
 def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
     """The file's bytes and modification time (1970, unknown, where Python cannot hold it); a
-    path no file can have (a NUL byte in it) is "no such file", as a missing one is."""
+    path no file can have (a NUL byte in it) is "no such file", as a missing one is. A file
+    larger than :data:`INPUT_LIMIT` is an error, found without reading more than that."""
     try:
-        data = path.read_bytes()
-        mtime = path.stat().st_mtime
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            data = _at_most(file, status.st_size)
+            mtime = status.st_mtime
     except (FileNotFoundError, ValueError):
         raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    if data is None:
+        limit = f"{INPUT_LIMIT >> 20} MiB"
+        message = f"larger than {limit}; confcal reads programmes up to {limit}"
+        raise InvalidInput([Problem(message, source=source)])
     try:
         return data, dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
         return data, EPOCH
+
+
+def _at_most(file: BinaryIO, size: int) -> bytes | None:
+    """What ``file`` holds, up to :data:`INPUT_LIMIT` (``None`` past it): a regular file of
+    ``size`` bytes in one read, a pipe or a device (``size`` 0) in parts."""
+    if size > INPUT_LIMIT:
+        return None
+    parts = [file.read(size + 1)] if size else []
+    left = INPUT_LIMIT + 1 - sum(map(len, parts))
+    while left > 0 and (part := file.read(min(left, 1 << 20))):
+        parts.append(part)
+        left -= len(part)
+    if left <= 0:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 # --- DTSTAMP, at the edge ------------------------------------------------------------------------
