@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import shlex
 import signal
 import stat
 import subprocess
@@ -478,6 +479,64 @@ def test_stdout_that_is_the_input_is_refused_before_anything_is_read(
     assert code == 1, message
     assert message.startswith("error: ") and "is the input file" in message, message
     assert source.read_bytes() == b"{not json"
+
+
+def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``command``, with ``confcal`` the package under test, run by a shell in ``cwd``."""
+    confcal_command = f"{shlex.quote(sys.executable)} -m confcal"
+    return subprocess.run(
+        command.replace("confcal", confcal_command, 1), shell=True, cwd=cwd,
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "writes"),
+    [
+        # a warning (the zone given is ignored) was appended to the programme, exit code 0
+        ("confcal export IN --timezone Europe/Berlin -o out.ics 2>>IN", "out.ics"),
+        # the refusal of -o /dev/stderr was appended: the very thing it refused
+        ("confcal export IN -o /dev/stderr 2>>IN", None),
+        ("confcal export IN --split day -o out 2>>IN", "out"),
+        ("confcal check IN 2>>IN", None),
+        ("confcal list IN 2>>IN", None),
+        ("confcal convert IN -o out.json 2>>IN", "out.json"),
+        ("confcal site IN -o out 2>>IN", "out"),
+        ("confcal export IN -o '' 2>>IN", None),  # even a usage error of confcal's own
+    ],
+)
+@pytest.mark.parametrize("good", [True, False], ids=["good", "bad"])
+def test_stderr_that_is_the_input_is_refused_first_saying_so_on_stdout(
+    tmp_path: Path, command: str, writes: str | None, good: bool
+) -> None:
+    content = json.dumps(A).encode() if good else b'{"calendar": {}, "events": [{}]}'
+    source = tmp_path / "in.json"
+    source.write_bytes(content)
+    result = _shell(command.replace("IN", "in.json"), tmp_path)
+    assert result.returncode == 1
+    assert source.read_bytes() == content
+    assert result.stdout == (
+        b"error: stderr: is the input file in.json; send the messages to another file\n"
+    )
+    assert result.stderr == b""
+    assert writes is None or not (tmp_path / writes).exists()
+
+
+def test_stderr_and_stdout_both_the_input_are_refused_saying_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(b"{not json")
+    result = _shell("confcal check in.json >>in.json 2>>in.json", tmp_path)
+    assert result.returncode == 1
+    assert source.read_bytes() == b"{not json"
+
+
+def test_stderr_that_is_another_file_still_gets_the_messages(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(b"{not json")
+    result = _shell("confcal check in.json 2>>errors.txt", tmp_path)
+    assert result.returncode == 1
+    assert (tmp_path / "errors.txt").read_text("utf-8").startswith("error: in.json: ")
+    assert result.stdout == b""
 
 
 def test_a_fifo_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -> None:

@@ -19,12 +19,12 @@ module writes, and no other part of confcal does:
 
 The input is never the output: :func:`check_output` and :func:`check_stdout` refuse, before
 anything is read, an output that is an input file, by device and inode, whether named, linked or
-open (``/dev/fd/3``, stdout). This module decides where a path the user names leads (links, each
-checked for its owner, devices, ``/dev/stdout``); the writing inside a folder is
-:mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s. Every OSError becomes an
-:class:`~confcal.errors.OutputError` naming the path as :func:`~confcal.errors.shown_path` shows
-it. Writing files is POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work
-anywhere.
+open (``/dev/fd/3``, stdout); :func:`stderr_input` finds a stderr that is one. This module decides
+where a path the user names leads (links, each checked for its owner, devices, ``/dev/stdout``);
+the writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
+Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path as
+:func:`~confcal.errors.shown_path` shows it. Writing files is POSIX only; ``import confcal``,
+:func:`render` and :func:`write_stdout` work anywhere.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ __all__ = [
     "check_output",
     "check_stdout",
     "render",
+    "stderr_input",
     "write_atomic",
     "write_files",
     "write_stdout",
@@ -240,6 +241,18 @@ def check_stdout(inputs: Collection[Path]) -> None:
         raise OutputError(
             f"stdout: is the input file {shown_path(found)}; send the output to another file"
         )
+
+
+def stderr_input(inputs: Collection[Path]) -> Path | None:
+    """The one of the ``inputs`` that stderr is (``confcal check events.json 2>>events.json``),
+    if any: a message written there would be appended to the programme."""
+    if sys.stderr is None:
+        return None
+    try:
+        status = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None  # not a file (captured in memory): nothing to compare
+    return _identities(inputs).get((status.st_dev, status.st_ino))
 
 
 # --- One file ----------------------------------------------------------------------------------
