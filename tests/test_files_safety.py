@@ -824,6 +824,108 @@ def test_a_link_you_own_on_the_path_is_followed(events: Path, tmp_path: Path) ->
     assert (tmp_path / "releases" / "2024" / "all.ics").read_bytes() == expected(A, "none")[""]
 
 
+def _swap_at_open(monkeypatch: pytest.MonkeyPatch, folder: Path, victim: Path) -> list[Path]:
+    """Between confcal's check of the path and its opening of what it checked, replace
+    ``folder`` by a link to ``victim`` (as renameat2 RENAME_EXCHANGE in a loop did, 10 runs in
+    150): the swaps made."""
+    swapped: list[Path] = []
+
+    def swap() -> None:
+        if not swapped:
+            folder.rename(folder.with_name(folder.name + ".real"))
+            folder.symlink_to(victim)
+            swapped.append(folder)
+
+    monkeypatch.setattr(files, "_before_open", swap)
+    return swapped
+
+
+@pytest.mark.parametrize(
+    ("args", "output"),
+    [
+        (["export"], "sub/all.ics"),
+        (["export"], "sub/new/all.ics"),  # created below the folder swapped
+        (["convert"], "sub/events.json"),
+        (["export", "--split", "event"], "sub"),
+        (["export", "--split", "day"], "sub/days"),
+        (["export", "--split", "day"], "sub/new/days"),
+        (["site"], "sub/site"),
+    ],
+)
+def test_a_folder_on_the_output_path_swapped_for_a_link_after_the_check_is_refused(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], output: str
+) -> None:
+    """A user owning a folder on the path swapped a sub-folder for a link between confcal's
+    check and its open by name: the output went into the victim's folder."""
+    shared = tmp_path / "shared"
+    (shared / "sub" / "days").mkdir(parents=True)
+    (shared / "sub" / "site").mkdir()
+    victim = tmp_path / "victim"
+    (victim / "days").mkdir(parents=True)
+    (victim / "site").mkdir()
+    (victim / "all.ics").write_bytes(b"the victim's")
+    before = sorted(p.relative_to(victim) for p in victim.rglob("*"))
+    swapped = _swap_at_open(monkeypatch, shared / "sub", victim)
+    result = run(args[0], str(events), *args[1:], "-o", str(shared / output))
+    assert swapped
+    assert_error(
+        result, f"{shared / output}: changed while confcal was checking it (a folder on the way "
+        "was replaced); run again",
+    )  # fmt: skip
+    assert sorted(p.relative_to(victim) for p in victim.rglob("*")) == before
+    assert (victim / "all.ics").read_bytes() == b"the victim's"
+
+
+def test_a_folder_to_create_that_turns_into_a_link_after_the_check_is_refused(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missing when checked, a link when created: confcal created folders through it."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    monkeypatch.setattr(files, "_before_open", lambda: (shared / "new").symlink_to(victim))
+    result = run("export", str(events), "-o", str(shared / "new" / "deeper" / "all.ics"))
+    assert_error(result, "changed while confcal was checking it")
+    assert list(victim.iterdir()) == []
+
+
+def test_a_fifo_whose_folder_is_swapped_for_a_link_after_the_check_is_not_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO (or device) is opened by name to be written in place: through the swapped folder
+    it was the victim's regular file, overwritten from its start."""
+    source = save(tmp_path / "events.json", A)
+    shared = tmp_path / "shared"
+    (shared / "sub").mkdir(parents=True)
+    os.mkfifo(shared / "sub" / "pipe")
+    reader = os.open(shared / "sub" / "pipe", os.O_RDONLY | os.O_NONBLOCK)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "pipe").write_bytes(b"the victim's")
+    _swap_at_open(monkeypatch, shared / "sub", victim)
+    try:
+        result = run("export", str(source), "-o", str(shared / "sub" / "pipe"))
+    finally:
+        os.close(reader)
+    assert_error(result, "changed while confcal was checking it")
+    assert (victim / "pipe").read_bytes() == b"the victim's"
+
+
+def test_a_path_left_as_checked_is_written_through_the_hook(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook itself changes nothing: the output goes where the check said."""
+    calls: list[None] = []
+    monkeypatch.setattr(files, "_before_open", lambda: calls.append(None))
+    target = tmp_path / "a" / "b" / "all.ics"
+    assert run("export", str(events), "-o", str(target)).exit_code == 0
+    assert run("export", str(events), "--split", "event", "-o", str(tmp_path / "s")).exit_code == 0
+    assert target.read_bytes() == expected(A, "none")[""]
+    assert_exactly(tmp_path / "s", expected(A, "event"))
+    assert len(calls) == 2
+
+
 # --- Concurrent runs -----------------------------------------------------------------------------
 
 
