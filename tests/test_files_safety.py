@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import shlex
 import signal
 import stat
 import subprocess
@@ -480,6 +481,64 @@ def test_stdout_that_is_the_input_is_refused_before_anything_is_read(
     assert source.read_bytes() == b"{not json"
 
 
+def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``command``, with ``confcal`` the package under test, run by a shell in ``cwd``."""
+    confcal_command = f"{shlex.quote(sys.executable)} -m confcal"
+    return subprocess.run(
+        command.replace("confcal", confcal_command, 1), shell=True, cwd=cwd,
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "writes"),
+    [
+        # a warning (the zone given is ignored) was appended to the programme, exit code 0
+        ("confcal export IN --timezone Europe/Berlin -o out.ics 2>>IN", "out.ics"),
+        # the refusal of -o /dev/stderr was appended: the very thing it refused
+        ("confcal export IN -o /dev/stderr 2>>IN", None),
+        ("confcal export IN --split day -o out 2>>IN", "out"),
+        ("confcal check IN 2>>IN", None),
+        ("confcal list IN 2>>IN", None),
+        ("confcal convert IN -o out.json 2>>IN", "out.json"),
+        ("confcal site IN -o out 2>>IN", "out"),
+        ("confcal export IN -o '' 2>>IN", None),  # even a usage error of confcal's own
+    ],
+)
+@pytest.mark.parametrize("good", [True, False], ids=["good", "bad"])
+def test_stderr_that_is_the_input_is_refused_first_saying_so_on_stdout(
+    tmp_path: Path, command: str, writes: str | None, good: bool
+) -> None:
+    content = json.dumps(A).encode() if good else b'{"calendar": {}, "events": [{}]}'
+    source = tmp_path / "in.json"
+    source.write_bytes(content)
+    result = _shell(command.replace("IN", "in.json"), tmp_path)
+    assert result.returncode == 1
+    assert source.read_bytes() == content
+    assert result.stdout == (
+        b"error: stderr: is the input file in.json; send the messages to another file\n"
+    )
+    assert result.stderr == b""
+    assert writes is None or not (tmp_path / writes).exists()
+
+
+def test_stderr_and_stdout_both_the_input_are_refused_saying_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(b"{not json")
+    result = _shell("confcal check in.json >>in.json 2>>in.json", tmp_path)
+    assert result.returncode == 1
+    assert source.read_bytes() == b"{not json"
+
+
+def test_stderr_that_is_another_file_still_gets_the_messages(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(b"{not json")
+    result = _shell("confcal check in.json 2>>errors.txt", tmp_path)
+    assert result.returncode == 1
+    assert (tmp_path / "errors.txt").read_text("utf-8").startswith("error: in.json: ")
+    assert result.stdout == b""
+
+
 def test_a_fifo_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -> None:
     """Reading it would wait for a writer, and writing it feed the run its own output."""
     fifo = tmp_path / "fifo"
@@ -765,6 +824,108 @@ def test_a_link_you_own_on_the_path_is_followed(events: Path, tmp_path: Path) ->
     assert (tmp_path / "releases" / "2024" / "all.ics").read_bytes() == expected(A, "none")[""]
 
 
+def _swap_at_open(monkeypatch: pytest.MonkeyPatch, folder: Path, victim: Path) -> list[Path]:
+    """Between confcal's check of the path and its opening of what it checked, replace
+    ``folder`` by a link to ``victim`` (as renameat2 RENAME_EXCHANGE in a loop did, 10 runs in
+    150): the swaps made."""
+    swapped: list[Path] = []
+
+    def swap() -> None:
+        if not swapped:
+            folder.rename(folder.with_name(folder.name + ".real"))
+            folder.symlink_to(victim)
+            swapped.append(folder)
+
+    monkeypatch.setattr(files, "_before_open", swap)
+    return swapped
+
+
+@pytest.mark.parametrize(
+    ("args", "output"),
+    [
+        (["export"], "sub/all.ics"),
+        (["export"], "sub/new/all.ics"),  # created below the folder swapped
+        (["convert"], "sub/events.json"),
+        (["export", "--split", "event"], "sub"),
+        (["export", "--split", "day"], "sub/days"),
+        (["export", "--split", "day"], "sub/new/days"),
+        (["site"], "sub/site"),
+    ],
+)
+def test_a_folder_on_the_output_path_swapped_for_a_link_after_the_check_is_refused(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], output: str
+) -> None:
+    """A user owning a folder on the path swapped a sub-folder for a link between confcal's
+    check and its open by name: the output went into the victim's folder."""
+    shared = tmp_path / "shared"
+    (shared / "sub" / "days").mkdir(parents=True)
+    (shared / "sub" / "site").mkdir()
+    victim = tmp_path / "victim"
+    (victim / "days").mkdir(parents=True)
+    (victim / "site").mkdir()
+    (victim / "all.ics").write_bytes(b"the victim's")
+    before = sorted(p.relative_to(victim) for p in victim.rglob("*"))
+    swapped = _swap_at_open(monkeypatch, shared / "sub", victim)
+    result = run(args[0], str(events), *args[1:], "-o", str(shared / output))
+    assert swapped
+    assert_error(
+        result, f"{shared / output}: changed while confcal was checking it (a folder on the way "
+        "was replaced); run again",
+    )  # fmt: skip
+    assert sorted(p.relative_to(victim) for p in victim.rglob("*")) == before
+    assert (victim / "all.ics").read_bytes() == b"the victim's"
+
+
+def test_a_folder_to_create_that_turns_into_a_link_after_the_check_is_refused(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missing when checked, a link when created: confcal created folders through it."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    monkeypatch.setattr(files, "_before_open", lambda: (shared / "new").symlink_to(victim))
+    result = run("export", str(events), "-o", str(shared / "new" / "deeper" / "all.ics"))
+    assert_error(result, "changed while confcal was checking it")
+    assert list(victim.iterdir()) == []
+
+
+def test_a_fifo_whose_folder_is_swapped_for_a_link_after_the_check_is_not_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO (or device) is opened by name to be written in place: through the swapped folder
+    it was the victim's regular file, overwritten from its start."""
+    source = save(tmp_path / "events.json", A)
+    shared = tmp_path / "shared"
+    (shared / "sub").mkdir(parents=True)
+    os.mkfifo(shared / "sub" / "pipe")
+    reader = os.open(shared / "sub" / "pipe", os.O_RDONLY | os.O_NONBLOCK)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "pipe").write_bytes(b"the victim's")
+    _swap_at_open(monkeypatch, shared / "sub", victim)
+    try:
+        result = run("export", str(source), "-o", str(shared / "sub" / "pipe"))
+    finally:
+        os.close(reader)
+    assert_error(result, "changed while confcal was checking it")
+    assert (victim / "pipe").read_bytes() == b"the victim's"
+
+
+def test_a_path_left_as_checked_is_written_through_the_hook(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook itself changes nothing: the output goes where the check said."""
+    calls: list[None] = []
+    monkeypatch.setattr(files, "_before_open", lambda: calls.append(None))
+    target = tmp_path / "a" / "b" / "all.ics"
+    assert run("export", str(events), "-o", str(target)).exit_code == 0
+    assert run("export", str(events), "--split", "event", "-o", str(tmp_path / "s")).exit_code == 0
+    assert target.read_bytes() == expected(A, "none")[""]
+    assert_exactly(tmp_path / "s", expected(A, "event"))
+    assert len(calls) == 2
+
+
 # --- Concurrent runs -----------------------------------------------------------------------------
 
 
@@ -829,17 +990,46 @@ def test_a_run_that_cannot_get_the_lock_in_time_gives_up_naming_the_folder(
     assert sorted(p.name for p in folder.iterdir()) == [LOCK]
 
 
-@pytest.mark.parametrize("value", ["soon", "inf", "1e999", "nan", "-1", "-0.5", ""])
-def test_a_lock_timeout_that_is_not_a_finite_number_of_seconds_is_an_error(
+@pytest.mark.parametrize(
+    "value",
+    ["soon", "inf", "1e999", "nan", "-1", "-0.5", "1e300", "100000", "86400.5", "9" * 400, "1_0",
+     "\u0663", " 5 ", "5 ", "+5", "1e3", ".5", "5.", "0x10"],
+)  # fmt: skip
+def test_a_lock_timeout_that_is_not_ascii_seconds_up_to_a_day_is_an_error(
     events: Path, tmp_path: Path, value: str
 ) -> None:
-    """`inf` and `1e999` waited forever, `nan` and `-1` not at all."""
+    """`inf` and `1e999` waited forever, `1e300` as good as forever, `nan` and `-1` not at all;
+    `1_0`, `٣` and ` 5 ` were read as Python reads a float, unlike SOURCE_DATE_EPOCH."""
     result = run(
         "export", str(events), "--split", "day", "-o", str(tmp_path / "o"),
         CONFCAL_LOCK_TIMEOUT=value,
     )  # fmt: skip
-    assert_error(result, f"CONFCAL_LOCK_TIMEOUT: {value!r} is not a number of seconds (0 or more")
+    assert_error(
+        result, "CONFCAL_LOCK_TIMEOUT: ", "is not a number of seconds from 0 to 86400 (a day) in "
+        "ASCII digits, with an optional fraction: such as 30 or 2.5",
+    )  # fmt: skip
+    assert len(result.stderr) < 300  # a long value is shortened
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("", 10.0), ("0", 0.0), ("2.5", 2.5), ("007", 7.0), ("86400", 86400.0)]
+)
+def test_a_lock_timeout_of_ascii_seconds_up_to_a_day_is_read_and_an_empty_one_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    """Empty means unset, as for SOURCE_DATE_EPOCH (it was an error)."""
+    monkeypatch.setenv("CONFCAL_LOCK_TIMEOUT", value)
+    assert _folder.lock_timeout() == seconds
+
+
+def test_an_empty_lock_timeout_writes_as_an_unset_one(events: Path, tmp_path: Path) -> None:
+    result = run(
+        "export", str(events), "--split", "event", "-o", str(tmp_path / "o"),
+        CONFCAL_LOCK_TIMEOUT="",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert_exactly(tmp_path / "o", expected(A, "event"))
 
 
 # --- Crashes -------------------------------------------------------------------------------------
@@ -1159,12 +1349,47 @@ def test_more_files_than_a_manifest_may_list_are_refused_before_anything_is_writ
     assert list(folder.iterdir()) == []
 
 
+def test_a_file_name_longer_than_a_system_takes_is_refused_before_it_is_listed(
+    tmp_path: Path,
+) -> None:
+    """Listed first, it would make the next run's list one confcal never writes."""
+    folder = tmp_path / "out"
+    with pytest.raises(confcal.OutputError, match="refusing the file name"):
+        write_files(folder, {"x" * 252 + ".ics": b"x"})
+    assert not folder.exists()
+    assert write_files(folder, {"x" * 251 + ".ics": b"x"}) == [folder / ("x" * 251 + ".ics")]
+
+
+def test_a_list_nearly_full_of_earlier_names_blames_them_not_this_runs_files(
+    events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """161k stale names and 4 new files said "4 files are more than confcal can list"."""
+    monkeypatch.setattr(_manifest, "MANIFEST_LIMIT", 1000)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    stale = "".join(f"{n:050d}.ics\n" for n in range(18))  # 972 bytes, under the limit
+    (folder / MANIFEST).write_text(stale, "utf-8")
+    result = run("export", str(events), "--split", "event", "-o", str(folder))
+    assert_error(
+        result, f"{folder / MANIFEST}: would pass 0 MiB with the 18 names earlier runs wrote "
+        "there and this one does not; remove the calendars it lists and the list, then run again",
+    )  # fmt: skip
+    assert "3 files are more" not in result.stderr
+    assert snapshot(folder) == {MANIFEST: stale.encode("utf-8")}
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
         (b"alpha.ics\n\0\0\0\n", "holds NUL bytes"),
         (b"alpha.ics\n../../victim.ics\n", "lists '../../victim.ics', a name confcal never"),
         (b".confcal-lock\n", "lists '.confcal-lock', a name confcal never writes"),
+        # It said "cannot read: File name too long", naming a file that is not there.
+        (b"x" * 252 + b".ics\n", f"lists '{'x' * 57}..."),  # then "a name confcal never..."
+        ("é".encode() * 127 + b".ics\n", f"lists '{'é' * 57}..."),  # 258 bytes
+        (b"d" * 256 + b"/\n", f"lists '{'d' * 57}..."),
+        # Names ending in \r were not there to remove, and the files confcal wrote stayed.
+        (b"alpha.ics\r\nbeta.ics\r\n", "has CR LF line ends (edited on Windows?), so not the"),
     ],
 )
 def test_a_manifest_confcal_cannot_have_written_is_an_error_and_removes_nothing(

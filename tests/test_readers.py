@@ -6,6 +6,9 @@ import datetime as dt
 import functools
 import json
 import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -254,16 +257,22 @@ def test_source_date_epoch_of_leading_zeros_and_zero_is_read(
         assert confcal.load(path).dtstamp == dt.datetime.fromtimestamp(expected, UTC)
 
 
-def test_source_date_epoch_that_only_python_reads_as_a_number_says_the_rule(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("epoch", "shown"),
+    [(" ", "' '"), ("1e9", "'1e9'"), ("abc", "'abc'"), ("1700000000.5", "'1700000000.5'"),
+     ("-1", "'-1'"), ("+5", "'+5'"), ("5_000", "'5_000'"), ("17\n", r"'17\n'")],
+)  # fmt: skip
+def test_every_bad_source_date_epoch_gets_one_message_saying_the_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, shown: str
 ) -> None:
+    """' ' and '1e9' had a short message, '-1' and '5_000' (which int() reads) a long one."""
     path = tmp_path / "events.json"
     path.write_text(document(one()), "utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "-1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     with pytest.raises(InvalidInput) as caught:
         confcal.load(path)
     assert str(caught.value) == (
-        "SOURCE_DATE_EPOCH: '-1' is not a number of seconds since 1970 in ASCII digits 0-9 "
+        f"SOURCE_DATE_EPOCH: {shown} is not a number of seconds since 1970 in ASCII digits 0-9 "
         "(no sign, blank or separator), as reproducible builds have it"
     )
 
@@ -305,4 +314,101 @@ def test_a_dtstamp_that_is_no_instant_in_utc_is_refused_as_the_argument() -> Non
         confcal.loads(EVENTS, dtstamp=early)
     assert str(caught.value) == (
         "dtstamp: 0001-01-01T00:00:00+01:00 is out of range: it is no instant in UTC"
+    )
+
+
+# --- How much is read ----------------------------------------------------------------------------
+
+
+def test_the_input_limit_holds_a_hundred_thousand_sessions_of_every_format() -> None:
+    """The sizes the limit's comment gives: 100,000 sessions of rC3's pretalx schedule.json."""
+    assert readers.INPUT_LIMIT >= 100_000 * 4_751
+
+
+def test_a_file_larger_than_the_limit_is_refused_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readers, "INPUT_LIMIT", 1 << 20)
+    path = tmp_path / "events.json"
+    with path.open("wb") as big:
+        big.truncate((1 << 20) + 1)  # sparse: one byte past the limit
+    read: list[int] = []
+    real_open = Path.open
+
+    class Counting:
+        """The opened file, counting what is read from it."""
+
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def __enter__(self) -> Counting:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+        def fileno(self) -> int:
+            return int(self.file.fileno())
+
+        def read(self, size: int) -> bytes:
+            data: bytes = self.file.read(size)
+            read.append(len(data))
+            return data
+
+    monkeypatch.setattr(Path, "open", lambda *a, **k: Counting(real_open(*a, **k)))
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    assert str(caught.value) == f"{path}: larger than 1 MiB; confcal reads programmes up to 1 MiB"
+    assert sum(read) == 0
+
+
+def test_a_file_as_large_as_the_limit_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setattr(readers, "INPUT_LIMIT", path.stat().st_size)
+    assert len(confcal.load(path).events) == 1
+    monkeypatch.setattr(readers, "INPUT_LIMIT", path.stat().st_size - 1)
+    with pytest.raises(InvalidInput, match="larger than 0 MiB"):
+        confcal.load(path)
+
+
+@pytest.mark.parametrize("size", [(1 << 16) - 1, 1 << 16, (1 << 16) + 1])
+def test_a_pipe_or_device_is_read_up_to_the_limit_and_no_further(
+    monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """`confcal check /dev/zero` ended in MemoryError, `yes | confcal check /dev/stdin` in all
+    memory: a file of no size (a pipe, a device) was read whole."""
+    monkeypatch.setattr(readers, "INPUT_LIMIT", size)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a writer that never stops, as `yes` does
+        os.close(read_end)
+        try:
+            while True:
+                os.write(write_end, b"y\n" * 4096)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        with pytest.raises(InvalidInput, match="larger than 0 MiB; confcal reads programmes"):
+            confcal.load(f"/dev/fd/{read_end}")
+        with pytest.raises(InvalidInput, match="larger than 0 MiB; confcal reads programmes"):
+            confcal.load("/dev/zero")
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("command", ["cat /dev/zero", "yes"])
+def test_check_of_an_endless_input_is_an_error_not_all_memory(command: str) -> None:
+    """The real limit, in a real process: 512 MiB read, then a located error."""
+    result = subprocess.run(
+        f"{command} | {shlex.quote(sys.executable)} -m confcal check /dev/stdin",
+        shell=True, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        "error: /dev/stdin: larger than 512 MiB; confcal reads programmes up to 512 MiB\n"
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
-import math
 import os
 import re
 import secrets
@@ -31,6 +30,7 @@ from .errors import OutputError, shown, shown_path
 __all__ = [
     "LOCK",
     "LOCK_TIMEOUT",
+    "LOCK_TIMEOUT_MAX",
     "TEMPORARY_PREFIX",
     "Folder",
     "TooLarge",
@@ -49,6 +49,9 @@ TEMPORARY_PREFIX = ".confcal-tmp-"
 #: Seconds a run waits for another one writing into the same folder, unless the environment
 #: variable ``CONFCAL_LOCK_TIMEOUT`` says otherwise.
 LOCK_TIMEOUT = 10.0
+#: The longest ``CONFCAL_LOCK_TIMEOUT`` confcal accepts, a day: a run that waits longer for a
+#: folder is one nobody will see finish.
+LOCK_TIMEOUT_MAX = 86400.0
 
 # Absent on Windows, where this module still imports (require_posix refuses to write there).
 _NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
@@ -337,21 +340,24 @@ class Folder:
 
 
 def lock_timeout() -> float:
-    """How long :func:`locked` waits: ``CONFCAL_LOCK_TIMEOUT``, a finite number of seconds, 0 or
-    more (0: do not wait), else :data:`LOCK_TIMEOUT`; an error for anything else."""
+    """How long :func:`locked` waits: ``CONFCAL_LOCK_TIMEOUT``, seconds in ASCII digits with an
+    optional decimal fraction (``30``, ``0.5``), at most :data:`LOCK_TIMEOUT_MAX` (0: do not
+    wait); unset or empty (as ``SOURCE_DATE_EPOCH``): :data:`LOCK_TIMEOUT`. Anything else
+    (``1e3``, ``1_0``, `` 5``, ``٣``, ``inf``, ``-1``, more than a day) is an error."""
     text = os.environ.get("CONFCAL_LOCK_TIMEOUT")
-    if text is None:
+    if not text:
         return LOCK_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise OutputError(
-            f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds (0 or more, "
-            "such as 30)"
-        )
-    return seconds
+    if _SECONDS.fullmatch(text) and (seconds := float(text)) <= LOCK_TIMEOUT_MAX:
+        return seconds
+    raise OutputError(
+        f"CONFCAL_LOCK_TIMEOUT: {shown(text)} is not a number of seconds from 0 to "
+        f"{LOCK_TIMEOUT_MAX:g} (a day) in ASCII digits, with an optional fraction: such as 30 "
+        "or 2.5"
+    )
+
+
+#: What ``CONFCAL_LOCK_TIMEOUT`` may hold: ASCII digits, with an optional decimal fraction.
+_SECONDS = re.compile("[0-9]+(?:[.][0-9]+)?")
 
 
 @contextlib.contextmanager

@@ -30,6 +30,8 @@ MANIFEST = ".confcal-files"
 #: The largest manifest confcal reads or writes, 16 MiB: 100,000 sessions with ids of 20
 #: characters take 2.5 MB, with ids of 150 characters 15.5 MB.
 MANIFEST_LIMIT = 16 << 20
+#: The longest name of a file, in bytes (``NAME_MAX`` on Linux, and the BSDs and macOS).
+_NAME_MAX = 255
 #: The one file confcal writes that is not a calendar: the site's page (``confcal.site`` names it
 #: too). Fixed here, not passed in by the writer of the day, because a prune must recognise the
 #: files of an earlier run by any command: ``export --split`` into a folder that held a site
@@ -40,9 +42,11 @@ _RESERVED = (MANIFEST, LOCK)
 
 
 def safe_name(name: str) -> bool:
-    """Whether ``name`` is a file in the folder itself, and not one of confcal's own."""
+    """Whether ``name`` is a file in the folder itself, and not one of confcal's own: also not
+    longer than a file's name may be (:data:`_NAME_MAX` bytes), which no system would take."""
     return (
         name not in {"", ".", ".."}
+        and len(name.encode("utf-8", "surrogatepass")) <= _NAME_MAX
         and Path(name).name == name
         and "\\" not in name
         and "\0" not in name
@@ -87,6 +91,8 @@ def _read_manifest(folder: Folder) -> tuple[set[str], set[str]]:
         raise _not_the_list(folder, "is not UTF-8") from None
     if "\0" in text:
         raise _not_the_list(folder, "holds NUL bytes")
+    if "\r" in text:
+        raise _not_the_list(folder, "has CR LF line ends (edited on Windows?)")
     names: set[str] = set()
     folders: set[str] = set()
     for line in text.split("\n"):
@@ -133,10 +139,22 @@ class _Plan:
         self.gone: list[_Plan] = []
         self.union = _listing(self.previous | set(files), self.previous_folders | self.folders)
         if len(self.union) > MANIFEST_LIMIT:
-            raise OutputError(
-                f"{shown_path(folder.path)}: {len(files)} files are more than confcal can list "
-                f"in its {MANIFEST} (at most {MANIFEST_LIMIT >> 20} MiB)"
+            raise self._too_many()
+
+    def _too_many(self) -> OutputError:
+        """Why the list of this run's and earlier runs' files would pass the limit."""
+        limit = f"{MANIFEST_LIMIT >> 20} MiB"
+        if len(_listing(self.files, self.folders)) > MANIFEST_LIMIT:
+            return OutputError(
+                f"{shown_path(self.folder.path)}: {len(self.files)} files are more than confcal "
+                f"can list in its {MANIFEST} (at most {limit})"
             )
+        earlier = len(self.previous - set(self.files)) + len(self.previous_folders - self.folders)
+        return OutputError(
+            f"{shown_path(self.folder.path / MANIFEST)}: would pass {limit} with the {earlier} "
+            "names earlier runs wrote there and this one does not; remove the calendars it lists "
+            "and the list, then run again"
+        )
 
     def final(self) -> bytes:
         """What the manifest lists once the run is done."""

@@ -14,12 +14,13 @@ import attrs
 import click
 
 from . import dumps, load, zones
-from .errors import ConfcalError, InvalidInput, LoadWarning, Problem, shown_path
+from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
     Split,
     check_output,
     check_stdout,
     render,
+    stderr_input,
     write_atomic,
     write_files,
     write_stdout,
@@ -145,6 +146,24 @@ def _refuse_input(output: Path | None, source: Path) -> None:
         check_output(output, [source])
 
 
+def _refuse_stderr(source: Path) -> None:
+    """First of all: a stderr that is the input (``2>>events.json``) would get every warning and
+    error appended to the programme. The refusal goes to stdout, unless that is the input too
+    (then it goes nowhere); exit code 1 either way."""
+    found = stderr_input([source])
+    if found is None:
+        return
+    try:
+        check_stdout([source])
+        write_stdout(
+            f"error: stderr: is the input file {shown_path(found)}; send the messages to another "
+            "file\n"
+        )
+    except OutputError:
+        pass  # stdout is the input too, or gone: nowhere to say it
+    raise click.exceptions.Exit(1)
+
+
 def _emit(data: bytes, output: Path | None, source: Path) -> None:
     """Data to the file ``output`` (written atomically), or to stdout for none or ``-``."""
     if _to_stdout(output):
@@ -266,6 +285,7 @@ def export(
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
     """
+    _refuse_stderr(events)
     kind = Split(split)
     if kind is Split.NONE:
         path = _output(output, file="give a file name, or use --split")
@@ -297,6 +317,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
       confcal check events.json
       confcal check schedule.json --timezone Europe/Berlin
     """
+    _refuse_stderr(events)
     check_stdout([events])
     schedule = _load(events, format_, timezone)
     days = list(schedule.days())
@@ -327,6 +348,7 @@ def list_(
       confcal list events.json --tz Europe/Berlin --day 2024-11-19
       confcal list schedule.xml
     """
+    _refuse_stderr(events)
     check_stdout([events])
     schedule = _select(_load(events, format_, timezone), events, types, days, ids)
     write_stdout(table(schedule, tz))
@@ -348,6 +370,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
       confcal convert schedule.xml -o events.json
       confcal convert programme.ics -o events.json
     """
+    _refuse_stderr(schedule)
     path = _output(output, file="give a file name")
     _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
@@ -382,6 +405,7 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     """
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
+    _refuse_stderr(events)
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])

@@ -19,12 +19,12 @@ module writes, and no other part of confcal does:
 
 The input is never the output: :func:`check_output` and :func:`check_stdout` refuse, before
 anything is read, an output that is an input file, by device and inode, whether named, linked or
-open (``/dev/fd/3``, stdout). This module decides where a path the user names leads (links, each
-checked for its owner, devices, ``/dev/stdout``); the writing inside a folder is
-:mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s. Every OSError becomes an
-:class:`~confcal.errors.OutputError` naming the path as :func:`~confcal.errors.shown_path` shows
-it. Writing files is POSIX only; ``import confcal``, :func:`render` and :func:`write_stdout` work
-anywhere.
+open (``/dev/fd/3``, stdout); :func:`stderr_input` finds a stderr that is one. This module decides
+where a path the user names leads (links, each checked for its owner, devices, ``/dev/stdout``);
+the writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
+Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path as
+:func:`~confcal.errors.shown_path` shows it. Writing files is POSIX only; ``import confcal``,
+:func:`render` and :func:`write_stdout` work anywhere.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import sys
 from collections.abc import Collection, Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
@@ -54,6 +55,7 @@ __all__ = [
     "check_output",
     "check_stdout",
     "render",
+    "stderr_input",
     "write_atomic",
     "write_files",
     "write_stdout",
@@ -130,7 +132,19 @@ def _is_input(status: os.stat_result | None, inputs: Collection[Path]) -> bool:
     return status is not None and (status.st_dev, status.st_ino) in _identities(inputs)
 
 
-def _resolve(path: Path) -> tuple[Path, int | None]:
+class _Where(NamedTuple):
+    """Where a path the user names leads (:func:`_resolve`)."""
+
+    #: The file or folder to write, with no symbolic link in what exists of it.
+    path: Path
+    #: Or the number of this process's open file to write (``-1``: another process's).
+    fd: int | None
+    #: Device and inode of each file and folder on the way, as checked, by path: a folder
+    #: opened later must be the one checked (:func:`_open_checked`).
+    seen: Mapping[Path, tuple[int, int]]
+
+
+def _resolve(path: Path) -> _Where:
     """Where ``path`` leads: the file or folder to write, with no symbolic link left in what
     exists of it, or the number of one of this process's open files (``/dev/stdout``,
     ``/dev/fd/3``, ``/proc/self/fd/1``), which is written as it is.
@@ -143,6 +157,7 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
     text = os.fspath(path)
     resolved = "/" if text.startswith("/") else ""
     pending = text.split("/")[::-1]  # the names still to walk, the next one last
+    seen: dict[Path, tuple[int, int]] = {}
     links = 0
     while pending:
         name = pending.pop()
@@ -154,15 +169,16 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
             continue
         candidate = os.path.join(resolved, name)
         if not pending and (fd := _open_file_number(candidate)) is not None:
-            return Path(candidate), fd
+            return _Where(Path(candidate), fd, seen)
         try:
             status = lstat(candidate)
         except OSError as error:
             raise failed(path, "write", error) from None
         if status is None:  # nothing there: the rest is for confcal to create
-            return Path(candidate, *pending[::-1]), None
+            return _Where(Path(candidate, *pending[::-1]), None, seen)
         if not stat.S_ISLNK(status.st_mode):
             resolved = candidate
+            seen[Path(candidate)] = (status.st_dev, status.st_ino)
             continue
         links += 1
         if links > 40:
@@ -171,7 +187,86 @@ def _resolve(path: Path) -> tuple[Path, int | None]:
         if target.startswith("/"):
             resolved = "/"
         pending.extend(target.split("/")[::-1])
-    return Path(resolved or "."), None
+    return _Where(Path(resolved or "."), None, seen)
+
+
+def _changed(path: Path) -> OutputError:
+    return OutputError(
+        f"{shown_path(path)}: changed while confcal was checking it (a folder on the way was "
+        "replaced); run again"
+    )
+
+
+def _before_open() -> None:
+    """Nothing: where a test steps in between checking where a path leads and opening it."""
+
+
+# Folders are opened as _folder opens them (O_NOFOLLOW, O_DIRECTORY: absent on Windows).
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW_FLAG: int = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_checked(where: _Where, folder: Path, shown_as: Path, doing: str) -> Folder:
+    """The ``folder`` :func:`_resolve` checked (``where.path`` or its parent), opened and
+    created where missing, named ``shown_as`` in messages (``doing``: what a failed mkdir was).
+
+    Opening by name again would follow whatever is there now: whoever owns a folder on the way
+    could swap a sub-folder for a link between the check and the open. So the deepest folder
+    that existed is opened and compared, by device and inode, with what was checked, and what
+    is missing below it created and opened step by step from its descriptor, never following a
+    link.
+    """
+    _before_open()
+    parts = folder.parts
+    # The deepest folder on the way that was checked; else "/" or the current folder.
+    known = next((n for n in range(len(parts), 0, -1) if Path(*parts[:n]) in where.seen), 0)
+    if not known and folder.anchor:
+        known = 1
+    base = Path(*parts[:known]) if known else Path(".")
+    rest = parts[known:]
+    try:
+        fd = os.open(base, _FOLDER_FLAGS)
+    except OSError as error:
+        raise failed(shown_as, "write", error) from None
+    try:
+        status = os.fstat(fd)
+        checked = where.seen.get(base)
+        if checked is not None and (status.st_dev, status.st_ino) != checked:
+            raise _changed(shown_as)
+        for name in rest:
+            inner = _step(fd, name, shown_as, doing)
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return Folder(fd, shown_as)
+
+
+def _step(fd: int, name: str, shown_as: Path, doing: str) -> int:
+    """The folder ``name`` in the one ``fd`` holds, created if missing; a link there (planted
+    since the check) is refused."""
+    try:
+        os.mkdir(name, 0o777, dir_fd=fd)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise failed(shown_as, doing, error) from None
+    try:
+        return os.open(name, _FOLDER_FLAGS | _NOFOLLOW_FLAG, dir_fd=fd)
+    except OSError as error:
+        # A link is ELOOP, or ENOTDIR with O_DIRECTORY (Linux).
+        status = None if error.errno not in {errno.ELOOP, errno.ENOTDIR} else _lstat(name, fd)
+        if status is not None and stat.S_ISLNK(status.st_mode):
+            raise _changed(shown_as) from None
+        raise failed(shown_as, "write", error) from None
+
+
+def _lstat(name: str, fd: int) -> os.stat_result | None:
+    try:
+        return lstat(name, dir_fd=fd)
+    except OSError:
+        return None
 
 
 def _follow(path: Path, link: str, status: os.stat_result) -> str:
@@ -222,8 +317,8 @@ def check_output(output: Path, inputs: Collection[Path]) -> None:
     """Refuse an ``output`` that is one of the ``inputs`` (also through a link, a hard link or
     an open file such as ``/dev/stdout`` or ``/dev/fd/3``), before anything is read: writing it
     would replace the programme with its calendar, or append to it."""
-    target, fd = _resolve(output)
-    _check_target(output, target, fd, inputs)
+    where = _resolve(output)
+    _check_target(output, where.path, where.fd, inputs)
 
 
 def check_stdout(inputs: Collection[Path]) -> None:
@@ -242,12 +337,25 @@ def check_stdout(inputs: Collection[Path]) -> None:
         )
 
 
+def stderr_input(inputs: Collection[Path]) -> Path | None:
+    """The one of the ``inputs`` that stderr is (``confcal check events.json 2>>events.json``),
+    if any: a message written there would be appended to the programme."""
+    if sys.stderr is None:
+        return None
+    try:
+        status = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None  # not a file (captured in memory): nothing to compare
+    return _identities(inputs).get((status.st_dev, status.st_ino))
+
+
 # --- One file ----------------------------------------------------------------------------------
 
 
-def _open_by_name(path: Path, shown_as: Path, append: bool) -> int:
+def _open_by_name(path: Path, shown_as: Path, append: bool, checked: tuple[int, int] | None) -> int:
     """Open a device or a pipe to write into: a FIFO nobody reads is an error, not a wait
-    that never ends."""
+    that never ends. ``checked``: the device and inode it must have, as :func:`_resolve` found
+    it (a folder on the way swapped since for a link would lead to another file)."""
     flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK
     try:
         opened = os.open(path, flags | (os.O_APPEND if append else 0))
@@ -257,16 +365,26 @@ def _open_by_name(path: Path, shown_as: Path, append: bool) -> int:
                 f"{shown_path(shown_as)}: nobody is reading it (a FIFO); start its reader first"
             ) from None
         raise
-    os.set_blocking(opened, True)
+    try:
+        status = os.fstat(opened)
+        if checked is not None and (status.st_dev, status.st_ino) != checked:
+            raise _changed(shown_as)
+        os.set_blocking(opened, True)
+    except BaseException:
+        os.close(opened)
+        raise
     return opened
 
 
-def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> None:
+def _write_in_place(
+    path: Path, shown_as: Path, fd: int | None, data: bytes, checked: tuple[int, int] | None = None
+) -> None:
     """Write into a device, a pipe or an open file as it is: renaming over it would lose what it
     holds, or (behind /dev/stdout) what the shell wrote into it before.
 
     ``fd``: this process's open file to write to (``/dev/stdout``: 1), ``-1`` for another
-    process's (appended to), ``None`` for a device or pipe opened by name.
+    process's (appended to), ``None`` for a device or pipe opened by name, which must be the
+    file ``checked`` (device and inode) if given.
     """
     try:
         if fd is not None and fd >= 0:
@@ -276,7 +394,8 @@ def _write_in_place(path: Path, shown_as: Path, fd: int | None, data: bytes) -> 
                         stream.flush()
             write_all(fd, data)
             return
-        opened = _open_by_name(path, shown_as, append=fd == -1)
+        _before_open()
+        opened = _open_by_name(path, shown_as, append=fd == -1, checked=checked)
         try:
             write_all(opened, data)
         finally:
@@ -297,7 +416,8 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
     and the file it points to replaced, the link kept; one owned by someone else, here or on
     the way, is refused. ``inputs`` are files never to write (the programme read).
     """
-    target, fd = _resolve(path)
+    where = _resolve(path)
+    target, fd = where.path, where.fd
     _check_target(path, target, fd, inputs)
     if fd is not None:
         _write_in_place(target, path, fd, data)
@@ -311,9 +431,9 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
             raise OutputError(
                 f"{shown_as}: is a disk (a block device); confcal will not write to it"
             )
-        _write_in_place(target, path, None, data)
+        _write_in_place(target, path, None, data, where.seen.get(target))
         return True
-    folder = _parent(path, target)
+    folder = _parent(path, where)
     try:
         folder.clean({target.name})
         changed = folder.write(target.name, data)
@@ -324,25 +444,24 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
         folder.close()
 
 
-def _parent(path: Path, target: Path) -> Folder:
-    """The folder ``target`` goes into, created if missing (``-o calendars/all.ics`` in a fresh
-    clone)."""
-    parent = target.parent
+def _parent(path: Path, where: _Where) -> Folder:
+    """The folder the file ``where`` leads to goes into, created if missing (``-o
+    calendars/all.ics`` in a fresh clone)."""
+    parent = where.path.parent
     status = _stat(parent, path, "write")
     if status is not None and not stat.S_ISDIR(status.st_mode):
         raise OutputError(f"{shown_path(path)}: {shown_path(parent)} is a file, not a folder")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise failed(path, "create its folder", error) from None
-    return Folder.open(parent, target.parent)
+    folder = _open_checked(where, parent, path, "create its folder")
+    folder.path = parent
+    return folder
 
 
 # --- Folders -----------------------------------------------------------------------------------
 
 
 def _open_folder(folder: Path, needed_by: str) -> Folder:
-    target, fd = _resolve(folder)
+    where = _resolve(folder)
+    target, fd = where.path, where.fd
     status = None if fd is not None else _stat(target, folder, "create")
     if fd is not None or (status is not None and not stat.S_ISDIR(status.st_mode)):
         mode = 0 if status is None else status.st_mode
@@ -354,11 +473,7 @@ def _open_folder(folder: Path, needed_by: str) -> Folder:
             else "not a folder"
         )  # fmt: skip
         raise OutputError(f"{shown_path(folder)}: is {what}; {needed_by} needs a folder")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise failed(folder, "create", error) from None
-    return Folder.open(target, folder)
+    return _open_checked(where, target, folder, "create")
 
 
 def write_tree(

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import attrs
 
@@ -161,22 +161,51 @@ def _check(
     check_options(source=source, timezone=timezone, dtstamp=dtstamp)
 
 
+#: The largest programme :func:`load` reads, 512 MiB, so that ``/dev/zero`` or ``yes |`` is an
+#: error, not all memory. 100,000 sessions take 75 MB as events.json (``benchmarks/generate.py``)
+#: and 155 MB at FOSDEM 2026's 1.5 KB a session; as schedule.xml 217 MB at 38C3's density and
+#: 313 MB at FOSDEM's, as a pretalx schedule.json up to 475 MB (rC3's 4.75 KB a session).
+INPUT_LIMIT = 512 << 20
+
+
 def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
     """The file's bytes and modification time (1970, unknown, where Python cannot hold it); a
-    path no file can have (a NUL byte in it) is "no such file", as a missing one is."""
+    path no file can have (a NUL byte in it) is "no such file", as a missing one is. A file
+    larger than :data:`INPUT_LIMIT` is an error, found without reading more than that."""
     try:
-        data = path.read_bytes()
-        mtime = path.stat().st_mtime
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            data = _at_most(file, status.st_size)
+            mtime = status.st_mtime
     except (FileNotFoundError, ValueError):
         raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
         raise InvalidInput([Problem(f"cannot read: {error.strerror}", source=source)]) from None
+    if data is None:
+        limit = f"{INPUT_LIMIT >> 20} MiB"
+        message = f"larger than {limit}; confcal reads programmes up to {limit}"
+        raise InvalidInput([Problem(message, source=source)])
     try:
         modified = dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
         return data, EPOCH
     # A time no DTSTAMP may be (a year past 2199: a clock gone wrong) is unknown too.
     return data, EPOCH if model_problems(Schedule, "dtstamp", modified) else modified
+
+
+def _at_most(file: BinaryIO, size: int) -> bytes | None:
+    """What ``file`` holds, up to :data:`INPUT_LIMIT` (``None`` past it): a regular file of
+    ``size`` bytes in one read, a pipe or a device (``size`` 0) in parts."""
+    if size > INPUT_LIMIT:
+        return None
+    parts = [file.read(size + 1)] if size else []
+    left = INPUT_LIMIT + 1 - sum(map(len, parts))
+    while left > 0 and (part := file.read(min(left, 1 << 20))):
+        parts.append(part)
+        left -= len(part)
+    if left <= 0:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 # --- DTSTAMP, at the edge ------------------------------------------------------------------------
@@ -205,14 +234,17 @@ def _reproducible(
 def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
     """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), or the problem with it.
 
-    The specification has it a non-negative integer in ASCII digits: ``-1``, ``+5``, `` 5``,
-    ``5_000`` and digits of other scripts (``٣``), all of which ``int`` would read, are refused.
-    Set but empty is taken as unset.
+    The specification has it a non-negative integer in ASCII digits: anything else (``-1``,
+    ``+5``, `` 5``, ``5_000``, ``1e9``, ``1700000000.5``, digits of other scripts such as ``٣``)
+    is refused with one message saying the rule. Set but empty is taken as unset.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
         return None, None
-    message = f"{shown(epoch)} is not a number of seconds since 1970"
+    message = (
+        f"{shown(epoch)} is not a number of seconds since 1970 in ASCII digits 0-9 (no sign, "
+        "blank or separator), as reproducible builds have it"
+    )
     if _ASCII_DIGITS.fullmatch(epoch):
         try:
             stamp = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
@@ -223,20 +255,7 @@ def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
             if not refused:
                 return stamp, None
             message = f"{shown(epoch)} seconds since 1970: {refused[0].message}"
-    elif _int_would_read(epoch):
-        message += (
-            " in ASCII digits 0-9 (no sign, blank or separator), as reproducible builds have it"
-        )
     return None, Problem(message, source="SOURCE_DATE_EPOCH", value=epoch)
-
-
-def _int_would_read(text: str) -> bool:
-    """Whether Python's ``int`` reads ``text``, which the reproducible-builds rule does not."""
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
 
 
 _ASCII_DIGITS = re.compile("[0-9]+")

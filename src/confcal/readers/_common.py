@@ -65,8 +65,9 @@ def check_options(*, source: object, timezone: object = None, dtstamp: object = 
 # --- Naming in messages, and XML's encodings -----------------------------------------------------
 
 # A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
-# which the XML parser is given decoded. UTF-8, with or without a BOM, and the 8-bit encodings an
-# XML declaration may name are left to the parser.
+# which the XML parser is given decoded. UTF-8, with or without a BOM, is left to the parser; the
+# other encodings an XML declaration may name are decoded by Python's codecs (frab_xml's
+# _declared_codec).
 _XML_CODECS = (
     (b"\x00\x00\xfe\xff", "utf-32"),
     (b"\xff\xfe\x00\x00", "utf-32"),

@@ -8,6 +8,7 @@ references is refused before anything is expanded or fetched, whatever it says.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from typing import TYPE_CHECKING
@@ -48,16 +49,57 @@ def loads(
 
 
 def _decoded(data: bytes | str, source: str) -> bytes | str:
-    """UTF-16 and UTF-32 (by byte order mark, as XML 1.0 says) decoded: the parser reads UTF-8,
-    UTF-16 with a BOM and 8-bit encodings itself, but not UTF-32; decoded here, all alike."""
-    if isinstance(data, str) or (codec := xml_codec(data)) is None:
+    """The text, decoded here unless the parser reads it as it is (UTF-8, by far the most common).
+
+    UTF-16 and UTF-32 by byte order mark or first characters (XML 1.0, appendix F); then the
+    encoding the declaration names (``windows-1252``, ``Shift_JIS``) with Python's codec for it:
+    the parser itself reads only a few, and some bytes of others (``0x81`` in windows-1252) as
+    "invalid token". An encoding Python does not know is left to the parser, which refuses it.
+    """
+    if isinstance(data, str):
+        return data
+    codec = xml_codec(data)
+    declared = codec is None
+    if codec is None and (codec := _declared_codec(data)) is None:
         return data
     try:
         return data.decode(codec)
     except UnicodeDecodeError as error:
-        encoding = codec.upper().removesuffix("-BE").removesuffix("-LE")
-        message = f"not valid {encoding}, as its first bytes say it is: {error.reason} at byte"
-        raise InvalidInput([Problem(f"{message} {error.start}", source=source)]) from None
+        if declared:
+            reason = f"{error.reason} (byte 0x{data[error.start]:02x})"
+            why = f"not valid {shown(_declared(data))}, as its declaration says it is: {reason}"
+            message = f"{why} at byte {error.start}; save it as UTF-8"
+        else:
+            encoding = codec.upper().removesuffix("-BE").removesuffix("-LE")
+            why = f"not valid {encoding}, as its first bytes say it is: {error.reason}"
+            message = f"{why} at byte {error.start}"
+        raise InvalidInput([Problem(message, source=source)]) from None
+
+
+#: Encodings the parser reads itself: UTF-8, and UTF-16 or UTF-32 declared in a file whose bytes
+#: are neither (then the parser's refusal says the declaration is wrong).
+_PARSER_READS = frozenset(("utf-8", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be",
+                           "utf-32-le"))  # fmt: skip
+
+
+def _declared(data: bytes) -> str:
+    """The encoding the XML declaration names, as written; ``""`` for none."""
+    declared = _DECLARED.match(data[:1024].lstrip(b" \t\r\n"))
+    return declared[1].decode("ascii", "replace") if declared else ""
+
+
+def _declared_codec(data: bytes) -> str | None:
+    """The Python codec of the encoding the declaration names, unless the parser reads it itself
+    (UTF-8: also by a byte order mark, which wins over any declaration) or Python has none."""
+    name = _declared(data)
+    if not name or data.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        codec = codecs.lookup(name).name
+        b"<".decode(codec)  # LookupError for a codec that is no text encoding (rot13)
+    except (LookupError, ValueError):
+        return None
+    return None if codec in _PARSER_READS else codec
 
 
 def _root(data: bytes | str, source: str) -> Element:
@@ -95,8 +137,8 @@ _DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']{0,100})""")
 
 def _unreadable(data: bytes | str, error: Exception) -> str:
     """Why the parser could not read the text: a lone surrogate in a ``str`` (no UTF-8, and no
-    XML, has one), or an encoding its declaration names that the parser cannot read (UTF-32 or
-    Shift_JIS without a byte order mark, a name Python does not know, ``rot13``)."""
+    XML, has one), or an encoding its declaration names that neither the parser nor Python
+    reads (UTF-32 without a byte order mark, a name Python does not know, ``rot13``)."""
     if isinstance(error, UnicodeEncodeError) and isinstance(data, str):
         line = data.count("\n", 0, error.start) + 1
         column = error.start - (data.rfind("\n", 0, error.start) + 1) + 1
