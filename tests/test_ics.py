@@ -19,6 +19,7 @@ from confcal.cli import cli
 from confcal.errors import InvalidInput
 from confcal.model import EPOCH, Event, Schedule
 from confcal.readers import detect, ics
+from confcal.readers._ics_recurrence import MAX_OCCURRENCES
 from conftest import REPO, programmes_dir, read
 
 UTC = dt.UTC
@@ -545,7 +546,7 @@ def test_a_rule_with_too_many_occurrences_is_refused() -> None:
         event("m", ":20250301T100000Z", ":20250301T100500Z", "M", "RRULE:FREQ=MINUTELY;COUNT=5000"),
         head="X-WR-CALNAME:R",
     )
-    assert f"recurs more than {ics.MAX_OCCURRENCES} times" in problems(text)[0]
+    assert f"recurs more than {MAX_OCCURRENCES} times" in problems(text)[0]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ a count and the first events; what it cannot read is an :class:`InvalidInput` na
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import itertools
@@ -25,30 +24,20 @@ from typing import Any
 
 import attrs
 import icalendar
-import recurring_ical_events
 
 from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
-from . import _ics_times
+from . import _ics_recurrence, _ics_times
 from ._common import Collector, Imported, check_options, check_text, event_label, model_problems
 from ._frab_ids import identifiers
 from ._ics_times import Clock, iana_name, stamp
 from ._json import decode
 
-__all__ = ["MAX_OCCURRENCES", "SHORT_WINDOW", "UNTITLED", "WINDOW", "loads"]
+__all__ = ["UNTITLED", "loads"]
 
 #: The title of a VEVENT without SUMMARY (which is warned).
 UNTITLED = "Untitled session"
-#: The most sessions one recurring event may give: a programme's session does not recur forever.
-MAX_OCCURRENCES = 1000
-#: How long after its first start a recurring event's occurrences may lie, as long as the model
-#: lets a session last; which also bounds the work of a rule that never or rarely matches.
-WINDOW = dt.timedelta(days=366)
-#: The same for a rule by the hour or minute, whose every hour or minute of the window is looked
-#: at (a rule by the second is refused: a year of seconds takes most of a minute to look at).
-SHORT_WINDOW = dt.timedelta(days=31)
-_SUBDAILY = frozenset(("HOURLY", "MINUTELY"))
 #: The PRODID confcal writes: its DESCRIPTION ends with the speakers, which are read back.
 _CONFCAL_PRODID = re.compile(r"-//confcal//", re.IGNORECASE)
 _SPEAKERS = re.compile(r"(?:\A|\n\n)(Speakers?): ([^\n]+)\Z")
@@ -327,13 +316,13 @@ class _Reader:
         for indices in groups.values():
             components = [self.vevents[i] for i in indices]
             label = self._label(indices[0])
-            if any(_recurs(c) for c in components):
+            if any(_ics_recurrence.recurs(c) for c in components):
                 occurrences = self._expand(components, label)
             else:
                 occurrences = components
             base = bases[indices[0]]
             for occurrence in occurrences:
-                when = _recurrence(occurrence)
+                when = _ics_recurrence.recurrence(occurrence)
                 if when is None:
                     sessions.append(_Session(occurrence, base, label))
                 else:
@@ -379,48 +368,17 @@ class _Reader:
     def _made(event: icalendar.Event) -> str:
         """The id of a VEVENT without UID: its title's letters and a hash of title and start."""
         title = _text(event, "SUMMARY") or ""
-        start = _ical(event.get("DTSTART"))
+        start = _ics_recurrence.written(event.get("DTSTART"))
         digest = hashlib.sha256(f"{title}\0{start}".encode("utf-8", "surrogatepass"))
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
         return f"{slug or 'event'}-{digest.hexdigest()[:8]}"
 
     def _expand(self, components: list[icalendar.Event], label: str) -> list[icalendar.Event]:
-        """The occurrences of a recurring event, overrides applied (recurring-ical-events),
-        looked for within :data:`WINDOW` of its first start; none, with a problem, for a rule
-        that ends later or never, or that gives more than :data:`MAX_OCCURRENCES`."""
-        starts = [_day(_ics_times.value(c.get("DTSTART"))) for c in components]
-        first = min((d for d in starts if d is not None), default=None)
-        if first is None:
-            self.out.problem("has no DTSTART that can be read", event=label, field="DTSTART")
-            return []
-        frequencies = {str(f).upper() for c in components for r in _rules(c) for f in r["FREQ"]}
-        if "SECONDLY" in frequencies:
-            self.out.problem(
-                "recurs by the second (FREQ=SECONDLY); a programme's session does not: list "
-                "its sessions, or give a coarser rule",
-                event=label,
-                field="RRULE",
-            )
-            return []
-        window = (first, first + (SHORT_WINDOW if frequencies & _SUBDAILY else WINDOW))
-        late = [d for c in components for d in _rdates(c) if not first <= d <= window[1]]
-        if late:
-            self.out.problem(
-                f"RDATE {late[0].isoformat()} is not within {_days(window)} of its start "
-                f"({first.isoformat()}); a programme's session does not recur so long",
-                event=label,
-                field="RDATE",
-            )
-            return []
-        for component in components:
-            for rule in _rules(component):
-                refused = _unbounded(rule, component, window)
-                if refused is not None:
-                    self.out.problem(refused, event=label, field="RRULE", value=_ical(rule))
-                    return []
-        found = _occurrences(components, window)
-        if isinstance(found, str):
-            self.out.problem(found, event=label, field="RRULE")
+        """The occurrences of a recurring event (see :mod:`._ics_recurrence`); none, with a
+        problem, for one that recurs too long, too often or without end."""
+        found = _ics_recurrence.expand(components)
+        if isinstance(found, _ics_recurrence.Refusal):
+            self.out.problem(found.message, event=label, field=found.field, value=found.value)
             return []
         self.expanded.append(len(found))
         return found
@@ -499,165 +457,6 @@ class _Reader:
         return None
 
 
-def _day(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
-def _unbounded(
-    rule: Any, component: icalendar.Event, window: tuple[dt.date, dt.date]
-) -> str | None:
-    """Why a rule is refused (``None``: it is not): no end, an UNTIL past the window, or a
-    COUNT too big or not reached within it."""
-    written = shown(_ical(rule))
-    unsupported = _unsupported(rule)
-    if unsupported is not None:
-        return f"{written} {unsupported}"
-    if not {"COUNT", "UNTIL"} & set(rule):
-        return (
-            f"{written} recurs without end (neither COUNT nor UNTIL); a programme's session "
-            "does not recur forever: give it a COUNT or an UNTIL"
-        )
-    ends = [d for d in map(_day, rule.get("UNTIL", [])) if d is not None]
-    if any(d > window[1] for d in ends):
-        return (
-            f"{written} recurs until {max(ends).isoformat()}, more than {_days(window)} after "
-            f"it starts ({window[0].isoformat()}); a programme's session does not"
-        )
-    return _count_beyond(rule, component, window, written)
-
-
-def _count_beyond(
-    rule: Any, component: icalendar.Event, window: tuple[dt.date, dt.date], written: str
-) -> str | None:
-    """Why a rule's COUNT is refused: too many, or not all within the window (``None``: fine)."""
-    counts = [n for n in rule.get("COUNT", []) if isinstance(n, int)]
-    if not counts:
-        return None
-    if counts[0] > MAX_OCCURRENCES:
-        return f"{written} recurs more than {MAX_OCCURRENCES} times; a programme's session does not"
-    # The rule alone (no RDATE, EXDATE or override), to see that all its COUNT fall in the window.
-    alone = copy.deepcopy(component)
-    for name in ("RDATE", "EXDATE", "RRULE"):
-        alone.pop(name, None)
-    alone.add("RRULE", rule)
-    found = _occurrences([alone], window)
-    if isinstance(found, str):
-        return found
-    if len(found) < counts[0]:
-        return (
-            f"{written}: its {counts[0]} occurrences do not all fall within {_days(window)} of "
-            f"its start ({window[0].isoformat()}); a programme's session does not recur so long"
-        )
-    return None
-
-
-def _occurrences(
-    components: list[icalendar.Event], window: tuple[dt.date, dt.date]
-) -> list[icalendar.Event] | str:
-    """The occurrences of one recurring event within the window (its last day included), or
-    why there are none: recurring-ical-events' error, or more than :data:`MAX_OCCURRENCES`."""
-    holder = icalendar.Calendar()
-    for component in components:
-        holder.add_component(component)
-    try:
-        with warnings.catch_warnings():  # its guesses and deprecations are not the user's
-            warnings.simplefilter("ignore")
-            query: Any = recurring_ical_events.of(holder)
-            span = query.between(window[0], window[1] + dt.timedelta(days=1))
-            found = list(itertools.islice(span, MAX_OCCURRENCES + 1))
-    except Exception as error:  # the library's own errors, or dateutil's on a broken rule
-        return f"its recurrence cannot be expanded: {shown(str(error))}"
-    if len(found) > MAX_OCCURRENCES:
-        return (
-            f"recurs more than {MAX_OCCURRENCES} times; a programme's session does not: give "
-            "its RRULE a smaller COUNT or an earlier UNTIL"
-        )
-    return found
-
-
-#: The parts of a rule confcal expands: those a programme's sessions recur by. Others (BYSETPOS,
-#: BYYEARDAY, BYWEEKNO, BYSECOND) are refused, as is a day no month named has: dateutil looks for
-#: a match of a rule that never matches until the year 9999, which takes minutes.
-_RULE_PARTS = frozenset(
-    ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYHOUR", "BYMINUTE",
-     "WKST")
-)  # fmt: skip
-_LONGEST = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # days in each month, at most
-_MOST_WEEKDAYS = {"MONTHLY": 5, "YEARLY": 53}  # the most Mondays (say) a month or year has
-
-
-def _unsupported(rule: Any) -> str | None:
-    """What of a rule confcal does not expand (``None``: all of it)."""
-    others = sorted(str(part) for part in set(rule) - _RULE_PARTS)
-    if others:
-        return (
-            f"uses {', '.join(others)}, which confcal does not expand (it reads FREQ, INTERVAL, "
-            "COUNT, UNTIL, BYDAY, BYMONTH, BYMONTHDAY, BYHOUR, BYMINUTE and WKST): list the "
-            "sessions with RDATE instead"
-        )
-    months = [int(m) for m in rule.get("BYMONTH", []) if str(m).isdigit() and 1 <= int(m) <= 12]
-    days = [d for d in rule.get("BYMONTHDAY", []) if isinstance(d, int)]
-    if days and not any(abs(d) <= _LONGEST[m] for m in months or range(1, 13) for d in days):
-        return "names a day of the month that none of its months has, so it never occurs"
-    most = _MOST_WEEKDAYS.get(str(rule["FREQ"][0]).upper(), 53)
-    for day in rule.get("BYDAY", []):
-        relative = getattr(day, "relative", None)
-        if isinstance(relative, int) and not 0 < abs(relative) <= most:
-            return f"names the weekday {shown(str(day))}, which never occurs"
-    return None
-
-
-def _days(window: tuple[dt.date, dt.date]) -> str:
-    return f"{(window[1] - window[0]).days} days"
-
-
-def _rdates(component: icalendar.Event) -> list[dt.date]:
-    """The days of a VEVENT's RDATEs (a PERIOD's start)."""
-    props = component.get("RDATE")
-    days = []
-    for prop in props if isinstance(props, list) else [props]:
-        for item in getattr(prop, "dts", None) or []:
-            value = _ics_times.value(item)
-            day = _day(value[0] if isinstance(value, tuple) and value else value)
-            if day is not None:
-                days.append(day)
-    return days
-
-
-def _tzid(prop: object) -> object:
-    """The TZID parameter of a property (``None`` without one)."""
-    params = getattr(prop, "params", None)
-    return params.get("TZID") if isinstance(params, dict) else None
-
-
-def _recurs(component: icalendar.Event) -> bool:
-    return "RRULE" in component or "RDATE" in component
-
-
-def _rules(component: icalendar.Event) -> list[Any]:
-    rules = component.get("RRULE")
-    if rules is None:
-        return []
-    return [
-        r
-        for r in (rules if isinstance(rules, list) else [rules])
-        if isinstance(r, dict) and isinstance(r.get("FREQ"), list)
-    ]
-
-
-def _ical(value: Any) -> str:
-    written = _ics_times.written(value)
-    return written if isinstance(written, str) else str(written)
-
-
-def _recurrence(component: icalendar.Event) -> dt.date | None:
-    """An occurrence's RECURRENCE-ID (its original start, as written), or ``None``."""
-    value = _ics_times.value(component.get("RECURRENCE-ID"))
-    return value if isinstance(value, dt.date) else None
-
-
 def _instant(prop: object) -> dt.datetime | None:
     """A UTC date-time property (LAST-MODIFIED, DTSTAMP) as an instant; ``None`` if it is not
     one (absent, a date, floating, out of range)."""
@@ -668,6 +467,12 @@ def _instant(prop: object) -> dt.datetime | None:
         return value.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         return None
+
+
+def _tzid(prop: object) -> object:
+    """The TZID parameter of a property (``None`` without one)."""
+    params = getattr(prop, "params", None)
+    return params.get("TZID") if isinstance(params, dict) else None
 
 
 def _categories(component: icalendar.Event) -> list[str]:
