@@ -8,7 +8,7 @@ import pytest
 
 from confcal import readers
 from confcal.errors import LoadWarning
-from confcal.readers._frab_map import Imported
+from confcal.readers import Imported
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from confcal.cli import cli
+from confcal.ical import MAX_ALARM
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -226,3 +227,11 @@ def test_an_alarm_longer_than_a_year_is_a_usage_error(tmp_path: Path) -> None:
         cli, ["export", str(_programme(tmp_path)), "--alarm", "9999999999999"]
     )
     assert result.exit_code == 2
+
+
+def test_the_alarm_option_takes_up_to_the_librarys_limit(tmp_path: Path) -> None:
+    limit = MAX_ALARM // dt.timedelta(minutes=1)
+    events = _programme(tmp_path)
+    for minutes, code in ((limit, 0), (limit + 1, 2)):
+        result = CliRunner().invoke(cli, ["export", str(events), "--alarm", str(minutes)])
+        assert result.exit_code == code, result.output

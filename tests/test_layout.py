@@ -27,6 +27,7 @@ LAYERS = {
     "confcal.ical": 6,
     "confcal.listing": 6,
     "confcal.files": 7,
+    "confcal.readers._json": 6,
     "confcal.readers._common": 7,
     "confcal.readers._events_fields": 8,
     "confcal.readers._frab_ids": 7,
@@ -56,6 +57,29 @@ READERS = {
     "confcal.readers.frab_xml",
     "confcal.readers.ics",
 }
+
+
+def _group(package: str) -> frozenset[str]:
+    return frozenset(m for m in LAYERS if m == package or m.startswith(f"{package}."))
+
+
+#: The jobs above the model, each a group of modules. The layers order them in one line; these
+#: say which arrows between them may never exist, whatever the layers would allow.
+READING = _group("confcal.readers")
+WRITING = frozenset({"confcal.files", "confcal._folder", "confcal._manifest"})
+PAGE = _group("confcal.site")
+LISTING = frozenset({"confcal.listing"})
+CALENDAR = frozenset({"confcal.ical", "confcal._serialize"})
+#: What each group never imports: the readers only parse (never write, list or serialize), the
+#: writers take a schedule from anyone (never read or render a page), the page publishes
+#: calendars (files, ical) but never reads a programme.
+FORBIDDEN = {
+    "readers": (READING, WRITING | PAGE | LISTING | CALENDAR),
+    "files": (WRITING, READING | PAGE | LISTING),
+    "site": (PAGE, READING | LISTING),
+}
+#: The listing is the programme as a table: the model and its times, nothing else of confcal.
+LISTING_IMPORTS = frozenset({"confcal.model", "confcal.zones", "confcal.errors"})
 #: Outside libraries that one place alone may use.
 HOMES = {
     "click": {"confcal.cli"},
@@ -125,3 +149,20 @@ def test_an_outside_library_is_used_in_its_one_home(library: str) -> None:
 
 def test_the_model_never_imports_serialization() -> None:
     assert not {"icalendar", "confcal.ical", "confcal._serialize"} & MODULES["confcal.model"]
+
+
+@pytest.mark.parametrize("group", sorted(FORBIDDEN))
+def test_a_group_never_imports_what_its_job_has_no_use_for(group: str) -> None:
+    members, forbidden = FORBIDDEN[group]
+    arrows = {(m, t) for m in members for t in MODULES[m] & forbidden}
+    assert not arrows, sorted(arrows)
+
+
+def test_the_listing_imports_only_the_model_its_zones_and_errors() -> None:
+    ours = {t for t in MODULES["confcal.listing"] if t.split(".")[0] == "confcal"}
+    assert ours <= LISTING_IMPORTS
+
+
+def test_the_groups_name_existing_modules() -> None:
+    for members in (READING, WRITING, PAGE, LISTING, CALENDAR, LISTING_IMPORTS):
+        assert members <= LAYERS.keys()

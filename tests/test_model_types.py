@@ -179,7 +179,11 @@ def test_event_says_what_type_a_field_takes(field: str, value: object, message: 
         ("events", None, "must be a list of Event, not None"),
         ("events", [object()], "expected Event, got object"),
         ("dtstamp", "2024-11-14T00:00:00Z", "must be a timezone-aware datetime, not str"),
-        ("dtstamp", dt.datetime(2024, 11, 14), "2024-11-14T00:00:00 must be timezone-aware"),
+        (
+            "dtstamp",
+            dt.datetime(2024, 11, 14),
+            "must be timezone-aware, not naive: 2024-11-14T00:00:00",
+        ),
         ("day_change", None, "must be a time of day (datetime.time), not None"),
         ("day_change", "04:00", "must be a time of day (datetime.time), not str: '04:00'"),
         ("day_change", dt.time(4, 0, 30), "not a time of day in whole minutes"),
@@ -202,6 +206,28 @@ def test_a_dtstamp_before_the_first_instant_python_knows_is_refused() -> None:
     assert "out of range" in str(refused(lambda: schedule(dtstamp=stamp), "dtstamp"))
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        dt.datetime(2300, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(1899, 12, 31, 23, 59, tzinfo=dt.UTC),
+        # 2199 where it is written, 2200 in UTC (which events.json's "updated" holds)
+        dt.datetime(2199, 12, 31, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-1))),
+    ],
+)
+def test_a_dtstamp_events_json_could_not_hold_is_refused_at_construction(
+    stamp: dt.datetime,
+) -> None:
+    # Not built and then refused by loads(dumps(s)): the years rule is the model's.
+    error = refused(lambda: schedule(dtstamp=stamp), "dtstamp")
+    assert "is outside 1900 to 2199; a typo?" in str(error)
+
+
+def test_the_last_dtstamp_events_json_holds_is_accepted_and_read_back() -> None:
+    s = schedule(dtstamp=dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=dt.UTC))
+    assert confcal.loads(confcal.dumps(s)) == s
+
+
 def test_events_may_come_as_any_iterable_of_events() -> None:
     assert schedule(events=(e for e in [event()])).events == (event(),)
 
@@ -220,6 +246,15 @@ def test_events_may_come_as_any_iterable_of_events() -> None:
         (lambda s: confcal.to_vevent(s.events[0], uid_domain=untyped(5)), "uid_domain"),
         (lambda s: confcal.to_vevent(s.events[0], dtstamp=untyped("2024-11-14")), "dtstamp"),
         (lambda s: confcal.to_vevent(s.events[0], dtstamp=dt.datetime(2024, 11, 14)), "dtstamp"),
+        (lambda s: confcal.to_vevent(s.events[0], uid_domain=untyped(None)), "uid_domain"),
+        (lambda s: confcal.to_vevent(s.events[0], uid_domain=""), "uid_domain"),
+        (lambda s: confcal.to_vevent(s.events[0], uid_domain="has space/x"), "uid_domain"),
+        (
+            lambda s: confcal.to_vevent(
+                s.events[0], dtstamp=dt.datetime(2300, 1, 1, tzinfo=dt.UTC)
+            ),
+            "dtstamp",
+        ),
     ],
 )
 def test_writing_with_a_wrong_alarm_uid_domain_or_stamp_is_an_invalid_input(
@@ -227,6 +262,19 @@ def test_writing_with_a_wrong_alarm_uid_domain_or_stamp_is_an_invalid_input(
 ) -> None:
     assert callable(make)
     refused(lambda: make(schedule()), field)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("uid_domain", "has space/x"), ("dtstamp", dt.datetime(2024, 11, 14))]
+)
+def test_to_vevent_words_a_uid_domain_and_a_stamp_as_the_schedule_does(
+    field: str, value: object
+) -> None:
+    # One rule each, in _fields: the same message from the model and from to_vevent.
+    first = schedule().events[0]
+    from_model = refused(lambda: schedule(**{field: value}), field)
+    from_writer = refused(lambda: confcal.to_vevent(first, **{field: value}), field)  # type: ignore[arg-type]
+    assert from_writer.problems[0].message == from_model.problems[0].message
 
 
 def test_an_alarm_as_a_timedelta_is_written() -> None:

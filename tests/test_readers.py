@@ -277,6 +277,37 @@ def test_every_bad_source_date_epoch_gets_one_message_saying_the_rule(
     )
 
 
+def test_a_dtstamp_argument_past_the_years_is_refused_as_the_argument() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(EVENTS, dtstamp=dt.datetime(2300, 1, 1, tzinfo=UTC))
+    (problem,) = caught.value.problems
+    assert problem.field == "dtstamp"
+    assert "year 2300 is outside 1900 to 2199" in problem.message
+
+
+def test_an_updated_past_the_years_in_utc_is_located_at_calendar_updated() -> None:
+    # 2199 as written, 2200 in UTC: what dumps() would write, and then refuse to read back.
+    updated = "2199-12-31T23:30:00-01:00"
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(document(one(), updated=updated))
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.value) == ("calendar.updated", updated)
+    assert "year 2200 is outside 1900 to 2199" in problem.message
+
+
+def test_source_date_epoch_past_the_years_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(document(one()), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "7258118400")  # 2200-01-01
+    with pytest.raises(InvalidInput) as caught:
+        confcal.load(path)
+    (problem,) = caught.value.problems
+    assert problem.source == "SOURCE_DATE_EPOCH"
+    assert "year 2200 is outside 1900 to 2199" in problem.message
+
+
 def test_a_dtstamp_that_is_no_instant_in_utc_is_refused_as_the_argument() -> None:
     early = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     with pytest.raises(InvalidInput) as caught:

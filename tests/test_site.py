@@ -20,7 +20,6 @@ from confcal.cli import cli
 from confcal.files import Split, render
 from confcal.model import Event, Schedule
 from confcal.site import build_site, page
-from confcal.site._page import paragraphs
 from confcal.site.links import CALENDAR_FILE
 from confcal.zones import localize
 from conftest import programmes_dir
@@ -149,11 +148,6 @@ def test_a_javascript_url_is_not_made_a_link() -> None:
 
 
 def test_description_keeps_paragraphs_and_lines_as_text() -> None:
-    assert paragraphs("One\ntwo\n\n\n  Three  \n \n<p>four</p>") == [
-        ["One", "two"],
-        ["Three"],
-        ["<p>four</p>"],
-    ]
     html = page(schedule(timed(description="One\ntwo\n\nThree <em>x</em>")))
     assert "<p>One<br>two</p>\n<p>Three &lt;em&gt;x&lt;/em&gt;</p>" in html
 
@@ -281,6 +275,18 @@ def test_the_page_is_structured_for_assistive_technology() -> None:
     for href, text in parsed.links:
         by_text.setdefault(text, set()).add(href)
     assert all(len(hrefs) == 1 for hrefs in by_text.values()), by_text
+
+
+def test_a_speaker_list_is_labelled_as_the_calendars_name_the_speakers() -> None:
+    one, two = timed(speakers=["Ada"]), timed(id="b", speakers=["Ada", "Bob"])
+    parsed = _Page(page(schedule(one, two)))
+    labels = [
+        a.get("aria-label") or ""
+        for tag, a in parsed.tags
+        if tag == "ul" and a.get("class") == "speakers"
+    ]
+    assert sorted(labels) == [one.speaker_line, two.speaker_line]
+    assert sorted(labels) == ["Speaker: Ada", "Speakers: Ada, Bob"]
 
 
 def test_the_page_requests_nothing_from_anywhere() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 
@@ -23,3 +24,15 @@ def test_transitions_after_the_tzif_list_follow_zoneinfo(zone: str) -> None:
     by_zoneinfo = [(t.instant, t.before.offset, t.after.offset) for t in _tzif.scan(zone, lo, hi)]
     assert by_rule == by_zoneinfo
     assert len(by_rule) == 18
+
+
+def test_a_zone_the_tzdata_package_lacks_is_no_zone_whatever_the_machine_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The machine knows Europe/Berlin; tzdata "does not": the machine's copy is not a fallback.
+    def missing(name: str) -> bytes:
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(_tzif, "_tzif", missing)
+    with pytest.raises(zoneinfo.ZoneInfoNotFoundError):
+        _tzif.tzdata_zone("Europe/Berlin")

@@ -18,14 +18,58 @@ import attrs
 from . import zones
 from .errors import InvalidInput, shown
 
+# What the model (and, for a rule they share, the readers and ical) take from here.
+__all__ = [
+    "DEFAULT_REFRESH",
+    "EPOCH",
+    "ID_CHARACTERS",
+    "ID_PATTERN",
+    "MAX_ID_LENGTH",
+    "MAX_LENGTH",
+    "NOT_A_LIST",
+    "STATUSES",
+    "YEARS",
+    "When",
+    "as_dtstamp",
+    "check_day_change",
+    "check_domain",
+    "check_dtstamp",
+    "check_id",
+    "check_language",
+    "check_refresh",
+    "check_speakers",
+    "check_status",
+    "check_uid_domain",
+    "check_url",
+    "check_when",
+    "check_year",
+    "check_zone",
+    "free_text",
+    "is_usable_id",
+    "line",
+    "one_text",
+    "optional_text",
+    "problem",
+    "required",
+    "show",
+    "speakers",
+    "text",
+    "utc",
+    "wrong_type",
+]
+
 #: A timed event's instant, or an all-day event's date.
 When = dt.datetime | dt.date
 
 #: What ``Event.status`` may be: the RFC 5545 VEVENT statuses.
 STATUSES = ("confirmed", "tentative", "cancelled")
 
-#: What an event id may be: it names the event's file and UID.
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+#: The characters an event id may hold, as a regular expression's character class.
+ID_CHARACTERS = "A-Za-z0-9._-"
+#: The longest an event id may be.
+MAX_ID_LENGTH = 200
+#: What an event id may be: it names the event's file and UID (see :func:`is_usable_id`).
+ID_PATTERN = re.compile(f"[A-Za-z0-9][{ID_CHARACTERS}]{{0,{MAX_ID_LENGTH - 1}}}")
 #: What an event's language may be: a BCP 47 (RFC 5646) tag such as ``en`` or ``de-CH``, subtags
 #: of letters and digits joined by hyphens, the first of letters; at most 35 characters (the
 #: longest tag without extensions RFC 5646 4.4.1 asks implementations to keep).
@@ -87,7 +131,9 @@ def problem(field: str, message: str, value: object) -> InvalidInput:
 
 
 def wrong_type(field: str, expected: str, value: object) -> InvalidInput:
-    """The error for a value of the wrong Python type: what was expected, and what came."""
+    """The error for a value of the wrong Python type: what was expected, and what came; for a
+    field, and for any parameter of the library (a caller's mistake, told like any other: never
+    a TypeError)."""
     got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
     return problem(field, f"must be {expected}, not {got}", value)
 
@@ -143,14 +189,19 @@ def required(single_line: bool) -> Callable[[object, attrs.Attribute[str], str],
     return check
 
 
+def is_usable_id(value: str) -> bool:
+    """Whether ``value`` may be an event's id: :data:`ID_PATTERN`, and no name Windows refuses."""
+    return bool(ID_PATTERN.fullmatch(value)) and not RESERVED_NAMES.fullmatch(value)
+
+
 def check_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise wrong_type(attribute.name, "text", value)
-    if not ID_PATTERN.fullmatch(value) or RESERVED_NAMES.fullmatch(value):
+    if not is_usable_id(value):
         raise problem(
             attribute.name,
-            f"{shown(value)} is not a usable id: use up to 200 letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit (it names the event's file and UID)",
+            f"{shown(value)} is not a usable id: use up to {MAX_ID_LENGTH} letters, digits, '.', "
+            "'_' and '-', starting with a letter or digit (it names the event's file and UID)",
             value,
         )
 
@@ -180,13 +231,26 @@ def check_url(_: object, attribute: attrs.Attribute[str | None], value: str | No
         )
 
 
+def check_year(
+    field: str, value: object, year: int | None, *, written: str, reached: bool = False
+) -> None:
+    """The years rule, in its one wording: a problem when ``year`` is outside :data:`YEARS`.
+
+    ``written`` is how the message shows the value (the model's time, or a file's text as
+    written); ``reached``: the year is where a duration from a start in :data:`YEARS` ends
+    (``None``: past any year Python counts), so it can only be too late.
+    """
+    if year in YEARS:
+        return
+    if reached:
+        message = f"{written} ends after the year {YEARS[-1]}; a typo?"
+    else:
+        message = f"{written}: year {year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?"
+    raise problem(field, message, value)
+
+
 def _in_years(field: str, value: When, day: dt.date) -> None:
-    if day.year not in YEARS:
-        raise problem(
-            field,
-            f"{show(value)}: year {day.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
-            value,
-        )
+    check_year(field, value, day.year, written=show(value))
 
 
 def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
@@ -329,12 +393,17 @@ def check_zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 
 def check_uid_domain(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is None:
-        return
+    if value is not None:
+        check_domain(attribute.name, value)
+
+
+def check_domain(field: str, value: object) -> None:
+    """The right-hand side of a UID (``uid_domain``): a name such as ``conf.example``, also for
+    ``to_vevent``'s argument."""
     if not isinstance(value, str):
-        raise wrong_type(attribute.name, "a domain name (text)", value)
+        raise wrong_type(field, "a domain name (text)", value)
     if not ID_PATTERN.fullmatch(value):
-        raise problem(attribute.name, f"{shown(value)} is not a domain name", value)
+        raise problem(field, f"{shown(value)} is not a domain name", value)
 
 
 def check_day_change(_: object, attribute: attrs.Attribute[Any], value: dt.time) -> None:
@@ -356,7 +425,7 @@ def check_refresh(_: object, attribute: attrs.Attribute[Any], value: dt.timedelt
         raise wrong_type(attribute.name, "a duration (datetime.timedelta) or None", value)
     if value <= dt.timedelta(0) or value.microseconds:
         raise problem(
-            "refresh", f"{shown(value)} is not a positive duration in whole seconds", value
+            attribute.name, f"{shown(value)} is not a positive duration in whole seconds", value
         )
 
 
@@ -371,9 +440,20 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 
 def check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    as_dtstamp(attribute.name, value)
+
+
+def as_dtstamp(field: str, value: object) -> dt.datetime:
+    """``value`` as a DTSTAMP (in UTC), or the problem with it: the one rule of
+    :attr:`~confcal.model.Schedule.dtstamp`, also for the readers' and ``to_vevent``'s
+    ``dtstamp`` arguments. An aware datetime, an instant in UTC, in :data:`YEARS` (so that
+    events.json can hold it as ``calendar.updated``)."""
     if not isinstance(value, dt.datetime):
-        raise wrong_type(attribute.name, "a timezone-aware datetime", value)
-    if _offset(attribute.name, value) is None:
-        raise problem(attribute.name, f"{value.isoformat()} must be timezone-aware", value)
-    if value.tzinfo is not dt.UTC:
-        raise problem(attribute.name, f"{value.isoformat()} is out of range", value)
+        raise wrong_type(field, "a timezone-aware datetime", value)
+    if _offset(field, value) is None:
+        raise problem(field, f"must be timezone-aware, not naive: {value.isoformat()}", value)
+    stamp = utc(value)
+    if stamp.tzinfo is not dt.UTC:
+        raise problem(field, f"{value.isoformat()} is out of range: it is no instant in UTC", value)
+    check_year(field, value, stamp.year, written=show(stamp))
+    return stamp

@@ -23,7 +23,7 @@ from pathlib import Path
 from ._folder import LOCK, TEMPORARY_PREFIX, Folder, TooLarge
 from .errors import OutputError, shown, shown_path
 
-__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_name", "write_tree"]
+__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_folder", "safe_name", "write_tree"]
 
 #: Lists the files confcal wrote into a folder, so a rebuild removes those it no longer makes.
 MANIFEST = ".confcal-files"
@@ -32,7 +32,11 @@ MANIFEST = ".confcal-files"
 MANIFEST_LIMIT = 16 << 20
 #: The longest name of a file, in bytes (``NAME_MAX`` on Linux, and the BSDs and macOS).
 _NAME_MAX = 255
-#: The one file confcal writes that is not a calendar: the site's page.
+#: The one file confcal writes that is not a calendar: the site's page (``confcal.site`` names it
+#: too). Fixed here, not passed in by the writer of the day, because a prune must recognise the
+#: files of an earlier run by any command: ``export --split`` into a folder that held a site
+#: removes the page it no longer makes, though ``export`` knows nothing of pages (and this module
+#: is below ``files`` and ``site``, which it may not import).
 _PAGE = "index.html"
 _RESERVED = (MANIFEST, LOCK)
 

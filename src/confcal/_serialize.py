@@ -1,11 +1,13 @@
-"""The one byte serializer: icalendar components as RFC 5545 bytes, each piece turned once.
+"""The serializer behind ``to_ical``: icalendar components as RFC 5545 bytes, each piece once.
 
 Private machinery of :mod:`confcal.ical`, whose :func:`~confcal.ical.to_ical` is the only caller.
 A build writes the same event into the whole calendar, its day's file and its own file, and the
 same VTIMEZONE and calendar properties into many files. Each piece is turned into content lines
 by icalendar once, folded here (:func:`fold`, the same folds as icalendar's, found on the UTF-8
 bytes at once), and the VCALENDAR is assembled from the bytes. The result is byte for byte what
-icalendar writes for :func:`~confcal.ical.to_calendar` (tests/test_serialize.py proves it).
+icalendar writes for :func:`~confcal.ical.to_calendar` (tests/test_serialize.py proves it): that
+is the second way to the same bytes, icalendar's own ``to_ical()``, kept for callers who want the
+objects, and the reason this module must match it byte for byte.
 
 The caches, all here and all bounded. Each is read and written by single dict operations (or is
 an ``lru_cache``, which locks itself), atomic in CPython and in free-threaded builds; a race

@@ -55,14 +55,16 @@ def tzdata_zone(name: str) -> zoneinfo.ZoneInfo:
     """The zone from the ``tzdata`` package, whatever the machine's own zoneinfo holds.
 
     The same input must give the same calendar on every machine, and the rule read from the
-    package's TZif footer must be checked against the same data.
+    package's TZif footer must be checked against the same data. So a name the package lacks is
+    no zone (:class:`zoneinfo.ZoneInfoNotFoundError`), even where the machine's zoneinfo has it
+    (a zone newer than the installed ``tzdata``: update the package).
     """
     if ".." in name.split("/") or "\\" in name:
         raise ValueError(name)
     try:
         data = _tzif(name)
     except (OSError, ValueError):
-        return zoneinfo.ZoneInfo(name)  # a zone newer than the tzdata package
+        raise zoneinfo.ZoneInfoNotFoundError(f"no zone {name!r} in the tzdata package") from None
     return zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=name)
 
 

@@ -41,7 +41,7 @@ from ._tzif import (
     transitions,
 )
 
-__all__ = ["Observance", "YearlyRule", "ZoneDefinition", "vtimezone", "zone_definition"]
+__all__ = ["Observance", "YearlyRule", "ZoneDefinition", "zone_definition"]
 
 UTC = dt.UTC
 _SECOND = dt.timedelta(seconds=1)
@@ -327,8 +327,3 @@ def _zone_definition(zone: str, first: dt.datetime, last: dt.datetime) -> ZoneDe
     if not _agrees(definition, first, last):  # pragma: no cover - would be a bug of ours
         raise AssertionError(f"cannot describe {zone} between {first} and {last}")
     return definition
-
-
-def vtimezone(zone: str, first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
-    """The VTIMEZONE component for ``zone`` over ``[first, last]``; see :func:`zone_definition`."""
-    return zone_definition(zone, first, last).to_component()

@@ -25,11 +25,15 @@ from .files import (
     write_files,
     write_stdout,
 )
+from .ical import MAX_ALARM
 from .listing import table
 from .model import EPOCH, Schedule
 from .readers import FORMATS, Format, parse_refresh
 
-_YEAR_OF_MINUTES = 366 * 24 * 60
+__all__ = ["cli", "main"]
+
+#: --alarm in minutes, at most the library's limit.
+_MAX_ALARM_MINUTES = MAX_ALARM // dt.timedelta(minutes=1)
 EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -257,7 +261,7 @@ def cli() -> None:
 )  # fmt: skip
 @_filters
 @click.option(
-    "--alarm", type=click.IntRange(min=0, max=_YEAR_OF_MINUTES), metavar="MINUTES", default=None,
+    "--alarm", type=click.IntRange(min=0, max=_MAX_ALARM_MINUTES), metavar="MINUTES", default=None,
     help="A reminder this many minutes before each timed session (not all-day or cancelled ones).",
 )  # fmt: skip
 @click.option(

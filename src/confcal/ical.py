@@ -16,19 +16,21 @@ from importlib.metadata import PackageNotFoundError, version
 import icalendar
 
 from . import _serialize, zones
-from ._fields import MAX_LENGTH
+from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
 from ._serialize import Categories, Context, Text
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
 
-__all__ = ["to_calendar", "to_ical", "to_vevent"]
+__all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
 
 try:
     _VERSION = version("confcal")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     _VERSION = "0"
 PRODID = f"-//confcal//confcal {_VERSION}//EN"
+#: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
+MAX_ALARM = MAX_LENGTH
 
 
 def to_vevent(
@@ -45,21 +47,14 @@ def to_vevent(
     starts; all-day events (no time to be reminded of) and cancelled sessions get none.
     """
     _check_alarm(alarm)
-    if not isinstance(uid_domain, str) or not uid_domain:
-        raise InvalidInput.single(
-            f"must be a domain name (text), not {shown(uid_domain)}",
-            field="uid_domain",
-            value=uid_domain,
-        )
-    if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
-        raise InvalidInput.single(
-            f"must be a timezone-aware datetime, not {shown(dtstamp)}",
-            field="dtstamp",
-            value=dtstamp,
-        )
+    # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
+    if uid_domain is None:
+        raise wrong_type("uid_domain", "a domain name (text)", uid_domain)
+    check_domain("uid_domain", uid_domain)
+    stamp = as_dtstamp("dtstamp", dtstamp)
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
-    component.add("dtstamp", dtstamp.astimezone(dt.UTC))
+    component.add("dtstamp", stamp)
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
     # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
@@ -140,7 +135,8 @@ def _written_zone(value: dt.datetime) -> str | None:
 
     A wall-clock time that occurs twice (the hour repeated when clocks go back) is written in UTC:
     RFC 5545 3.3.5 reads a TZID-qualified one as the first occurrence, but libical and
-    Thunderbird read it as the second (see CLIENT-QUIRKS.md), so only UTC keeps the instant.
+    Thunderbird read it as the second (README, "Reader quirks confcal writes around"), so only UTC
+    keeps the instant.
     """
     zone = zones.zone_name(value)
     if zone is None or zones.is_ambiguous(value.replace(tzinfo=None), zone):
@@ -180,9 +176,9 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
         )
     if alarm < dt.timedelta(0):
         raise InvalidInput.single(f"must not be negative, got {alarm}", field="alarm", value=alarm)
-    if alarm > MAX_LENGTH or alarm.microseconds:
+    if alarm > MAX_ALARM or alarm.microseconds:
         raise InvalidInput.single(
-            f"must be whole seconds and at most {MAX_LENGTH.days} days (as --alarm), got {alarm}",
+            f"must be whole seconds and at most {MAX_ALARM.days} days (as --alarm), got {alarm}",
             field="alarm",
             value=alarm,
         )

@@ -93,7 +93,7 @@ class Event:
     def __attrs_post_init__(self) -> None:
         # Each field is checked on its own by its validator (line breaks in a title or location
         # are kept: written escaped, \n, they cannot add properties or components; see
-        # tests/test_writing.py); what is left is how start and end go together.
+        # tests/test_files.py); what is left is how start and end go together.
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise problem(
                 "end", "start and end must both be times or both be dates (all-day)", self.end
@@ -170,7 +170,7 @@ def _check_events(
         raise wrong_type(attribute.name, "a list of Event", value)
     for event in value:
         if not isinstance(event, Event):
-            raise problem("events", f"expected Event, got {type(event).__name__}", event)
+            raise problem(attribute.name, f"expected Event, got {type(event).__name__}", event)
     problems = _duplicate_ids(value)
     if problems:
         raise InvalidInput(problems)
@@ -336,7 +336,7 @@ class Schedule:
         ]
         problems += [
             Problem(
-                f"{d.isoformat()} is not a day of the programme ({_days(known_days)})",
+                f"{d.isoformat()} is not a day of the programme ({_days_phrase(known_days)})",
                 field="day",
                 value=d,
             )
@@ -368,7 +368,8 @@ def _filter(parameter: str, values: Iterable[_T], kind: type[_T], what: str) -> 
     return chosen
 
 
-def _days(days: list[dt.date]) -> str:
+def _days_phrase(days: list[dt.date]) -> str:
+    """The programme's days as a message says them."""
     if not days:
         return "it has none"
     if len(days) == 1:

@@ -4,8 +4,9 @@ Two sources of truth are used on purpose. ``pytz`` is the localizer the public m
 (``Event.start.tzinfo`` is a pytz zone), but its tables stop knowing DST after 2037. The standard
 library's ``zoneinfo`` with ``tzdata`` knows every zone's rules for all years, so every offset is
 decided by ``zoneinfo`` and pytz is only asked for the tzinfo object that carries that offset.
-Zones are read from the ``tzdata`` package (:mod:`confcal._tzif`), never the machine's zoneinfo,
-so the same input gives the same calendar everywhere. The VTIMEZONE written for a zone is
+Zones are read from the ``tzdata`` package (:mod:`confcal._tzif`), never the machine's zoneinfo
+(a name the package lacks is an unknown zone, even where the machine has it), so the same input
+gives the same calendar everywhere, or the same error. The VTIMEZONE written for a zone is
 :mod:`confcal._vtimezone`'s.
 
 Caches, all ``functools`` caches (thread-safe; a race at worst computes an entry twice):
@@ -31,7 +32,6 @@ from ._tzif import tzdata_zone
 from .errors import InvalidInput, shown
 
 __all__ = [
-    "UTC",
     "exists",
     "format_offset",
     "from_instant",
@@ -42,8 +42,6 @@ __all__ = [
     "utc_offset",
     "zone_name",
 ]
-
-UTC = dt.UTC
 
 #: Names that mean UTC itself: times in them are written with ``Z`` and need no VTIMEZONE.
 _UTC_NAMES = frozenset(
@@ -116,7 +114,7 @@ def _utc_offset(naive: dt.datetime, zone: str, fold: int) -> dt.timedelta:
 @functools.lru_cache(maxsize=8192)
 def _exists(naive: dt.datetime, zone: str) -> bool:
     aware = naive.replace(tzinfo=get_zone(zone))
-    return aware.astimezone(UTC).astimezone(get_zone(zone)).replace(tzinfo=None) == naive
+    return aware.astimezone(dt.UTC).astimezone(get_zone(zone)).replace(tzinfo=None) == naive
 
 
 @functools.lru_cache(maxsize=8192)
@@ -230,7 +228,7 @@ def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
     """An aware instant as a pytz-localized datetime in ``zone``, right in any year."""
     # In UTC before the cache: aware datetimes in one zone compare by wall clock, ignoring fold,
     # so the two 02:30s of a clocks-back night would share an entry.
-    return _from_instant(instant.astimezone(UTC), zone)
+    return _from_instant(instant.astimezone(dt.UTC), zone)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -27,10 +27,26 @@ from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import EPOCH, Schedule
 
 from . import events_json, frab_json, frab_xml, ics
-from ._common import check_options, check_text, decode, parse_json, parse_refresh, wrong_type
-from ._frab_map import Imported
+from ._common import (
+    Imported,
+    check_options,
+    check_text,
+    model_problems,
+    parse_refresh,
+    wrong_type,
+    xml_codec,
+)
+from ._json import decode, parse_json
 
-__all__ = ["FORMATS", "Format", "detect", "load", "loads", "parse_refresh"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Imported",
+    "detect",
+    "load",
+    "loads",
+    "parse_refresh",
+]
 
 #: What ``--format`` accepts: ``auto`` recognises the others by content.
 Format = Literal["auto", "events", "frab-json", "frab-xml", "ics"]
@@ -170,9 +186,11 @@ def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
         message = f"larger than {limit}; confcal reads programmes up to {limit}"
         raise InvalidInput([Problem(message, source=source)])
     try:
-        return data, dt.datetime.fromtimestamp(int(mtime), dt.UTC)
+        modified = dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
         return data, EPOCH
+    # A time no DTSTAMP may be (a year past 2199: a clock gone wrong) is unknown too.
+    return data, EPOCH if model_problems(Schedule, "dtstamp", modified) else modified
 
 
 def _at_most(file: BinaryIO, size: int) -> bytes | None:
@@ -229,9 +247,14 @@ def _source_date_epoch() -> tuple[dt.datetime | None, Problem | None]:
     )
     if _ASCII_DIGITS.fullmatch(epoch):
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), None
+            stamp = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (ValueError, OverflowError, OSError):
             message = f"{shown(epoch)} seconds since 1970 is past the year 9999"
+        else:
+            refused = model_problems(Schedule, "dtstamp", stamp)
+            if not refused:
+                return stamp, None
+            message = f"{shown(epoch)} seconds since 1970: {refused[0].message}"
     return None, Problem(message, source="SOURCE_DATE_EPOCH", value=epoch)
 
 
@@ -257,8 +280,8 @@ def _read(
     # Decoded and parsed once, whichever reader then reads it.
     document = parse_json(data if isinstance(data, str) else decode(data, source), source)
     if format == "frab-json" or (format == "auto" and _json_format(document) == "frab-json"):
-        return frab_json.read(document, source=source, timezone=timezone, dtstamp=dtstamp)
-    schedule = events_json.read(document, source=source, dtstamp=dtstamp)
+        return frab_json._read(document, source=source, timezone=timezone, dtstamp=dtstamp)
+    schedule = events_json._read(document, source=source, dtstamp=dtstamp)
     if timezone is None:
         return Imported(schedule)
     message = "ignored the time zone given: events.json names its zone in calendar.timezone"
@@ -298,7 +321,7 @@ def _is_xml(data: bytes | str) -> bool:
     """
     if isinstance(data, str):
         return _XML_START_TEXT.match(data) is not None
-    codec = frab_xml.xml_codec(data)
+    codec = xml_codec(data)
     if codec is not None:
         head = data[:4096].decode(codec, "ignore")
         return _XML_START_TEXT.match(head) is not None

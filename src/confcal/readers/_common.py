@@ -1,38 +1,48 @@
 """What every reader shares, so that a bad input gets the same treatment whichever file holds it.
 
-Decoding and JSON parsing (line and column, duplicate keys, NaN, nesting), the syntax more than one
-format writes (a clock such as ``04:00``, an ISO 8601 duration), the label a message gives an
-event, and the :class:`Collector` that gathers every problem of a file (up to :data:`LIMIT`),
-each located by file, event, field and value. What a field may hold is the model's rule, not
-this module's: the collector locates the model's own problems in the file (``relocated``).
+The checks of a reader's arguments, the label a message gives an event and a key, XML's UTF-16 and
+UTF-32 (told by their first bytes, for the dispatcher and :mod:`.frab_xml`), the syntax more than
+one format writes (a clock such as ``04:00``, an ISO 8601 duration), and the :class:`Collector`
+that gathers every problem of a file (up to :data:`LIMIT`), each located by file, event, field
+and value. Decoding and parsing JSON is :mod:`._json`'s. What a field may hold is the model's
+rule, not this module's: the collector locates the model's own problems in the file
+(``relocated``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
 
 import attrs
 import icalendar
 
-from confcal import zones
-from confcal._fields import YEARS
+from confcal import _fields, zones
+from confcal._fields import wrong_type
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import Schedule, When
 
+from ._json import twice
+
+__all__ = [
+    "LIMIT",
+    "Collector",
+    "Imported",
+    "check_options",
+    "check_text",
+    "event_label",
+    "model_problems",
+    "name",
+    "parse_clock",
+    "parse_duration",
+    "parse_refresh",
+    "wrong_type",
+    "xml_codec",
+]
+
 # --- What a caller passes ------------------------------------------------------------------------
-
-
-def wrong_type(parameter: str, expected: str, value: object) -> InvalidInput:
-    """The error for an argument of the wrong Python type: the parameter, what it takes, and
-    what came (a library caller's mistake, told like any other: never a TypeError)."""
-    got = "None" if value is None else f"{type(value).__name__}: {shown(value)}"
-    return InvalidInput.single(f"must be {expected}, not {got}", field=parameter, value=value)
 
 
 def check_text(text: object, parameter: str = "text") -> str | bytes:
@@ -49,202 +59,32 @@ def check_options(*, source: object, timezone: object = None, dtstamp: object = 
     if timezone is not None and not isinstance(timezone, str):
         raise wrong_type("timezone", "an IANA time zone name (str) or None", timezone)
     if dtstamp is not None:
-        if not isinstance(dtstamp, dt.datetime) or dtstamp.utcoffset() is None:
-            raise wrong_type("dtstamp", "a timezone-aware datetime or None", dtstamp)
-        try:
-            dtstamp.astimezone(dt.UTC)
-        except (OverflowError, ValueError):  # 0001-01-01 at +01:00: before Python's first instant
-            message = f"{dtstamp.isoformat()} is out of range: it is no instant in UTC"
-            raise InvalidInput.single(message, field="dtstamp", value=dtstamp) from None
+        _fields.as_dtstamp("dtstamp", dtstamp)  # the model's rule for Schedule.dtstamp
 
 
-# --- Bytes to JSON values ------------------------------------------------------------------------
+# --- Naming in messages, and XML's encodings -----------------------------------------------------
+
+# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
+# which the XML parser is given decoded. UTF-8, with or without a BOM, is left to the parser; the
+# other encodings an XML declaration may name are decoded by Python's codecs (frab_xml's
+# _declared_codec).
+_XML_CODECS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is dropped); an error with the line and column of the first bad byte.
-
-    JSON is UTF-8 (RFC 8259); a file saved as UTF-16 or UTF-32 is told so, not guessed at.
-    """
-    wide = _wide(data)
-    try:
-        text = data.decode("utf-8-sig")
-        if wide is None:
-            return text
-        nul = data.index(b"\x00")  # UTF-8 as far as it goes, but not text
-        raise UnicodeDecodeError("utf-8", data, nul, nul + 1, "NUL")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problem = (
-            f"not UTF-8: byte {data[error.start]:#04x} at line {line} column {column} "
-            f"(saved as {wide or 'another encoding'}? save it as UTF-8)"
-        )
-        raise InvalidInput([Problem(problem, source=source)]) from None
-
-
-def _wide(data: bytes) -> str | None:
-    """``UTF-16`` or ``UTF-32`` when the file starts as those do: with their byte order mark, or
-    with a NUL byte (which UTF-8 JSON never holds outside a string, nor XML anywhere)."""
-    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
-        return "UTF-32"
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "UTF-16"
-    head = data[:4]
-    if len(head) == 4 and b"\x00" in head:
-        return "UTF-32" if head.count(b"\x00") == 3 else "UTF-16"
-    return None
-
-
-class JsonObject(dict[str, Any]):
-    """A JSON object that remembers the keys it had twice, to report them where they are."""
-
-    # No instance dict: a file of 200,000 ``{}`` makes 200,000 of these.
-    __slots__ = ("twice",)
-
-    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
-        super().__init__(pairs)
-        self.twice: tuple[tuple[str, object, object], ...] = ()
-        if len(self) != len(pairs):
-            seen: dict[str, object] = {}
-            twice = []
-            for key, value in pairs:
-                if key in seen:
-                    twice.append((key, seen[key], value))
-                seen[key] = value
-            self.twice = tuple(twice)
-
-
-def twice(value: object) -> tuple[tuple[str, object, object], ...]:
-    """The keys an object read by :func:`parse_json` had twice: (key, first, second value)."""
-    return getattr(value, "twice", ())
-
-
-class _NotJson(ValueError):
-    def __init__(self, constant: str) -> None:
-        super().__init__(f"{constant} is not a JSON number")
-        self.constant = constant
-
-
-def _no_constant(name: str) -> None:
-    raise _NotJson(name)
-
-
-def parse_json(text: str, source: str) -> object:
-    """The JSON document, its objects :class:`JsonObject`; :class:`InvalidInput` for anything
-    that is not strict JSON (NaN, a trailing comma), or nested past what Python can read."""
-    if not text.strip():
-        raise InvalidInput(
-            [Problem("the file is empty; it must hold a JSON object", source=source)]
-        )
-    try:
-        return json.loads(
-            text, object_pairs_hook=JsonObject, parse_constant=_no_constant, parse_float=_float
-        )
-    except json.JSONDecodeError as error:
-        raise InvalidInput([Problem(_syntax(text, error), source=source)]) from None
-    except _NotJson as error:
-        problem = f"not valid JSON: {error} at {_position(text, error.constant)}"
-        raise InvalidInput([Problem(problem, source=source)]) from None
-    except RecursionError:
-        problem = "not valid JSON for confcal: lists or objects nested too deep"
-        raise InvalidInput([Problem(problem, source=source)]) from None
-    except _OutOfRange as error:
-        raise InvalidInput([Problem(_out_of_range(text, error.number), source=source)]) from None
-    except ValueError:  # an integer of thousands of digits: past what Python reads
-        raise InvalidInput([Problem(_out_of_range(text, None), source=source)]) from None
-
-
-class _OutOfRange(ValueError):
-    def __init__(self, number: str) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def _float(text: str) -> float:
-    """A JSON number with a fraction or exponent; one past what a float holds (``1e999``, which
-    Python reads as infinity) is refused, as written, not read as ``inf``."""
-    value = float(text)
-    if math.isinf(value):
-        raise _OutOfRange(text)
-    return value
-
-
-#: A JSON number, outside a string (:func:`_outside_strings`).
-_NUMBER = r"-?[0-9]++(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?"
-
-
-def _out_of_range(text: str, number: str | None) -> str:
-    """The problem with a number no float or int holds (``None``: the first integer too long
-    for Python): where it is, and the number as written, shortened."""
-
-    def this(match: re.Match[str]) -> bool:
-        if number is not None:
-            return match.group() == number
-        return match.group().lstrip("-").isdigit() and len(match.group()) > 4300
-
-    found = next((m for m in _outside_strings(text, _NUMBER) if this(m)), None)
-    if found is None:  # pragma: no cover - json found it, so we do
-        return "not valid JSON for confcal: a number out of range"
-    at = _line_column(text, found.start())
-    written = found.group()
-    why = (
-        f" ({len(written.lstrip('-'))} digits; confcal reads at most 4300)"
-        if number is None
-        else ""
-    )
-    return f"not valid JSON for confcal: the number {shown(written)} at {at} is out of range{why}"
-
-
-def _syntax(text: str, error: json.JSONDecodeError) -> str:
-    """The JSON syntax error, where it is; a trailing comma (which JSON forbids) said so."""
-    before = text[: error.pos].rstrip()
-    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
-        comma = len(before) - 1
-        line = text.count("\n", 0, comma) + 1
-        column = comma - text.rfind("\n", 0, comma)
-        closing = text[error.pos]
-        return (
-            f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
-        )
-    message = error.msg.removesuffix(" at")  # "Invalid control character at": json's own "at"
-    at = f"at line {error.lineno} column {error.colno}"
-    if message.startswith("Invalid control character"):
-        character = text[error.pos]
-        return (
-            f"not valid JSON: a control character, {shown(character)}, inside a string {at} "
-            f"(write it escaped: \\u{ord(character):04x})"
-        )
-    return f"not valid JSON: {message} {at}"
-
-
-def _position(text: str, constant: str) -> str:
-    """Where ``constant`` (NaN, Infinity) first occurs outside a string, as line and column."""
-    found = next(_outside_strings(text, re.escape(constant)), None)
-    if found is None:  # pragma: no cover - json found it, so we do
-        return "an unknown position"
-    return _line_column(text, found.start())
-
-
-def _outside_strings(text: str, pattern: str) -> Iterator[re.Match[str]]:
-    """The matches of ``pattern`` outside JSON strings, in order."""
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*+"|' + pattern, text):
-        if not match.group().startswith('"'):
-            yield match
-
-
-def _line_column(text: str, index: int) -> str:
-    line = text.count("\n", 0, index) + 1
-    return f"line {line} column {index - text.rfind(chr(10), 0, index)}"
-
-
-def kind(value: object) -> str:
-    """A JSON value's type as a message names it."""
-    kinds = ((dict, "an object"), (list, "a list"), (str, "text"), (bool, "true/false"))
-    return next(
-        (name for type_, name in kinds if isinstance(value, type_)),
-        "null" if value is None else "a number",
-    )
+def xml_codec(data: bytes) -> str | None:
+    """The codec of an XML file in UTF-16 or UTF-32, by its byte order mark or its first
+    characters; ``None`` for anything else. Shared by the dispatcher (is it XML?) and
+    :mod:`.frab_xml` (decoding it)."""
+    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
 
 
 def name(key: str) -> str:
@@ -324,6 +164,17 @@ def model_problems(cls: type, name: str, value: object) -> tuple[Problem, ...]:
 
 
 # --- Collecting problems -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Imported:
+    """A schedule as a reader read it, with what confcal had to say about the file: what
+    :func:`confcal.readers.frab_json.loads`, :func:`~confcal.readers.frab_xml.loads` and
+    :func:`~confcal.readers.ics.loads` return (public as ``confcal.readers.Imported``)."""
+
+    schedule: Schedule
+    warnings: tuple[LoadWarning, ...] = ()
+
 
 #: Problems, and warnings, one reading collects. At this many problems it stops reading: a file
 #: that is wrong everywhere (200,000 events that are ``{}``) is better fixed from the first ones
@@ -428,16 +279,19 @@ class Collector:
             )
 
     def in_years(self, value: When, text: str, *, event: str | None, field: str) -> bool:
-        """Whether ``value`` (as written: its own year, before any offset) is in :data:`YEARS`."""
-        if value.year in YEARS:
-            return True
-        self.problem(
-            f"{shown(text)}: year {value.year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?",
-            event=event,
-            field=field,
-            value=text,
-        )
-        return False
+        """Whether ``value`` (as written: its own year, before any offset) is in the model's
+        years (:data:`confcal._fields.YEARS`); a problem, in the model's words, if not."""
+        return self._years(value.year, text, event=event, field=field)
+
+    def _years(
+        self, year: int | None, text: str, *, event: str | None, field: str, reached: bool = False
+    ) -> bool:
+        try:
+            _fields.check_year(field, text, year, written=shown(text), reached=reached)
+        except InvalidInput as error:
+            self.relocated(error.problems, event=event)
+            return False
+        return True
 
     def zone(self, zone: str, *, event: str | None = None, field: str) -> bool:
         try:
@@ -481,24 +335,19 @@ class Collector:
         self, start: When, duration: dt.timedelta, text: str, *, event: str | None, field: str
     ) -> When | None:
         """``duration`` after ``start``: elapsed time (a session across a clock change lasts
-        what the file says), in UTC for a time; a problem when that is past :data:`YEARS`."""
+        what the file says), in UTC for a time; a problem when that is past the model's years."""
         try:
             if isinstance(start, dt.datetime):
                 end: When = start.astimezone(dt.UTC) + duration
             else:
                 end = start + duration
-            if end.year not in YEARS:
-                raise OverflowError
         except OverflowError:
             self.too_late(text, event=event, field=field)
+            return None
+        if not self._years(end.year, text, event=event, field=field, reached=True):
             return None
         return end
 
     def too_late(self, text: str, *, event: str | None, field: str) -> None:
-        """A problem with a duration that ends past :data:`YEARS` (or past any date at all)."""
-        self.problem(
-            f"{shown(text)} ends after the year {YEARS[-1]}; a typo?",
-            event=event,
-            field=field,
-            value=text,
-        )
+        """A problem with a duration that ends past any year Python counts."""
+        self._years(None, text, event=event, field=field, reached=True)

@@ -15,7 +15,8 @@ from confcal import zones
 from confcal.errors import shown
 from confcal.model import When
 
-from ._common import Collector, kind, parse_duration
+from ._common import Collector, parse_duration
+from ._json import kind
 
 __all__ = ["FieldReader"]
 

@@ -15,11 +15,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
-from confcal._fields import ID_PATTERN, RESERVED_NAMES
+from confcal._fields import ID_CHARACTERS, MAX_ID_LENGTH, is_usable_id
 
 __all__ = ["identifiers"]
 
-_ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+#: What an id may not hold: the model's characters, complemented.
+_ID_BAD = re.compile(f"[^{ID_CHARACTERS}]+")
+#: The hex digits of a guid's hash that a made id ends with (after a ``-``).
+_SHORT_HASH = 8
 
 
 def identifiers(originals: Iterable[str]) -> dict[str, tuple[str, bool]]:
@@ -34,7 +37,7 @@ def identifiers(originals: Iterable[str]) -> dict[str, tuple[str, bool]]:
     Guids that differ only in case are left alike: the same guid twice, which the model refuses.
     """
     unique = {original for original in originals if original}
-    usable = {original for original in unique if _usable(original)}
+    usable = {original for original in unique if is_usable_id(original)}
     made = {original: _made_id(original) for original in unique - usable}
     users: defaultdict[str, set[str]] = defaultdict(set)
     for original in usable:
@@ -54,11 +57,6 @@ def identifiers(originals: Iterable[str]) -> dict[str, tuple[str, bool]]:
     return ids
 
 
-def _usable(original: str) -> bool:
-    """Whether a guid is an id confcal can use as it is."""
-    return bool(ID_PATTERN.fullmatch(original)) and not RESERVED_NAMES.fullmatch(original)
-
-
 def _free(candidate: str, hashed: bool, original: str, taken: Collection[str]) -> str:
     """An id of ``candidate``'s letters and a longer hash of ``original`` that is not ``taken``
     (a file can hold a guid equal to any made id, but not to every one of these)."""
@@ -66,7 +64,7 @@ def _free(candidate: str, hashed: bool, original: str, taken: Collection[str]) -
     base = candidate.rsplit("-", 1)[0] if hashed else candidate
     suffixes = (digest[:16], digest[:32], digest)
     for suffix in itertools.chain(suffixes, (f"{digest}-{n}" for n in itertools.count(2))):
-        made = f"{base[: 199 - len(suffix)].rstrip('._-') or 'event'}-{suffix}"
+        made = f"{base[: MAX_ID_LENGTH - 1 - len(suffix)].rstrip('._-') or 'event'}-{suffix}"
         if made.lower() not in taken:
             return made
     raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
@@ -85,11 +83,11 @@ def _made_id(original: str) -> tuple[str, bool]:
     head = original[:1000]
     decomposed = unicodedata.normalize("NFKD", head).translate(_LATIN)
     ascii_ = "".join(c for c in decomposed if not unicodedata.combining(c))
-    kept = _ID_BAD.sub("-", ascii_).lstrip("._-")[:200].rstrip("._-")
+    kept = _ID_BAD.sub("-", ascii_).lstrip("._-")[:MAX_ID_LENGTH].rstrip("._-")
     if head != original or re.sub(r"[\W_]+", "", head) != re.sub(r"[^A-Za-z0-9]+", "", kept):
         return _hashed(kept, original), True
-    if not kept or RESERVED_NAMES.fullmatch(kept):
-        kept = f"event-{kept}"[:200].rstrip("._-")
+    if not is_usable_id(kept):  # empty, or a name Windows refuses (``CON``)
+        kept = f"event-{kept}"[:MAX_ID_LENGTH].rstrip("._-")
     return kept, False
 
 
@@ -101,8 +99,10 @@ _LATIN = str.maketrans(
 
 
 def _hashed(candidate: str, original: str) -> str:
-    """``candidate`` (``event`` if empty) and 8 hex digits of the SHA-256 of ``original``."""
-    return f"{candidate[:191].rstrip('._-') or 'event'}-{_digest(original)[:8]}"
+    """``candidate`` (``event`` if empty) and the first hex digits of the SHA-256 of ``original``
+    (:data:`_SHORT_HASH`), within :data:`~confcal._fields.MAX_ID_LENGTH`."""
+    head = candidate[: MAX_ID_LENGTH - 1 - _SHORT_HASH].rstrip("._-")
+    return f"{head or 'event'}-{_digest(original)[:_SHORT_HASH]}"
 
 
 def _digest(original: str) -> str:

@@ -18,24 +18,16 @@ from typing import Any
 import attrs
 
 from confcal import zones
-from confcal.errors import InvalidInput, LoadWarning, shown
+from confcal.errors import InvalidInput, shown
 from confcal.model import EPOCH, Event, Schedule
 
 from . import _frab_text, _frab_times
-from ._common import Collector, event_label, model_problems
+from ._common import Collector, Imported, event_label, model_problems
 from ._frab_ids import identifiers
 from ._frab_parsed import Day, Parsed, RawEvent, clean
 from ._frab_times import Setting, parse_instant
 
-__all__ = ["Imported", "schedule"]
-
-
-@attrs.frozen
-class Imported:
-    """A schedule read from pretalx/frab, with what confcal had to say about the file."""
-
-    schedule: Schedule
-    warnings: tuple[LoadWarning, ...] = ()
+__all__ = ["schedule"]
 
 
 # --- The schedule --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import attrs
 import icalendar
 
 from confcal import zones
-from confcal._fields import YEARS
 from confcal.errors import InvalidInput, shown
 from confcal.model import DEFAULT_REFRESH, EPOCH, STATUSES, Event, Schedule, When
 
@@ -26,16 +25,15 @@ from ._common import (
     check_options,
     check_text,
     event_label,
-    kind,
     model_problems,
     name,
-    parse_json,
     parse_refresh,
     wrong_type,
 )
 from ._events_fields import FieldReader
+from ._json import kind, parse_json
 
-__all__ = ["dumps", "loads", "read"]
+__all__ = ["dumps", "loads"]
 
 _CALENDAR_KEYS = (
     "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
@@ -57,13 +55,13 @@ def loads(text: str, *, source: str = "<string>", dtstamp: dt.datetime | None = 
     if not isinstance(check_text(text), str):
         raise wrong_type("text", "text (str)", text)
     check_options(source=source, dtstamp=dtstamp)
-    return read(parse_json(text, source), source=source, dtstamp=dtstamp)
+    return _read(parse_json(text, source), source=source, dtstamp=dtstamp)
 
 
-def read(
+def _read(
     document: object, *, source: str = "<string>", dtstamp: dt.datetime | None = None
 ) -> Schedule:
-    """An events.json already parsed by :func:`._common.parse_json` (so that telling the formats
+    """An events.json already parsed by :func:`._json.parse_json` (so that telling the formats
     apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     check_options(source=source, dtstamp=dtstamp)
     reader = _Reader(source, EPOCH if dtstamp is None else dtstamp)
@@ -178,17 +176,23 @@ class _Reader(FieldReader):
             return None
         try:
             stamp = dt.datetime.fromisoformat(updated)
-            if stamp.tzinfo is None or stamp.year not in YEARS:
-                raise ValueError
-            return stamp.astimezone(dt.UTC)
         except ValueError:
+            stamp = None
+        if stamp is None or stamp.tzinfo is None:
             self.problem(
                 f"{shown(updated)} is not a date and time with a UTC offset, "
-                f"such as 2024-11-14T09:00:00Z, in the years {YEARS[0]} to {YEARS[-1]}",
+                "such as 2024-11-14T09:00:00Z",
                 field="calendar.updated",
                 value=updated,
             )
             return None
+        # What a DTSTAMP may be (its years) is the model's rule, located here, after the text
+        # as written (the model shows the time in UTC).
+        problems = model_problems(Schedule, "dtstamp", stamp)
+        for problem in problems:
+            message = f"{shown(updated)}: {problem.message}"
+            self.problem(message, field="calendar.updated", value=updated)
+        return None if problems else stamp.astimezone(dt.UTC)
 
     def event(self, raw: object, index: int, calendar_zone: str | None) -> Event | None:
         if not isinstance(raw, dict):

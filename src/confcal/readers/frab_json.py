@@ -15,11 +15,18 @@ from functools import partial
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, check_options, check_text, kind, name, parse_json, twice, wrong_type
-from ._frab_map import Imported
+from ._common import (
+    Collector,
+    Imported,
+    check_options,
+    check_text,
+    name,
+    wrong_type,
+)
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
+from ._json import kind, parse_json, twice
 
-__all__ = ["loads", "read"]
+__all__ = ["loads"]
 
 _PERSON_NAMES = ("public_name", "name", "full_public_name")
 
@@ -40,17 +47,17 @@ def loads(
     if not isinstance(check_text(text), str):
         raise wrong_type("text", "text (str)", text)
     check_options(source=source, timezone=timezone, dtstamp=dtstamp)
-    return read(parse_json(text, source), source=source, timezone=timezone, dtstamp=dtstamp)
+    return _read(parse_json(text, source), source=source, timezone=timezone, dtstamp=dtstamp)
 
 
-def read(
+def _read(
     document: object,
     *,
     source: str = "<string>",
     timezone: str | None = None,
     dtstamp: dt.datetime | None = None,
 ) -> Imported:
-    """A ``schedule.json`` already parsed by :func:`._common.parse_json` (so that telling the
+    """A ``schedule.json`` already parsed by :func:`._json.parse_json` (so that telling the
     formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
     check_options(source=source, timezone=timezone, dtstamp=dtstamp)
     collector = Collector(source)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, check_options, check_text, name
-from ._frab_map import Imported
+from ._common import Collector, Imported, check_options, check_text, name, xml_codec
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
 
 if TYPE_CHECKING:
@@ -25,27 +24,7 @@ if TYPE_CHECKING:
 
     import defusedxml
 
-__all__ = ["loads", "xml_codec"]
-
-# A byte order mark, or (XML 1.0, appendix F) how "<?" begins a file without one: UTF-16 and UTF-32,
-# which the XML parser is given decoded. UTF-8, with or without a BOM, is left to the parser; the
-# other encodings an XML declaration may name are decoded by Python's codecs (_declared_codec).
-_XML_CODECS = (
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\xfe\xff", "utf-16"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-)
-
-
-def xml_codec(data: bytes) -> str | None:
-    """The codec of a file in UTF-16 or UTF-32, by its byte order mark or its first characters;
-    ``None`` for anything else."""
-    return next((codec for start, codec in _XML_CODECS if data.startswith(start)), None)
+__all__ = ["loads"]
 
 
 def loads(

@@ -29,10 +29,10 @@ from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
 from . import _ics_recurrence, _ics_times
-from ._common import Collector, check_options, check_text, decode, event_label, model_problems
+from ._common import Collector, Imported, check_options, check_text, event_label, model_problems
 from ._frab_ids import identifiers
-from ._frab_map import Imported
 from ._ics_times import Clock, iana_name, stamp
+from ._json import decode
 
 __all__ = ["UNTITLED", "loads"]
 

@@ -8,6 +8,11 @@ on, so every text from events.json reaches the browser as text, never as markup.
 
 The links to Google Calendar and Outlook.com are :mod:`confcal.site.links`'; what the page shows
 of each session, as plain text for the template, is ``_page``'s.
+
+Cache: the Jinja2 environment keeps the compiled template (its own LRU cache, 400 entries by
+default, of which this module uses one; Jinja2 locks it, so threads may share it), and checks the
+template file's modification time on each use (``auto_reload``), so an edited template is read
+again.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from confcal.site.links import (
     webcal_link,
 )
 
-__all__ = ["build_site", "page", "render_site"]
+__all__ = ["build_site", "page"]
 
 _environment = jinja2.Environment(
     loader=jinja2.PackageLoader("confcal.site", "templates"),
@@ -61,7 +66,7 @@ def page(schedule: Schedule) -> str:
     )
 
 
-def render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
+def _render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
     The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
@@ -83,4 +88,4 @@ def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = (
     atomically and left alone when unchanged; a rebuild removes the calendars of days and
     sessions that are gone. ``inputs``: files never to replace (the programme read).
     """
-    return write_tree(folder, render_site(schedule), inputs=inputs, needed_by="the site")
+    return write_tree(folder, _render_site(schedule), inputs=inputs, needed_by="the site")

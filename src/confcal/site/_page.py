@@ -85,6 +85,7 @@ class Session:
     location: str | None
     type: str | None
     speakers: tuple[str, ...]
+    speaker_line: str | None
     description: list[list[str]]
     url: str | None
     status: str | None
@@ -152,6 +153,7 @@ def _session(event: Event, schedule: Schedule, anchor: str) -> Session:
         location=event.location,
         type=event.type,
         speakers=event.speakers,
+        speaker_line=event.speaker_line,
         description=paragraphs(event.description),
         url=web_url(event.url),
         status=event.status,

@@ -18,17 +18,17 @@ from pathlib import PurePosixPath
 
 from confcal.model import Event
 
+# What the page (confcal.site) uses; the limits and fit_encoded are this module's own.
 __all__ = [
     "CALENDAR_FILE",
     "DAYS_FOLDER",
-    "MAX_DETAILS_LENGTH",
-    "MAX_LINK_LENGTH",
+    "ELLIPSIS",
     "SESSIONS_FOLDER",
     "feed_url",
-    "fit_encoded",
     "google_link",
     "google_subscribe_link",
     "outlook_link",
+    "utc_iso",
     "web_url",
     "webcal_link",
 ]
