@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, Unpack
 
 from confcal import Event
 from confcal.model import When
+from confcal.zones import localize
 
 
 class EventOptions(TypedDict, total=False):
@@ -67,3 +68,25 @@ def untyped(value: object) -> Any:
     purpose, to see it refused: the call says so, rather than a ``type: ignore``.
     """
     return value
+
+
+NY = "America/New_York"
+
+
+def timed(
+    id: str = "parsl-cwl",
+    title: str = "Parsl+CWL: Towards Combining the Python and CWL Ecosystems",
+    start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
+    end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
+    zone: str = NY,
+    **fields: Unpack[EventOptions],
+) -> Event:
+    """A timed session, by default the seed's first, in ``zone``'s wall-clock times."""
+    return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
+
+
+def all_day(
+    first: dt.date, last: dt.date, id: str = "posters", **fields: Unpack[EventOptions]
+) -> Event:
+    """An all-day event from ``first`` to ``last``, both included."""
+    return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from typing import Unpack
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from confcal.model import Event
 from confcal.site.links import (
     MAX_LINK_LENGTH,
     feed_url,
@@ -22,27 +20,7 @@ from confcal.site.links import (
     web_url,
     webcal_link,
 )
-from confcal.zones import localize
-from fields import EventOptions
-
-NY = "America/New_York"
-
-
-def timed(
-    id: str = "parsl-cwl",
-    title: str = "Parsl+CWL: Towards Combining the Python and CWL Ecosystems",
-    start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
-    end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
-    zone: str = NY,
-    **fields: Unpack[EventOptions],
-) -> Event:
-    return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
-
-
-def all_day(
-    first: dt.date, last: dt.date, id: str = "posters", **fields: Unpack[EventOptions]
-) -> Event:
-    return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)
+from fields import NY, all_day, timed
 
 
 def query(link: str) -> dict[str, str]:

@@ -21,11 +21,9 @@ from confcal.files import Split, render
 from confcal.model import Event, Schedule
 from confcal.site import build_site, page
 from confcal.site.links import CALENDAR_FILE
-from confcal.zones import localize
 from conftest import programmes_dir
-from fields import EventOptions, ScheduleExtras
+from fields import NY, ScheduleExtras, all_day, timed
 
-NY = "America/New_York"
 DASH = "\N{EN DASH}"
 
 
@@ -34,23 +32,6 @@ def when(start_utc: str, start: str, end_utc: str, end: str) -> str:
     return (
         f'<time datetime="{start_utc}">{start}</time>{DASH}<time datetime="{end_utc}">{end}</time>'
     )
-
-
-def timed(
-    id: str = "parsl-cwl",
-    title: str = "Parsl+CWL: Towards Combining the Python and CWL Ecosystems",
-    start: dt.datetime = dt.datetime(2024, 11, 18, 11, 21),
-    end: dt.datetime = dt.datetime(2024, 11, 18, 11, 44),
-    zone: str = NY,
-    **fields: Unpack[EventOptions],
-) -> Event:
-    return Event(id=id, title=title, start=localize(start, zone), end=localize(end, zone), **fields)
-
-
-def all_day(
-    first: dt.date, last: dt.date, id: str = "posters", **fields: Unpack[EventOptions]
-) -> Event:
-    return Event(id=id, title="Posters", start=first, end=last + dt.timedelta(days=1), **fields)
 
 
 def schedule(*events: Event, **fields: Unpack[ScheduleExtras]) -> Schedule:
