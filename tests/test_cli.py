@@ -235,3 +235,15 @@ def test_the_alarm_option_takes_up_to_the_librarys_limit(tmp_path: Path) -> None
     for minutes, code in ((limit, 0), (limit + 1, 2)):
         result = CliRunner().invoke(cli, ["export", str(events), "--alarm", str(minutes)])
         assert result.exit_code == code, result.output
+
+
+def test_check_counts_one_event_on_one_day_in_the_singular(tmp_path: Path) -> None:
+    events = tmp_path / "one.json"
+    events.write_text(
+        '{"calendar": {"name": "One", "timezone": "UTC"}, "events": [{"id": "a", "title": "A",'
+        ' "start": "2025-06-01T10:00", "end": "2025-06-01T11:00"}]}',
+        "utf-8",
+    )
+    result = CliRunner().invoke(cli, ["check", str(events)])
+    assert result.exit_code == 0, result.output
+    assert ": ok: 1 event on 1 day (2025-06-01 to 2025-06-01), time zone UTC" in result.output

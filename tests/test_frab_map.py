@@ -463,7 +463,7 @@ def test_check_prints_warnings_on_stderr_and_succeeds() -> None:
     assert result.exit_code == 0
     assert result.stderr.startswith("warning: ")
     assert 'event "8079583e-8321-506c-95af-fd2903a5f075": date:' in result.stderr
-    assert "ok: 1 events" in result.stdout
+    assert "ok: 1 event on 1 day" in result.stdout
 
 
 def test_export_of_a_file_without_zone_needs_timezone(tmp_path: Path) -> None:
@@ -587,3 +587,19 @@ def test_the_schema_itself_is_refused_clearly() -> None:
     assert PROGRAMMES is not None
     with pytest.raises(InvalidInput, match=r"not a pretalx/frab schedule\.json"):
         confcal.load(PROGRAMMES / "frab-json-examples" / "schema.json")
+
+
+def test_a_date_with_seconds_agrees_with_its_start_printed_to_the_minute() -> None:
+    """11:42:23 is the 11:42 the programme prints: no warning (it gave a false one)."""
+    talk = {
+        "guid": "g", "date": "2025-06-01T11:42:23+02:00", "start": "11:42", "duration": "00:30",
+        "room": "R", "title": "T",
+    }  # fmt: skip
+    day = {"index": 1, "date": "2025-06-01", "rooms": {"R": [talk]}}
+    conference = {"title": "Seconds", "time_zone_name": "Europe/Berlin", "days": [day]}
+    warnings: list[LoadWarning] = []
+    confcal.loads(json.dumps({"schedule": {"conference": conference}}), on_warning=warnings.append)
+    assert warnings == []
+    talk["start"] = "11:43"
+    confcal.loads(json.dumps({"schedule": {"conference": conference}}), on_warning=warnings.append)
+    assert [w.field for w in warnings] == ["date"]

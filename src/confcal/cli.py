@@ -323,7 +323,8 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     write_stdout(
-        f"{shown_path(events)}: ok: {len(schedule.events)} events on {len(days)} days{span}, "
+        f"{shown_path(events)}: ok: {_count(len(schedule.events), 'event')} on "
+        f"{_count(len(days), 'day')}{span}, "
         f"time zone {schedule.timezone}\n"
     )
 
@@ -410,6 +411,11 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     assert path is not None
     check_output(path, [events])
     build_site(_load(events, format_, timezone), path, inputs=[events])
+
+
+def _count(number: int, thing: str) -> str:
+    """``1 event``, ``7 events``."""
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
 def main() -> None:

@@ -77,7 +77,9 @@ def _disagreements(
 ) -> list[str]:
     """Where the file's offset or its printed ``start`` disagree with the instant kept."""
     printed = parse_clock(start_text) if start_text else None
-    wall = local.time().replace(tzinfo=None)
+    wall = local.time().replace(tzinfo=None, microsecond=0)
+    if printed is not None and not printed.second:
+        wall = wall.replace(second=0)  # a start printed to the minute (11:42 for 11:42:23)
     complaints = []
     given, actual = parsed.utcoffset(), local.utcoffset()
     if given is not None and actual is not None and given != actual:
