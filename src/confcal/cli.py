@@ -184,9 +184,9 @@ def _warn(warning: LoadWarning) -> None:
 
 
 def _load(
-    path: Path, format: Format = "auto", timezone: str | None = None, updated_only: bool = False
-) -> Schedule:
-    dtstamp = EPOCH if updated_only else None  # EPOCH: calendar.updated alone, else "unknown"
+    path: Path, format: Format = "auto", timezone: str | None = None,
+    dtstamp: dt.datetime | None = None,
+) -> Schedule:  # fmt: skip
     return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
 
 
@@ -376,7 +376,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
-    converted = dumps(_load(schedule, format_, timezone, updated_only=True))
+    converted = dumps(_load(schedule, format_, timezone, dtstamp=EPOCH))
     _emit(converted.encode("utf-8"), path, schedule)
 
 
