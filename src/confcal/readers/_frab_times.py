@@ -33,6 +33,9 @@ class Setting:
     zone: str
     day_change: dt.time
     pretalx_durations: bool = False
+    #: Read an offset-bearing ``date`` (and ``end``) as the wall-clock time it prints, in
+    #: :attr:`zone`, not as the instant its UTC offset makes it (:mod:`._frab_offsets`).
+    clock: bool = False
 
 
 def pretalx_durations(texts: Iterable[str | None]) -> bool:
@@ -57,42 +60,28 @@ def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
         return None
     if not out.in_years(parsed, date_text, event=label, field="date"):
         return None
-    if parsed.tzinfo is None:
-        return _localize(setting, parsed, label, "date", date_text)
-    local = out.localized(
-        lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
-    )
-    complaints = [] if local is None else _disagreements(setting.zone, start_text, parsed, local)
-    if local is not None and complaints:
-        setting.out.warn(
-            f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
-            f"{local.strftime('%Y-%m-%d %H:%M')} {setting.zone}",
-            event=label, field="date", value=date_text,
-        )  # fmt: skip
+    if parsed.tzinfo is None or setting.clock:
+        local = _localize(setting, parsed.replace(tzinfo=None), label, "date", date_text)
+    else:
+        local = out.localized(
+            lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
+        )
+    if local is not None and _printed_elsewhere(start_text, parsed):
+        out.repair(
+            "whose start is not the time their date prints, published at the date's", raw.place
+        )
     return local
 
 
-def _disagreements(
-    zone: str, start_text: str | None, parsed: dt.datetime, local: dt.datetime
-) -> list[str]:
-    """Where the file's offset or its printed ``start`` disagree with the instant kept."""
+def _printed_elsewhere(start_text: str | None, date: dt.datetime) -> bool:
+    """Whether the file's ``start`` is another time of day than its ``date`` prints (a start
+    to the minute agrees with a date to the second: 11:42 with 11:42:23). Where the date's
+    offset is what disagrees, :mod:`._frab_offsets` says so."""
     printed = parse_clock(start_text) if start_text else None
-    wall = local.time().replace(tzinfo=None, microsecond=0)
-    if printed is not None and not printed.second:
-        wall = wall.replace(second=0)  # a start printed to the minute (11:42 for 11:42:23)
-    complaints = []
-    given, actual = parsed.utcoffset(), local.utcoffset()
-    if given is not None and actual is not None and given != actual:
-        complaints.append(
-            f"its UTC offset {zones.format_offset(given)} disagrees with {zone}, "
-            f"which is {zones.format_offset(actual)} then"
-        )
-    if printed is not None and printed != wall:
-        complaints.append(
-            f"the programme's start {shown(start_text.strip() if start_text else '')} is "
-            f"not the {wall.strftime('%H:%M')} that instant is in {zone}"
-        )
-    return complaints
+    if printed is None:
+        return False
+    wall = date.time().replace(tzinfo=None, microsecond=0)
+    return printed != (wall.replace(second=0) if not printed.second else wall)
 
 
 def _start_from_day(
@@ -141,13 +130,11 @@ def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.d
         if duration is None:
             return None
     if end_text is not None:
-        end_instant = _end_instant(out, end_text, label)
+        end_instant = _end_instant(setting, end_text, label)
         if end_instant is not None and duration is not None and end_instant - start != duration:
-            out.warn(
-                f"{shown(end_text)} is not the start plus the duration {shown(duration_text)}; "
-                "using the end",
-                event=label, field="end", value=end_text,
-            )  # fmt: skip
+            out.repair(
+                "whose end is not their start plus their duration, ending at the end", raw.place
+            )
     elif duration_text is not None and duration is not None:
         elapsed = out.end_after(start, duration, duration_text, event=label, field="duration")
         end_instant = elapsed if isinstance(elapsed, dt.datetime) else None
@@ -181,7 +168,8 @@ def _duration(setting: Setting, text: str, label: str) -> dt.timedelta | None:
     return duration
 
 
-def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
+def _end_instant(setting: Setting, text: str, label: str) -> dt.datetime | None:
+    out = setting.out
     end = parse_instant(text)
     if end is None or end.tzinfo is None:
         out.problem(
@@ -189,7 +177,11 @@ def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
             event=label, field="end", value=text,
         )  # fmt: skip
         return None
-    return end if out.in_years(end, text, event=label, field="end") else None
+    if not out.in_years(end, text, event=label, field="end"):
+        return None
+    if setting.clock:
+        return _localize(setting, end.replace(tzinfo=None), label, "end", text)
+    return end
 
 
 def _clock_duration(text: str, *, pretalx: bool = False) -> dt.timedelta | None:
