@@ -132,11 +132,12 @@ def assert_round_trip(original: Schedule) -> None:
     assert set(old) == set(new)
     for key, event in old.items():
         again = new[key]
-        assert (again.title, again.location, again.type, again.status) == (
+        assert (again.title, again.location, again.type, again.status, again.language) == (
             event.title,
             event.location,
             event.type,
             event.status,
+            event.language,
         ), key
         assert again.description == event.description, key
         assert ", ".join(again.speakers) == ", ".join(event.speakers), key
@@ -182,6 +183,7 @@ def test_all_day_and_zoned_events_of_every_kind_read_back() -> None:
             track="Main",
             status="cancelled",
             speakers=["A", "B"],
+            language="hi",
         ),
     ]
     assert_round_trip(Schedule(name="Mixed", timezone=zone, events=events))
@@ -653,6 +655,29 @@ def test_same_uid_twice_is_kept_once_or_kept_apart_by_start() -> None:
         '2025-03-01 10:00 "Same"',
         "<string>: 1 session sharing a UID with other sessions that differ, each kept, the later "
         'ones with the id suffixed -2, -3... by start: 2025-03-02 10:00 "Other" as "dup-2"',
+    ]
+
+
+def test_the_language_of_summary_or_description_is_the_sessions() -> None:
+    text = calendar(
+        event("a", ":20250301T100000Z", ":20250301T110000Z", title="Hallo").replace(
+            "SUMMARY:", "SUMMARY;LANGUAGE=de:"
+        ),
+        event("b", ":20250301T120000Z", ":20250301T130000Z", extra="DESCRIPTION;LANGUAGE=pt-BR:Oi"),
+        event("c", ":20250301T140000Z", ":20250301T150000Z", title="Hi").replace(
+            "SUMMARY:", 'SUMMARY;LANGUAGE="no tag":'
+        ),
+        head="X-WR-CALNAME:L\nX-WR-TIMEZONE:UTC",
+    )
+    imported = read(text)
+    assert {e.id: e.language for e in imported.schedule.events} == {
+        "a": "de",
+        "b": "pt-BR",
+        "c": None,
+    }
+    assert [w.message for w in imported.warnings] == [
+        "1 session with a LANGUAGE that is not a language tag (such as en or pt-BR), left out: "
+        '2025-03-01 14:00 "Hi"'
     ]
 
 

@@ -135,6 +135,7 @@ _SAID = {
     "200), given one made of it",
     "categories": "with more than two CATEGORIES: the first is the type, the second the track, "
     "the rest are left out",
+    "language": "with a LANGUAGE that is not a language tag (such as en or pt-BR), left out",
     "status": "with a STATUS other than CONFIRMED, TENTATIVE or CANCELLED, left out",
     "url": "with a URL confcal does not publish (not one word, or with a password), left out",
     "skipped": "at a time the clocks skip, read as RFC 5545 says: with the offset before the "
@@ -437,7 +438,23 @@ class _Reader:
             "url": self._url(component, label),
             "speakers": speakers,
             "status": self._status(component, label),
+            "language": self._language(component),
         }
+
+    def _language(self, component: icalendar.Component) -> str | None:
+        """The session's language: the LANGUAGE parameter of its SUMMARY, else of its
+        DESCRIPTION (RFC 5545 3.2.10), as confcal writes it; one that is no language tag is
+        left out, warned."""
+        for name in ("SUMMARY", "DESCRIPTION"):
+            prop = component.get(name)
+            params = getattr(prop, "params", None)
+            language = params.get("LANGUAGE") if params is not None else None
+            if isinstance(language, str) and language.strip():
+                if model_problems(Event, "language", language.strip()):
+                    self.out.repair(_SAID["language"], self._place(component))
+                    return None
+                return language.strip()
+        return None
 
     def _status(self, component: icalendar.Event, label: str) -> str | None:
         written = _text(component, "STATUS")
