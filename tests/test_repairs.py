@@ -91,7 +91,7 @@ def test_rows_with_one_id_and_different_content_are_both_kept_with_distinct_ids(
     }
     # A file without guids names its ids as the file does: "id", not "guid".
     (warning,) = imported.warnings
-    assert warning.message.startswith("1 session sharing a id with other sessions that differ")
+    assert warning.message.startswith("1 session sharing an id with other sessions that differ")
 
 
 def test_an_exact_duplicate_row_is_kept_once() -> None:

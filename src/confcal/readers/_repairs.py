@@ -64,7 +64,7 @@ def unique(events: list[Event], out: Collector, zone: str, *, key: str) -> list[
         shared = (
             f"scheduled in several slots under one {key}"
             if len({e.title for e in distinct}) == 1
-            else f"sharing a {key} with other sessions that differ"
+            else f"sharing {'an' if key == 'id' else 'a'} {key} with other sessions that differ"
         )
         words = f"{shared}, each kept, the later ones with the id suffixed -2, -3... by start"
         for number, event in enumerate(distinct[1:], start=2):
