@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 
 import attrs
 
@@ -52,10 +53,11 @@ def unique(events: list[Event], out: Collector, zone: str, *, key: str) -> list[
     taken = set(groups)
     kept: list[Event] = []
     for group in groups.values():  # in the order of the file; the ids do not depend on it
-        distinct = list(dict.fromkeys(group))
+        counts = Counter(group)  # by hash: a list's count() for each would compare every pair
+        distinct = list(counts)
         if len(distinct) < len(group):
             for event in distinct:
-                if group.count(event) > 1:
+                if counts[event] > 1:
                     out.repair(_TWICE, describe(event, zone))
         distinct.sort(key=lambda e: (e.sort_key(zone), repr(attrs.astuple(e))))
         kept.append(distinct[0])
