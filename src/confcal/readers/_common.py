@@ -114,7 +114,8 @@ def quoted(text: str, limit: int = 60) -> str:
     What could act on the terminal or break the message's line (a CR/LF in a title, an escape
     sequence) is written as its escape (``\\n``, ``\\x1b``), so one warning stays one line.
     """
-    one_line = text.strip()
+    # Only what can be shown is escaped: a 10 MB title costs no more than a short one.
+    one_line = text.strip()[: limit + 1]
     escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in one_line)
     if len(escaped) > limit:
         escaped = f"{escaped[: limit - 3].rstrip()}..."
