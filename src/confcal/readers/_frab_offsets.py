@@ -27,11 +27,10 @@ from collections import Counter
 from collections.abc import Iterable
 
 from confcal import zones
-from confcal.errors import InvalidInput
 
 from ._common import Collector, Trust
 from ._frab_parsed import RawEvent, clean
-from ._frab_times import parse_instant
+from ._frab_times import parse_instant, printed
 
 __all__ = ["read_by_clock"]
 
@@ -42,35 +41,19 @@ def read_by_clock(
     """Whether the file's offset-bearing dates are to be read as the times they print in
     ``zone`` (else as the instants their offsets make them), with one warning listing the
     sessions whose two readings differ, if any do."""
-    dated, differ, zone_offsets = 0, [], set()
-    for raw in raws:
-        text = clean(raw.text.get("date"))
-        written = parse_instant(text) if text else None
-        offset = written.utcoffset() if written is not None else None
-        if written is None or offset is None or not 1900 <= written.year <= 2199:
-            continue
-        try:
-            printed = zones.localize(written.replace(tzinfo=None), zone)
-        except InvalidInput:  # a time the zone skips or has twice: its own problem, later
-            continue
-        dated += 1
-        in_zone = printed.utcoffset() or dt.timedelta()
-        zone_offsets.add(in_zone)
-        if in_zone != offset:
-            differ.append((raw, in_zone - offset))
+    dated, differ, zone_offsets = _survey(raws, zone)
     if not differ:
         return trust == "clock"  # where every session agrees, the two readings are one
-    amounts = Counter(amount for _, amount in differ)
-    systematic = max(amounts.values()) * 2 > dated
-    utc_like = zone_offsets == {dt.timedelta()}
-    clock, why = _decide(trust, zone_given=zone_given, systematic=systematic and not utc_like)
-    if trust == "auto" and not clock:
-        why = (
-            f"as {zone} has no offsets of its own; if the programme is elsewhere, give its zone "
-            "with --timezone"
-            if systematic and utc_like
-            else f"as most sessions agree with {zone}"
-        )
+    amounts = Counter(amount for _, amount, _ in differ)
+    clock, why = _choice(
+        trust,
+        zone_given=zone_given,
+        utc_like=zone_offsets == {dt.timedelta()},
+        fault=_fault(dated, differ, amounts),
+        agreeing=(dated - len(differ)) * 2 > dated,
+    )
+    if "{zone}" in why:
+        why = why.format(zone=zone)
     by = " or ".join(_amount(a) for a in sorted(amounts, key=lambda a: (-amounts[a], a))[:3])
     words = (
         f"whose date's UTC offset is not that of {zone} at the time it prints (the offset "
@@ -81,17 +64,64 @@ def read_by_clock(
             else f"the offset's instant, {why}; --trust clock publishes the printed times"
         )
     )
-    for raw, _ in differ:
+    for raw, _, _ in differ:
         out.repair(words, raw.place)
     return clock
 
 
-def _decide(trust: Trust, *, zone_given: bool, systematic: bool) -> tuple[bool, str]:
+_Differing = list[tuple[RawEvent, dt.timedelta, dt.timedelta]]
+
+
+def _survey(raws: Iterable[RawEvent], zone: str) -> tuple[int, _Differing, set[dt.timedelta]]:
+    """How many sessions have an offset-bearing date, those whose offset is not the zone's at
+    the time it prints (with the difference and the offset written), and the zone's offsets."""
+    dated, differ, zone_offsets = 0, [], set()
+    for raw in raws:
+        text = clean(raw.text.get("date"))
+        written = parse_instant(text) if text else None
+        offset = written.utcoffset() if written is not None else None
+        if written is None or offset is None or not 1900 <= written.year <= 2199:
+            continue
+        local = printed(written.replace(tzinfo=None), zone, offset)[0]
+        in_zone = local.utcoffset() or dt.timedelta()
+        dated += 1
+        zone_offsets.add(in_zone)
+        if in_zone != offset:
+            differ.append((raw, in_zone - offset, offset))
+    return dated, differ, zone_offsets
+
+
+def _choice(
+    trust: Trust, *, zone_given: bool, utc_like: bool, fault: str | None, agreeing: bool
+) -> tuple[bool, str]:
+    """Whether to publish the printed times, and why (the README's "UTC offsets that
+    disagree")."""
+    if utc_like and trust == "auto" and not zone_given:
+        return False, (
+            "as {zone} has no offsets of its own; if the programme is elsewhere, give its zone "
+            "with --timezone"
+        )
     if trust != "auto":
         return trust == "clock", f"as asked (--trust {trust})"
     if zone_given:
         return True, "as the zone was given with --timezone"
-    return systematic, "as most sessions disagree by that much"
+    if fault is not None:
+        return True, fault
+    if agreeing:
+        return False, "as most sessions agree with {zone}"
+    return False, "as no one fault of the file explains most of them"
+
+
+def _fault(dated: int, differ: _Differing, amounts: Counter[dt.timedelta]) -> str | None:
+    """Why the offsets are a systematic fault of the file, if they are: more than half of the
+    sessions disagree by one amount, or more than half disagree, all written with one offset
+    (+00:00 on both sides of a clock change is 4 h off, then 5 h)."""
+    if max(amounts.values()) * 2 > dated:
+        return "as most sessions disagree by that much"
+    written = {offset for _, _, offset in differ}
+    if len(differ) * 2 > dated and len(written) == 1:
+        return f"as most sessions disagree, all written {zones.format_offset(written.pop())}"
+    return None
 
 
 def _amount(amount: dt.timedelta) -> str:

@@ -20,7 +20,7 @@ from confcal.errors import shown
 from ._common import Collector, parse_clock
 from ._frab_parsed import RawEvent, clean
 
-__all__ = ["Setting", "end", "parse_instant", "pretalx_durations", "start"]
+__all__ = ["Setting", "end", "parse_instant", "pretalx_durations", "printed", "start"]
 
 
 @attrs.frozen
@@ -60,8 +60,9 @@ def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
         return None
     if not out.in_years(parsed, date_text, event=label, field="date"):
         return None
+    local: dt.datetime | None
     if parsed.tzinfo is None or setting.clock:
-        local = _localize(setting, parsed.replace(tzinfo=None), label, "date", date_text)
+        local = _printed(setting, parsed, raw)
     else:
         local = out.localized(
             lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
@@ -109,15 +110,43 @@ def _start_from_day(
     if clock < setting.day_change:
         day_date += dt.timedelta(days=1)
     naive = dt.datetime.combine(day_date, clock)
-    return _localize(setting, naive, label, "start", start_text)
+    return _printed(setting, naive, raw)
 
 
-def _localize(
-    setting: Setting, naive: dt.datetime, label: str, field: str, text: str | None
-) -> dt.datetime | None:
-    return setting.out.localized(
-        lambda: zones.localize(naive, setting.zone), text or "", event=label, field=field
-    )
+def _printed(setting: Setting, written: dt.datetime, raw: RawEvent) -> dt.datetime:
+    """The time ``written`` prints, in the zone (:func:`printed`), its repair said."""
+    instant, repaired = printed(written.replace(tzinfo=None), setting.zone, written.utcoffset())
+    if repaired is not None:
+        setting.out.repair(repaired, raw.place)
+    return instant
+
+
+def printed(
+    naive: dt.datetime, zone: str, written: dt.timedelta | None = None
+) -> tuple[dt.datetime, str | None]:
+    """The instant a wall-clock time a programme prints is in ``zone``, and the words of the
+    repair that took, if one did.
+
+    A time the clocks repeat is the one the file's own offset (``written``) names, where it
+    names one of the two; else the first. A time the clocks skip is read as RFC 5545 reads one,
+    with the offset before the gap (02:30 on a spring-forward night is 03:30). Either is a
+    session the file has, which is published rather than refused: the file is not the
+    organizer's to fix.
+    """
+    if zones.is_ambiguous(naive, zone):
+        first = zones.utc_offset(naive, zone, 0)
+        if written is not None and written in (first, zones.utc_offset(naive, zone, 1)):
+            return zones.localize(naive, zone, written), None
+        words = f"at a time the clocks repeat in {zone}, read as the first of the two"
+        return zones.localize(naive, zone, first), words
+    if not zones.exists(naive, zone):
+        instant = (naive - zones.utc_offset(naive, zone, 0)).replace(tzinfo=dt.UTC)
+        words = (
+            f"at a time the clocks skip in {zone}, read with the offset before the gap, as "
+            "RFC 5545 reads one (02:30 on a spring-forward night is 03:30)"
+        )
+        return zones.from_instant(instant, zone), words
+    return zones.localize(naive, zone), None
 
 
 def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.datetime | None:
@@ -130,7 +159,7 @@ def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.d
         if duration is None:
             return None
     if end_text is not None:
-        end_instant = _end_instant(setting, end_text, label)
+        end_instant = _end_instant(setting, end_text, raw, label)
         if end_instant is not None and duration is not None and end_instant - start != duration:
             out.repair(
                 "whose end is not their start plus their duration, ending at the end", raw.place
@@ -168,7 +197,7 @@ def _duration(setting: Setting, text: str, label: str) -> dt.timedelta | None:
     return duration
 
 
-def _end_instant(setting: Setting, text: str, label: str) -> dt.datetime | None:
+def _end_instant(setting: Setting, text: str, raw: RawEvent, label: str) -> dt.datetime | None:
     out = setting.out
     end = parse_instant(text)
     if end is None or end.tzinfo is None:
@@ -180,7 +209,7 @@ def _end_instant(setting: Setting, text: str, label: str) -> dt.datetime | None:
     if not out.in_years(end, text, event=label, field="end"):
         return None
     if setting.clock:
-        return _localize(setting, end.replace(tzinfo=None), label, "end", text)
+        return _printed(setting, end, raw)
     return end
 
 
