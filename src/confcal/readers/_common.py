@@ -254,7 +254,9 @@ class Collector:
     def all_warnings(self) -> tuple[LoadWarning, ...]:
         """One warning per kind of repair (:meth:`repair`), then the warnings kept, then one that
         counts those past :data:`LIMIT`, if any."""
-        said = [self._repaired(words, sessions) for words, sessions in self.repairs.items()]
+        # In the order of the sessions they name, so not in the order of the file.
+        kinds = sorted(self.repairs.items(), key=lambda kind: (min(kind[1]), kind[0]))
+        said = [self._repaired(words, sessions) for words, sessions in kinds]
         if self.more_warnings:
             more = f"and {self.more_warnings} more warning(s)"
             said.append(LoadWarning(more, source=self.source))

@@ -12,6 +12,7 @@ What it cannot read is an :class:`InvalidInput` naming file, event and field.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from ._frab_offsets import read_by_clock
 from ._frab_parsed import Day, Parsed, RawEvent, clean
 from ._frab_times import Setting, parse_instant
 from ._html import is_html
-from ._repairs import UNTITLED, unique
+from ._repairs import TWICE, UNTITLED, unique
 
 __all__ = ["schedule"]
 
@@ -42,6 +43,8 @@ class _Mapping:
 
     setting: Setting
     ids: Mapping[str, tuple[str, bool]]
+    #: guids (or ids) the file gives more than one session: messages name each by its date too.
+    shared: frozenset[str] = frozenset()
 
     @property
     def out(self) -> Collector:
@@ -61,17 +64,25 @@ def schedule(
     zone = _choose_zone(collector, parsed.zone, timezone)
     if zone is None:
         raise collector.fail()
-    clock = read_by_clock(
-        collector, parsed.events, zone, trust=trust, zone_given=timezone is not None
-    )
+    raws = _once(collector, parsed.events)
+    clock = read_by_clock(collector, raws, zone, trust=trust, zone_given=timezone is not None)
     day_change = _day_change(collector, parsed, zone, clock=clock)
-    ids = identifiers(_original(raw) for raw in parsed.events)
-    durations = _frab_times.pretalx_durations(raw.text.get("duration") for raw in parsed.events)
-    mapping = _Mapping(Setting(collector, zone, day_change, durations, clock), ids)
-    built = [_event(mapping, raw) for raw in parsed.events]
-    _check_days(mapping, parsed.events, built)
-    key = "guid" if any(clean(raw.text.get("guid")) for raw in parsed.events) else "id"
-    events = tuple(unique([e for e in built if e is not None], collector, zone, key=key))
+    originals = Counter(_original(raw) for raw in raws)
+    ids = identifiers(originals)
+    durations = _frab_times.pretalx_durations(raw.text.get("duration") for raw in raws)
+    shared = frozenset(original for original, n in originals.items() if n > 1 and original)
+    mapping = _Mapping(Setting(collector, zone, day_change, durations, clock), ids, shared)
+    built = [_event(mapping, raw) for raw in raws]
+    _check_days(mapping, raws, built)
+    key = "guid" if any(clean(raw.text.get("guid")) for raw in raws) else "id"
+    made_ids = {
+        e.id.lower(): "title, date and room"
+        for e, raw in zip(built, raws, strict=True)
+        if e is not None and not _original(raw)
+    }
+    events = tuple(
+        unique([e for e in built if e is not None], collector, zone, key=key, made=made_ids)
+    )
     name = clean(parsed.title)
     if name is None:
         collector.problem(
@@ -96,6 +107,21 @@ def schedule(
     # url later edited: a changed UID is a new event to every subscriber.
     made = attrs.evolve(made, uid_domain=made.uid_host)
     return Imported(made, collector.all_warnings())
+
+
+def _once(collector: Collector, raws: Iterable[RawEvent]) -> list[RawEvent]:
+    """The file's rows, each row listed more than once (every field the same) kept once, so that
+    it is one session in every count and message."""
+    seen: Counter[object] = Counter()
+    kept = []
+    for raw in raws:
+        row = (tuple(sorted(raw.text.items())), raw.persons, raw.day.date if raw.day else None)
+        seen[row] += 1
+        if seen[row] == 1:
+            kept.append(raw)
+        elif seen[row] == 2:  # the first time it is seen again
+            collector.repair(TWICE, raw.place)
+    return kept
 
 
 def _choose_zone(collector: Collector, named: str | None, given: str | None) -> str | None:
@@ -180,9 +206,11 @@ def _original(raw: RawEvent) -> str:
     return (clean(raw.text.get("guid")) or clean(raw.text.get("id")) or "").strip()
 
 
-def _label(raw: RawEvent) -> str:
-    """The event as messages name it: its guid, else its id, else its date, room and title."""
-    return event_label(raw.position, raw.text.get("guid"), raw.text.get("id"), place=raw.place)
+def _label(mapping: _Mapping, raw: RawEvent) -> str:
+    """The event as messages name it: its guid, else its id, else its date, room and title; one
+    whose guid the file gives several sessions, by both (else its problems would read alike)."""
+    label = event_label(raw.position, raw.text.get("guid"), raw.text.get("id"), place=raw.place)
+    return f"{label} {raw.place}" if _original(raw) in mapping.shared else label
 
 
 #: The words of the repair to a guid or id that cannot be an id as it is (see :mod:`._frab_ids`).
@@ -212,7 +240,7 @@ def _identifier(mapping: _Mapping, raw: RawEvent) -> str:
 
 
 def _event(mapping: _Mapping, raw: RawEvent) -> Event | None:
-    out, label = mapping.out, _label(raw)
+    out, label = mapping.out, _label(mapping, raw)
     before = len(out.problems)
     for field, message, value in raw.problems:
         out.problem(message, event=label, field=field or None, value=value)
