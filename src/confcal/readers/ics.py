@@ -173,6 +173,8 @@ class _Reader:
         if zone is None:
             raise out.fail()
         self.expanded: list[int] = []
+        #: The ids made of other properties of VEVENTs without UID (lower case), and of which.
+        self.made_ids: dict[str, str] = {}
 
     # The zones.
 
@@ -224,7 +226,7 @@ class _Reader:
         sessions, domain = self._sessions()
         built = [self._event(session) for session in sessions]
         kept = [e for e in built if e is not None]
-        events = unique(kept, self.out, self.clock.zone, key="UID")
+        events = unique(kept, self.out, self.clock.zone, key="UID", made=self.made_ids)
         if self.out.problems:
             raise self.out.fail()
         for label in self.clock.skipped:
@@ -350,6 +352,7 @@ class _Reader:
             if not original:
                 self.out.repair(_SAID["no uid"], self._place(self.vevents[index]))
                 bases.append(self._made(self.vevents[index]))
+                self.made_ids[bases[-1].lower()] = "title and start"
                 continue
             made, _ = ids[original]
             if made != original:
