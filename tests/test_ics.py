@@ -681,6 +681,19 @@ def test_the_language_of_summary_or_description_is_the_sessions() -> None:
     ]
 
 
+def test_control_characters_in_text_are_removed_warned_not_refused() -> None:
+    text = calendar(
+        event("a", ":20250301T100000Z", ":20250301T110000Z", title="Hal\x1b[2Jlo"),
+        head="X-WR-CALNAME:C\nX-WR-TIMEZONE:UTC",
+    )
+    imported = read(text)
+    assert [e.title for e in imported.schedule.events] == ["Hal[2Jlo"]
+    assert [w.message.partition(":")[0] for w in imported.warnings] == [
+        "1 session with control characters a calendar cannot hold, or line breaks in a category, "
+        "removed"
+    ]
+
+
 def test_an_unknown_status_and_a_bad_url_are_left_out_warned() -> None:
     text = calendar(
         event(

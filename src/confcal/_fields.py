@@ -109,6 +109,14 @@ def text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
 
 
+def calendar_text(value: str, *, single_line: bool = False) -> str:
+    """``value`` as a calendar can hold it, for text a reader repairs rather than refuses (a file
+    someone else published): line breaks as ``\\n`` (a space in a one-line field), without the
+    control characters and lone surrogates the fields refuse."""
+    cleaned = _CONTROL.sub("", text(value))
+    return cleaned.replace("\n", " ") if single_line else cleaned
+
+
 def optional_text(value: str | None) -> str | None:
     return None if value is None else text(value)
 

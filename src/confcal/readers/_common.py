@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal
+from typing import Literal, TypeVar
 
 import attrs
 import icalendar
@@ -47,6 +47,8 @@ __all__ = [
     "wrong_type",
     "xml_codec",
 ]
+
+_T = TypeVar("_T")
 
 # --- What a caller passes ------------------------------------------------------------------------
 
@@ -360,8 +362,8 @@ class Collector:
         return True
 
     def localized(
-        self, make: Callable[[], dt.datetime], text: str, *, event: str | None, field: str
-    ) -> dt.datetime | None:
+        self, make: Callable[[], _T], text: str, *, event: str | None, field: str
+    ) -> _T | None:
         """``make()`` (a :mod:`confcal.zones` call), its :class:`InvalidInput` located here.
 
         The zones name the wall-clock time they refused (the problem's ``value``); the text as

@@ -19,6 +19,8 @@ from typing import Any
 import attrs
 
 from confcal import zones
+from confcal._fields import calendar_text
+from confcal._fields import text as line_breaks
 from confcal.errors import InvalidInput, shown
 from confcal.model import EPOCH, Event, Schedule
 
@@ -268,8 +270,56 @@ def _event(mapping: _Mapping, raw: RawEvent) -> Event | None:
 def _fields(out: Collector, raw: RawEvent) -> dict[str, Any]:
     """An event's fields besides id, times and language, as the model has them: the file's
     text, repaired where a calendar would show it wrong (:mod:`._frab_text`), each repair said."""
-    text = {key: clean(value) for key, value in raw.text.items()}
-    title, subtitle = (text.get(key) for key in ("title", "subtitle"))
+    text, speakers = _calendar_text(out, raw)
+    if any(
+        value is not None and is_html(value)
+        for value in (text.get("abstract"), text.get("description"))
+    ):
+        out.repair("with an HTML abstract or description, converted to plain text", raw.place)
+    return {
+        "title": _title(out, raw, text.get("title"), text.get("subtitle")),
+        "type": _strip(text.get("type")),
+        "track": _strip(text.get("track")),
+        "location": _strip(text.get("room")),
+        "description": _frab_text.description(text.get("abstract"), text.get("description")),
+        "url": _url(out, raw, _strip(text.get("url"))),
+        "speakers": speakers,
+    }
+
+
+#: The fields that are the calendar's text, and those it holds on one line (CATEGORIES).
+_TEXT = ("title", "subtitle", "type", "track", "room", "abstract", "description")
+_ONE_LINE = frozenset(("type", "track"))
+
+
+def _calendar_text(out: Collector, raw: RawEvent) -> tuple[dict[str, str | None], list[str]]:
+    """The event's texts (blank ones ``None``) and speakers as a calendar can hold them: a
+    control character (a vertical tab pasted from a PDF) removed, a line break in a one-line
+    field a space; said once per kind, not refused (the organizer cannot fix the export)."""
+    changed = False
+
+    def held(value: str, single_line: bool) -> str:
+        nonlocal changed
+        kept = calendar_text(value, single_line=single_line)
+        changed = changed or kept != line_breaks(value)
+        return kept
+
+    text: dict[str, str | None] = {key: clean(value) for key, value in raw.text.items()}
+    for key in _TEXT:
+        written = text.get(key)
+        text[key] = None if written is None else held(written, key in _ONE_LINE)
+    speakers = [held(name, True).strip() for name in raw.persons]
+    if changed:
+        out.repair(
+            "with control characters a calendar cannot hold, or line breaks in a type, track or "
+            "speaker, removed",
+            raw.place,
+        )
+    return text, [name for name in speakers if name]
+
+
+def _title(out: Collector, raw: RawEvent, title: str | None, subtitle: str | None) -> str:
+    """The title, with the subtitle where it adds something; a placeholder where there is none."""
     if title is None:
         title, subtitle = subtitle, None
         out.repair(
@@ -280,20 +330,19 @@ def _fields(out: Collector, raw: RawEvent) -> dict[str, Any]:
         )
     elif subtitle is not None and _frab_text.repeats(subtitle, title):
         out.repair("with a subtitle that repeats the title, left out", raw.place)
-    if any(
-        value is not None and is_html(value)
-        for value in (text.get("abstract"), text.get("description"))
-    ):
-        out.repair("with an HTML abstract or description, converted to plain text", raw.place)
-    return {
-        "title": _frab_text.title(title or UNTITLED, subtitle),
-        "type": _strip(text.get("type")),
-        "track": _strip(text.get("track")),
-        "location": _strip(text.get("room")),
-        "description": _frab_text.description(text.get("abstract"), text.get("description")),
-        "url": _strip(text.get("url")),
-        "speakers": [s.strip() for s in raw.persons if s.strip()],
-    }
+    return _frab_text.title(title or UNTITLED, subtitle)
+
+
+def _url(out: Collector, raw: RawEvent, url: str | None) -> str | None:
+    """The session's URL, left out (said) where confcal does not publish it: not one word, a
+    backslash, a password in it."""
+    if url is not None and model_problems(Event, "url", url):
+        out.repair(
+            "with a URL confcal does not publish (not one word, or with a password), left out",
+            raw.place,
+        )
+        return None
+    return url
 
 
 def _language(out: Collector, raw: RawEvent) -> str | None:

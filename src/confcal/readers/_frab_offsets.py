@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from confcal import zones
+from confcal.errors import InvalidInput
 
 from ._common import Collector, Trust
 from ._frab_parsed import RawEvent, clean
@@ -82,7 +83,10 @@ def _survey(raws: Iterable[RawEvent], zone: str) -> tuple[int, _Differing, set[d
         offset = written.utcoffset() if written is not None else None
         if written is None or offset is None or not 1900 <= written.year <= 2199:
             continue
-        local = printed(written.replace(tzinfo=None), zone, offset)[0]
+        try:
+            local = printed(written.replace(tzinfo=None), zone, offset)[0]
+        except InvalidInput:  # before the zone kept standard time: its own problem, later
+            continue
         in_zone = local.utcoffset() or dt.timedelta()
         dated += 1
         zone_offsets.add(in_zone)

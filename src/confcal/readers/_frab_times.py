@@ -62,7 +62,7 @@ def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
         return None
     local: dt.datetime | None
     if parsed.tzinfo is None or setting.clock:
-        local = _printed(setting, parsed, raw)
+        local = _printed(setting, parsed, raw, label, "date", date_text)
     else:
         local = out.localized(
             lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
@@ -110,12 +110,21 @@ def _start_from_day(
     if clock < setting.day_change:
         day_date += dt.timedelta(days=1)
     naive = dt.datetime.combine(day_date, clock)
-    return _printed(setting, naive, raw)
+    return _printed(setting, naive, raw, label, "start", start_text or "")
 
 
-def _printed(setting: Setting, written: dt.datetime, raw: RawEvent) -> dt.datetime:
-    """The time ``written`` prints, in the zone (:func:`printed`), its repair said."""
-    instant, repaired = printed(written.replace(tzinfo=None), setting.zone, written.utcoffset())
+def _printed(
+    setting: Setting, written: dt.datetime, raw: RawEvent, label: str, field: str, text: str
+) -> dt.datetime | None:
+    """The time ``written`` prints, in the zone (:func:`printed`), its repair said; a problem
+    where the zone cannot have it (before the zone kept standard time)."""
+    naive, offset = written.replace(tzinfo=None), written.utcoffset()
+    found = setting.out.localized(
+        lambda: printed(naive, setting.zone, offset), text, event=label, field=field
+    )
+    if found is None:
+        return None
+    instant, repaired = found
     if repaired is not None:
         setting.out.repair(repaired, raw.place)
     return instant
@@ -209,7 +218,7 @@ def _end_instant(setting: Setting, text: str, raw: RawEvent, label: str) -> dt.d
     if not out.in_years(end, text, event=label, field="end"):
         return None
     if setting.clock:
-        return _printed(setting, end, raw)
+        return _printed(setting, end, raw, label, "end", text)
     return end
 
 

@@ -24,6 +24,8 @@ import attrs
 import icalendar
 
 from confcal import zones
+from confcal._fields import calendar_text
+from confcal._fields import text as line_breaks
 from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
@@ -135,6 +137,8 @@ _SAID = {
     "200), given one made of it",
     "categories": "with more than two CATEGORIES: the first is the type, the second the track, "
     "the rest are left out",
+    "control": "with control characters a calendar cannot hold, or line breaks in a category, "
+    "removed",
     "language": "with a LANGUAGE that is not a language tag (such as en or pt-BR), left out",
     "status": "with a STATUS other than CONFIRMED, TENTATIVE or CANCELLED, left out",
     "url": "with a URL confcal does not publish (not one word, or with a password), left out",
@@ -422,27 +426,31 @@ class _Reader:
 
     def _fields(self, component: icalendar.Event, label: str) -> dict[str, Any]:
         """An event's fields besides id and times, as the model has them."""
-        title = _text(component, "SUMMARY")
+        held = _Held()
+        title = held(_text(component, "SUMMARY"))
         if title is None:
             self.out.repair(_SAID["untitled"], self._place(component))
-        categories = _categories(component)
+        categories = [c for c in (held(c, one_line=True) for c in _categories(component)) if c]
         if len(categories) > 2:
             self.out.repair(_SAID["categories"], self._place(component))
-        description = _text(component, "DESCRIPTION")
+        description = held(_text(component, "DESCRIPTION"))
         speakers: Sequence[str] = ()
         if self.confcal and description is not None:
             description, speakers = _speakers(description)
-        return {
+        fields = {
             "title": title or UNTITLED,
             "type": categories[0] if categories else None,
             "track": categories[1] if len(categories) > 1 else None,
-            "location": _text(component, "LOCATION"),
+            "location": held(_text(component, "LOCATION")),
             "description": description,
             "url": self._url(component, label),
             "speakers": speakers,
             "status": self._status(component, label),
             "language": self._language(component),
         }
+        if held.changed:
+            self.out.repair(_SAID["control"], self._place(component))
+        return fields
 
     def _language(self, component: icalendar.Component) -> str | None:
         """The session's language: the LANGUAGE parameter of its SUMMARY, else of its
@@ -486,6 +494,21 @@ def _tzid(prop: object) -> object:
     """The TZID parameter of a property (``None`` without one)."""
     params = getattr(prop, "params", None)
     return params.get("TZID") if isinstance(params, dict) else None
+
+
+class _Held:
+    """Text as a calendar can hold it (:func:`~confcal._fields.calendar_text`), and whether any
+    had to change: a control character removed, a line break in a category a space."""
+
+    def __init__(self) -> None:
+        self.changed = False
+
+    def __call__(self, value: str | None, *, one_line: bool = False) -> str | None:
+        if value is None:
+            return None
+        kept = calendar_text(value, single_line=one_line)
+        self.changed = self.changed or kept != line_breaks(value)
+        return kept
 
 
 def _categories(component: icalendar.Event) -> list[str]:
