@@ -75,17 +75,20 @@ def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar(
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
-@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT])
+@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT, Split.TRACK, Split.ROOM])
 def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(
     split: Split, alarm: dt.timedelta | None
 ) -> None:
     schedule = _varied()
     render(schedule, Split.NONE)  # warms the caches every split shares (without the alarm)
-    parts = (
-        list(schedule.days().values())
-        if split is Split.DAY
-        else [schedule.subset([e], name=e.title) for e in schedule.sorted_events()]
-    )
+    parts = {
+        Split.DAY: lambda: list(schedule.days().values()),
+        Split.EVENT: lambda: [
+            schedule.subset([e], name=e.title, feed=False) for e in schedule.sorted_events()
+        ],
+        Split.TRACK: lambda: list(schedule.tracks().values()),
+        Split.ROOM: lambda: list(schedule.rooms().values()),
+    }[split]()
     expected = [_expected(part, alarm) for part in parts]
     assert list(render(schedule, split, alarm=alarm).values()) == expected
 

@@ -81,31 +81,48 @@ def _filters(command: _F) -> _F:
                      help="Only events on this conference day; repeat for several."),
         click.option("--id", "ids", multiple=True, metavar="ID",
                      help="Only the event with this id; repeat for several."),
+        click.option("--track", "tracks", multiple=True, metavar="TRACK",
+                     help="Only events of this track (ignoring case); repeat for several."),
+        click.option("--room", "rooms", multiple=True, metavar="ROOM",
+                     help="Only events in this room (ignoring case); repeat for several."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _select(
-    schedule: Schedule, events: Path, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...],
-) -> Schedule:  # fmt: skip
+@attrs.frozen
+class _Filters:
+    """What the filter options (:func:`_filters`) chose, as ``Schedule.select`` takes it."""
+
+    types: tuple[str, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    ids: tuple[str, ...] = ()
+    tracks: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+
+    def given(self) -> str:
+        """The options as typed, for a message."""
+        return " ".join(
+            f"--{option} {value}"
+            for option, values in zip(
+                ("type", "day", "id", "track", "room"), attrs.astuple(self), strict=True
+            )
+            for value in values
+        )
+
+
+def _select(schedule: Schedule, events: Path, chosen: _Filters) -> Schedule:
     """The events the filters choose; an error naming the option when a value matches nothing."""
     try:
-        return schedule.select(types=types, days=days, ids=ids)
+        return schedule.select(**attrs.asdict(chosen, recurse=False))
     except InvalidInput as error:
-        given = " ".join(
-            [f"--type {t}" for t in types]
-            + [f"--day {d}" for d in days]
-            + [f"--id {i}" for i in ids]
-        )
         raise InvalidInput(
             [
                 attrs.evolve(p, source=str(events), field=f"--{p.field}")
                 if p.field
                 else attrs.evolve(
-                    p, source=str(events), field=None, message=f"{p.message} ({given})"
+                    p, source=str(events), field=None, message=f"{p.message} ({chosen.given()})"
                 )
                 for p in error.problems
             ]
@@ -253,11 +270,13 @@ def cli() -> None:
 @click.argument("events", type=EVENTS)
 @click.option(
     "-o", "--output", type=click.Path(), default=None,
-    help="File to write (default: stdout), or the folder for --split day|event.",
+    help="File to write (default: stdout), or the folder for --split day|event|track|room.",
 )  # fmt: skip
 @click.option(
     "--split", type=click.Choice([s.value for s in Split]), default=Split.NONE.value,
-    show_default=True, help="One calendar, one file per conference day, or one per session.",
+    show_default=True,
+    help="One calendar, one file per conference day, one per session, or one feed per track or "
+    "room.",
 )  # fmt: skip
 @_filters
 @click.option(
@@ -272,8 +291,9 @@ def cli() -> None:
 @_programme_options
 def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
-    days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
-    refresh: dt.timedelta | None, format_: Format, timezone: str | None,
+    days: tuple[dt.date, ...], ids: tuple[str, ...], tracks: tuple[str, ...],
+    rooms: tuple[str, ...], alarm: int | None, refresh: dt.timedelta | None, format_: Format,
+    timezone: str | None,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -282,6 +302,8 @@ def export(
       confcal export events.json -o parsl-sc24.ics
       confcal export events.json --split day -o calendars/days
       confcal export events.json --split event -o calendars/sessions
+      confcal export events.json --split track -o calendars/tracks
+      confcal export schedule.xml --room 'Saal 1' -o saal-1.ics
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
     """
@@ -294,7 +316,8 @@ def export(
         if path is None:
             raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
     _refuse_input(path, events)
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    chosen = _Filters(types, days, ids, tracks, rooms)
+    schedule = _select(_load(events, format_, timezone), events, chosen)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
@@ -303,7 +326,7 @@ def export(
         _emit(files[""], path, events)
         return
     assert path is not None
-    write_files(path, files, prune=not (types or days or ids), inputs=[events])
+    write_files(path, files, prune=not chosen.given(), inputs=[events])
 
 
 @cli.command()
@@ -339,7 +362,8 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
 @_programme_options
 def list_(
     events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...], format_: Format, timezone: str | None,
+    ids: tuple[str, ...], tracks: tuple[str, ...], rooms: tuple[str, ...], format_: Format,
+    timezone: str | None,
 ) -> None:  # fmt: skip
     """Print the programme as a table, by day, in the conference's zone or yours.
 
@@ -351,7 +375,8 @@ def list_(
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    chosen = _Filters(types, days, ids, tracks, rooms)
+    schedule = _select(_load(events, format_, timezone), events, chosen)
     write_stdout(table(schedule, tz))
 
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import io
 import os
 import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Collection, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +56,7 @@ __all__ = [
     "Split",
     "check_output",
     "check_stdout",
+    "feed_slug",
     "render",
     "stderr_input",
     "write_atomic",
@@ -72,6 +75,9 @@ class Split(StrEnum):
     NONE = "none"
     DAY = "day"
     EVENT = "event"
+    #: One feed per track (``track``), one per room (``location``), named by :func:`feed_slug`.
+    TRACK = "track"
+    ROOM = "room"
 
 
 def render(
@@ -94,13 +100,47 @@ def render(
             for day, part in schedule.days().items()
             if not days or day in days
         }
+    if split in (Split.TRACK, Split.ROOM):
+        parts = schedule.tracks() if split is Split.TRACK else schedule.rooms()
+        files = {f"{feed_slug(name)}.ics": part for name, part in parts.items()}
+        if len(files) != len(parts):  # two names, one 48-bit hash: never seen, never written
+            raise OutputError(f"two {split.value}s share a file name: {sorted(parts)}")
+        return {name: to_ical(part, alarm=alarm) for name, part in files.items()}
     return {
         # A calendar's name is one line; a title may hold line breaks.
         f"{event.id}.ics": to_ical(
-            schedule.subset([event], name=" ".join(event.title.split())), alarm=alarm
+            schedule.subset([event], name=" ".join(event.title.split()), feed=False), alarm=alarm
         )
         for event in schedule.sorted_events()
     }
+
+
+#: The longest part of a feed's file name taken from the track's or room's own letters.
+_SLUG_LENGTH = 60
+
+
+def feed_slug(name: str) -> str:
+    """The file name (without ``.ics``) of a track's or room's feed: stable, as subscribers keep
+    its URL, and never the same for two names that :meth:`~confcal.model.Schedule.select` tells
+    apart, whatever else the programme holds.
+
+    A name of ASCII letters and digits in words separated by single spaces or dots is its own
+    slug, in lower case with hyphens for the spaces (``Open Source Design`` →
+    ``open-source-design``, ``K.4.201`` → ``k.4.201``): such names differ (ignoring case) exactly
+    when their slugs do. Any other name (``C++``, ``Hall 1/2``,
+    ``Café``, ``東京``) gets its letters as far as ASCII has them, cut at 60 characters, then
+    ``--`` and a hash of the name ignoring case (``c--5f0e9a3c``): no plain slug holds ``--``,
+    and the hash keeps such names apart from each other.
+    """
+    folded = name.casefold()
+    if _PLAIN.fullmatch(folded) and len(folded) <= _SLUG_LENGTH:
+        return folded.replace(" ", "-")
+    ascii_ = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_)[:_SLUG_LENGTH].strip("-") or "x"
+    return f"{base}--{hashlib.sha256(folded.encode()).hexdigest()[:12]}"
+
+
+_PLAIN = re.compile(r"[a-z0-9]+(?:[ .][a-z0-9]+)*")
 
 
 # --- Paths the user names ----------------------------------------------------------------------

@@ -55,6 +55,13 @@ def to_vevent(
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
     component.add("dtstamp", stamp)
+    # A session changed since it was first published (confcal.history): clients that keep
+    # events by UID take the one with the higher SEQUENCE (RFC 5545 3.8.7.4, RFC 5546 2.1.5).
+    # None is written for a session never changed, so a programme without history keeps its bytes.
+    if event.last_modified is not None:
+        component.add("last-modified", event.last_modified)
+    if event.sequence:
+        component.add("sequence", event.sequence)
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
     # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
