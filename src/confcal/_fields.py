@@ -52,6 +52,7 @@ __all__ = [
     "line",
     "one_text",
     "optional_text",
+    "optional_utc",
     "problem",
     "required",
     "show",
@@ -442,6 +443,11 @@ def utc(value: dt.datetime) -> dt.datetime:
         return value if value.utcoffset() is None else value.astimezone(dt.UTC)
     except Exception:  # 0001-01-01 at +01:00 is before the first instant Python
         return value  # knows, and a tzinfo of the caller's may raise anything: the check says so
+
+
+def optional_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """:func:`utc`, for a time that may be ``None``."""
+    return None if value is None else utc(value)
 
 
 def check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:

@@ -13,13 +13,14 @@ from typing import TypeVar
 import attrs
 import click
 
-from . import dumps, load, zones
+from . import changes, dumps, history, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
     Split,
     check_output,
     check_stdout,
     render,
+    silence_stdout,
     stderr_input,
     write_atomic,
     write_files,
@@ -34,7 +35,20 @@ __all__ = ["cli", "main"]
 
 #: --alarm in minutes, at most the library's limit.
 _MAX_ALARM_MINUTES = MAX_ALARM // dt.timedelta(minutes=1)
-EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
+
+
+class _Programme(click.Path):
+    """A programme's path; ``-`` is stdin, read as ``/dev/stdin`` so that every check of the
+    input (never the output, nor stdout's or stderr's file) holds for it too."""
+
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:  # fmt: skip
+        return Path("/dev/stdin") if value == "-" else super().convert(value, param, ctx)
+
+
+EVENTS = _Programme(dir_okay=False, path_type=Path, allow_dash=False)
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
@@ -221,6 +235,51 @@ def _programme_options(command: _F) -> _F:
     )(command)  # fmt: skip
 
 
+def _history_options(command: _F) -> _F:
+    """``--history PATH`` and ``--no-history``, for the commands that publish."""
+    command = click.option(
+        "--no-history", is_flag=True,
+        help="Use no history file, not even the one beside the programme.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+        default=None, metavar="PATH",
+        help="The programme's history (SEQUENCE and LAST-MODIFIED of sessions that moved): read, "
+        "updated, created if missing. Default: PROGRAMME.history.json beside the programme, when "
+        "it exists.",
+    )(command)  # fmt: skip
+
+
+def _history_path(events: Path, given: Path | None, off: bool) -> Path | None:
+    """The history file to use: ``--history``, else the one beside a programme file when there
+    is one (not beside stdin), none with ``--no-history``."""
+    if off:
+        if given is not None:
+            raise click.UsageError("--history and --no-history: give one of them")
+        return None
+    if given is not None:
+        return given
+    if events == Path("/dev/stdin"):
+        return None
+    beside = history.default_path(events)
+    return beside if beside.is_file() else None
+
+
+def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, history.History | None]:
+    """``schedule`` with the SEQUENCE and LAST-MODIFIED its history gives, and the history to
+    write once the calendars are written."""
+    if path is None:
+        return schedule, None
+    return history.revise(schedule, history.load(path))
+
+
+def _save(path: Path | None, revised: history.History | None, events: Path) -> None:
+    """The history, after the calendars: a run that failed before leaves it as it was, and the
+    next one gives every session the same SEQUENCE again."""
+    if path is not None and revised is not None:
+        write_atomic(path, history.dumps(revised).encode("utf-8"), inputs=[events])
+
+
 #: Problems printed before the rest are only counted: the first ones point at what is wrong, and
 #: 800,000 lines (a file of 200,000 empty events) would bury them.
 _SHOWN_PROBLEMS = 50
@@ -229,6 +288,21 @@ _SHOWN_PROBLEMS = 50
 class _Group(click.Group):
     """Turns every :class:`ConfcalError` into ``error:`` lines on stderr and exit code 1, and
     a reader that stopped reading stdout (``| head``) into a silent exit 0."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        # --help and --version print while the options are parsed, before invoke: click would
+        # exit 1 on a closed pipe there (`confcal --help | head -1`).
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            silence_stdout()
+            raise click.exceptions.Exit(0) from None
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -244,6 +318,7 @@ class _Group(click.Group):
             for problem in last:
                 _say(f"error: {problem}")
         except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
+            silence_stdout()  # a subcommand's --help, printed by click
             ctx.exit(0)
         except ConfcalError as error:
             _say(f"error: {error}")
@@ -288,12 +363,13 @@ def cli() -> None:
     help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
     "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
 )  # fmt: skip
+@_history_options
 @_programme_options
 def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
     days: tuple[dt.date, ...], ids: tuple[str, ...], tracks: tuple[str, ...],
-    rooms: tuple[str, ...], alarm: int | None, refresh: dt.timedelta | None, format_: Format,
-    timezone: str | None,
+    rooms: tuple[str, ...], alarm: int | None, refresh: dt.timedelta | None,
+    history_file: Path | None, no_history: bool, format_: Format, timezone: str | None,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -306,6 +382,8 @@ def export(
       confcal export schedule.xml --room 'Saal 1' -o saal-1.ics
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
+      confcal export - -o all.ics < events.json
+      confcal export events.json --history events.history.json -o all.ics
     """
     _refuse_stderr(events)
     kind = Split(split)
@@ -316,17 +394,22 @@ def export(
         if path is None:
             raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
     _refuse_input(path, events)
+    kept = _history_path(events, history_file, no_history)
+    if kept is not None:
+        check_output(kept, [events])
     chosen = _Filters(types, days, ids, tracks, rooms)
-    schedule = _select(_load(events, format_, timezone), events, chosen)
+    schedule, revised = _revised(_load(events, format_, timezone), kept)
+    schedule = _select(schedule, events, chosen)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
     files = render(schedule, kind, alarm=reminder, days=days)
     if kind is Split.NONE:
         _emit(files[""], path, events)
-        return
-    assert path is not None
-    write_files(path, files, prune=not chosen.given(), inputs=[events])
+    else:
+        assert path is not None
+        write_files(path, files, prune=not chosen.given(), inputs=[events])
+    _save(kept, revised, events)
 
 
 @cli.command()
@@ -411,8 +494,12 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     "-o", "--output", type=click.Path(file_okay=False), required=True,
     help="Folder to write index.html and its calendars into (created if missing).",
 )  # fmt: skip
+@_history_options
 @_programme_options
-def site(events: Path, output: str, format_: Format, timezone: str | None) -> None:
+def site(
+    events: Path, output: str, history_file: Path | None, no_history: bool, format_: Format,
+    timezone: str | None,
+) -> None:  # fmt: skip
     """Write the attendees' page: index.html and the .ics files it links to.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
@@ -435,7 +522,41 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])
-    build_site(_load(events, format_, timezone), path, inputs=[events])
+    kept = _history_path(events, history_file, no_history)
+    if kept is not None:
+        check_output(kept, [events])
+    schedule, revised = _revised(_load(events, format_, timezone), kept)
+    build_site(schedule, path, inputs=[events])
+    _save(kept, revised, events)
+
+
+@cli.command()
+@click.argument("old", type=EVENTS)
+@click.argument("new", type=EVENTS)
+@click.option(
+    "--exit-code", is_flag=True,
+    help="Exit with 1 when anything changed, 0 when nothing did (as git diff --exit-code).",
+)  # fmt: skip
+@_programme_options
+def diff(old: Path, new: Path, exit_code: bool, format_: Format, timezone: str | None) -> None:
+    """Print the sessions added, removed, moved (time, length or room), cancelled, reinstated
+    or changed in status from OLD to NEW, one line each, matched by id; nothing if none.
+
+    
+    Examples:
+      confcal diff published/events.json events.json
+      git show HEAD~1:events.json | confcal diff - events.json
+      confcal diff old-schedule.xml schedule.xml --exit-code || echo changed
+    """
+    for source in (old, new):
+        _refuse_stderr(source)
+    check_stdout([old, new])
+    before = _load(old, format_, timezone, dtstamp=EPOCH)
+    after = _load(new, format_, timezone, dtstamp=EPOCH)
+    found = changes.diff(before, after)
+    write_stdout(changes.describe(found, before, after))
+    if exit_code and found:
+        raise click.exceptions.Exit(1)
 
 
 def _count(number: int, thing: str) -> str:

@@ -58,6 +58,7 @@ __all__ = [
     "check_stdout",
     "feed_slug",
     "render",
+    "silence_stdout",
     "stderr_input",
     "write_atomic",
     "write_files",
@@ -565,7 +566,7 @@ def write_files(
 # --- stdout ------------------------------------------------------------------------------------
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """Point stdout at /dev/null once it failed, so what is still buffered does not fail again
     (and print a traceback) when Python exits."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -589,10 +590,10 @@ def write_stdout(data: bytes | str) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         raise PipeClosed("stdout: the reader closed the pipe") from None
     except OSError as error:
-        _silence_stdout()
+        silence_stdout()
         raise failed("stdout", "write", error) from None
     except UnicodeEncodeError as error:
         raise OutputError(

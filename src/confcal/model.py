@@ -47,6 +47,7 @@ from ._fields import (
     line,
     one_text,
     optional_text,
+    optional_utc,
     problem,
     required,
     show,
@@ -97,7 +98,7 @@ class Event:
     #: events.json: :mod:`confcal.history` sets them from the programme's history file.
     sequence: int = attrs.field(default=0, validator=check_sequence)
     last_modified: dt.datetime | None = attrs.field(
-        default=None, converter=utc, validator=check_last_modified
+        default=None, converter=optional_utc, validator=check_last_modified
     )
 
     def __attrs_post_init__(self) -> None:
