@@ -6,12 +6,15 @@ import contextlib
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import attrs
 import click
+from click.shell_completion import CompletionItem
 
 from . import changes, dumps, history, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
@@ -26,7 +29,7 @@ from .files import (
     write_files,
     write_stdout,
 )
-from .ical import MAX_ALARM
+from .ical import MAX_ALARM, Progress
 from .listing import table
 from .model import EPOCH, Schedule
 from .readers import FORMATS, Format, parse_refresh
@@ -84,6 +87,14 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         except InvalidInput as error:
             raise click.BadParameter(error.problems[0].message) from None
     return value
+
+
+def _complete_zone(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Zone names for shell completion, ignoring case: ``--tz europe/be<TAB>``."""
+    folded = incomplete.casefold()
+    return [CompletionItem(name) for name in zones.names() if name.casefold().startswith(folded)]
 
 
 def _filters(command: _F) -> _F:
@@ -204,6 +215,61 @@ def _emit(data: bytes, output: Path | None, source: Path) -> None:
         write_atomic(output, data, inputs=[source])
 
 
+class _Bar:
+    """A progress bar on stderr for a run that lasts (100,000 sessions take minutes): shown only
+    when stderr is a terminal, and only once the run has taken :data:`DELAY` seconds, so short
+    runs, pipes, logs and CI print nothing."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+        self.shown: click._termui_impl.ProgressBar[int] | None = None
+        self.label = ""
+        self.next = 0.0
+        try:
+            self.wanted = sys.stderr is not None and sys.stderr.isatty()
+        except (OSError, ValueError):
+            self.wanted = False
+
+    def phase(self, label: str) -> Progress | None:
+        """What the library tells of one phase (``(done, total)``), or ``None`` to tell nothing."""
+        if not self.wanted:
+            return None
+        began = time.time()
+
+        def tell(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - self.began < self.DELAY or (now < self.next and done < total):
+                return
+            self.next = now + 0.1  # a bar redrawn per session would cost more than the session
+            with contextlib.suppress(OSError, ValueError):
+                if self.shown is None or self.label != label:
+                    self.close()
+                    self.shown = click.progressbar(length=total, label=label, file=sys.stderr)
+                    self.shown.start = began  # the estimate counts from the phase's start
+                    self.label = label
+                self.shown.update(done - self.shown.pos)
+
+        return tell
+
+    def close(self) -> None:
+        """Ends the bar's line, if one was shown, before any other message."""
+        if self.shown is not None:
+            shown, self.shown = self.shown, None
+            with contextlib.suppress(OSError, ValueError):
+                shown.render_finish()
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[_Bar]:
+    bar = _Bar()
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
 def _say(message: str) -> None:
     """A line on stderr; lost, not fatal, if stderr is gone (``2>&1 | head``)."""
     with contextlib.suppress(OSError):
@@ -224,7 +290,7 @@ def _load(
 def _programme_options(command: _F) -> _F:
     """``--format`` and ``--timezone``, for every command that reads a programme."""
     command = click.option(
-        "--timezone", metavar="ZONE", default=None, callback=_zone,
+        "--timezone", metavar="ZONE", default=None, callback=_zone, shell_complete=_complete_zone,
         help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the one it "
         "names); an .ics's floating times are in it.",
     )(command)  # fmt: skip
@@ -403,12 +469,16 @@ def export(
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
-    files = render(schedule, kind, alarm=reminder, days=days)
-    if kind is Split.NONE:
-        _emit(files[""], path, events)
-    else:
-        assert path is not None
-        write_files(path, files, prune=not chosen.given(), inputs=[events])
+    with _progress() as bar:
+        files = render(schedule, kind, alarm=reminder, days=days, progress=bar.phase("rendering"))
+        if kind is Split.NONE:
+            _emit(files[""], path, events)
+        else:
+            assert path is not None
+            write_files(
+                path, files, prune=not chosen.given(), inputs=[events],
+                progress=bar.phase("writing"),
+            )  # fmt: skip
     _save(kept, revised, events)
 
 
@@ -438,7 +508,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
 @cli.command("list")
 @click.argument("events", type=EVENTS)
 @click.option(
-    "--tz", metavar="ZONE", callback=_zone, default=None,
+    "--tz", metavar="ZONE", callback=_zone, default=None, shell_complete=_complete_zone,
     help="Show times in this IANA zone (e.g. Europe/Berlin) instead of the conference's.",
 )  # fmt: skip
 @_filters

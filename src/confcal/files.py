@@ -48,7 +48,7 @@ from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import to_ical
+from .ical import Progress, to_ical
 from .model import Schedule
 
 __all__ = [
@@ -87,31 +87,48 @@ def render(
     *,
     alarm: dt.timedelta | None = None,
     days: Collection[dt.date] = (),
+    progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
 
     ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
+    ``progress`` is told ``(events written, events to write)`` over all the files.
     """
+    parts = _parts(schedule, split, days)
+    total = sum(len(part.events) for part in parts.values())
+    files = {}
+    base = 0
+    for name, part in parts.items():
+        tell = None if progress is None else _offset(progress, base, total)
+        files[name] = to_ical(part, alarm=alarm, progress=tell)
+        base += len(part.events)
+    return files
+
+
+def _offset(progress: Progress, base: int, total: int) -> Progress:
+    return lambda done, _: progress(base + done, total)
+
+
+def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[str, Schedule]:
+    """Each file of a split with the calendar it holds."""
     if split is Split.NONE:
-        return {"": to_ical(schedule, alarm=alarm)}
+        return {"": schedule}
     if split is Split.DAY:
         return {
-            f"{day.isoformat()}.ics": to_ical(part, alarm=alarm)
+            f"{day.isoformat()}.ics": part
             for day, part in schedule.days().items()
             if not days or day in days
         }
     if split in (Split.TRACK, Split.ROOM):
-        parts = schedule.tracks() if split is Split.TRACK else schedule.rooms()
-        files = {f"{feed_slug(name)}.ics": part for name, part in parts.items()}
-        if len(files) != len(parts):  # two names, one 48-bit hash: never seen, never written
-            raise OutputError(f"two {split.value}s share a file name: {sorted(parts)}")
-        return {name: to_ical(part, alarm=alarm) for name, part in files.items()}
+        groups = schedule.tracks() if split is Split.TRACK else schedule.rooms()
+        parts = {f"{feed_slug(name)}.ics": part for name, part in groups.items()}
+        if len(parts) != len(groups):  # two names, one 48-bit hash: never seen, never written
+            raise OutputError(f"two {split.value}s share a file name: {sorted(groups)}")
+        return parts
     return {
         # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": to_ical(
-            schedule.subset([event], name=" ".join(event.title.split()), feed=False), alarm=alarm
-        )
+        f"{event.id}.ics": schedule.subset([event], name=" ".join(event.title.split()), feed=False)
         for event in schedule.sorted_events()
     }
 
@@ -524,6 +541,7 @@ def write_tree(
     prune: bool = True,
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -533,7 +551,8 @@ def write_tree(
     unless it holds exactly what would be written. Crash-safe order: each manifest first lists
     the old and the new files, then the files are written and the old ones removed, then each
     manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
-    the caller in the error for a file at ``folder``.
+    the caller in the error for a file at ``folder``; ``progress`` is told ``(files written,
+    files)``.
     """
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
@@ -546,13 +565,18 @@ def write_tree(
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
+            return _manifest.write_tree(top, tree, prune=prune, inputs=protected, progress=progress)
     finally:
         top.close()
 
 
 def write_files(
-    folder: Path, files: dict[str, bytes], *, prune: bool = True, inputs: Collection[Path] = ()
+    folder: Path,
+    files: dict[str, bytes],
+    *,
+    prune: bool = True,
+    inputs: Collection[Path] = (),
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write a split into ``folder``; remove what an earlier run wrote there and this one did not.
 
@@ -560,7 +584,9 @@ def write_files(
     and keeps the earlier files on the list, so a later full export can still remove them.
     Returns the files whose content changed. See :func:`write_tree`.
     """
-    return write_tree(folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split")
+    return write_tree(
+        folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split", progress=progress
+    )
 
 
 # --- stdout ------------------------------------------------------------------------------------
