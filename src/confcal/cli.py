@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import sys
@@ -32,7 +33,7 @@ from .files import (
 from .ical import MAX_ALARM, Progress
 from .listing import table
 from .model import EPOCH, Schedule
-from .readers import FORMATS, Format, parse_refresh
+from .readers import FORMATS, TRUSTS, Format, Trust, parse_refresh
 
 __all__ = ["cli", "main"]
 
@@ -280,25 +281,67 @@ def _warn(warning: LoadWarning) -> None:
     _say(f"warning: {warning}")
 
 
-def _load(
-    path: Path, format: Format = "auto", timezone: str | None = None,
-    dtstamp: dt.datetime | None = None,
-) -> Schedule:  # fmt: skip
-    return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
+@attrs.frozen
+class _Reading:
+    """How a command reads its programme: the options every such command takes."""
+
+    format: Format = "auto"
+    timezone: str | None = None
+    trust: Trust = "auto"
+    strict: bool = False
+    quiet: bool = False
+
+    def load(self, path: Path, dtstamp: dt.datetime | None = None) -> Schedule:
+        return load(
+            path,
+            format=self.format,
+            timezone=self.timezone,
+            trust=self.trust,
+            strict=self.strict,
+            on_warning=None if self.quiet else _warn,
+            dtstamp=dtstamp,
+        )
 
 
 def _programme_options(command: _F) -> _F:
-    """``--format`` and ``--timezone``, for every command that reads a programme."""
-    command = click.option(
-        "--timezone", metavar="ZONE", default=None, callback=_zone, shell_complete=_complete_zone,
-        help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the one it "
-        "names); an .ics's floating times are in it.",
-    )(command)  # fmt: skip
-    return click.option(
-        "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
-        help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
-        "auto: by content.",
-    )(command)  # fmt: skip
+    """The options of every command that reads a programme, given to it as one ``reading``."""
+
+    @functools.wraps(command)
+    def reading_command(
+        *args: object, format_: Format, timezone: str | None, trust: Trust, strict: bool,
+        quiet: bool, **kwargs: object,
+    ) -> object:  # fmt: skip
+        reading = _Reading(format_, timezone, trust, strict, quiet)
+        return command(*args, reading=reading, **kwargs)
+
+    options = [
+        click.option(
+            "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+            help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
+            "auto: by content.",
+        ),
+        click.option(
+            "--timezone", metavar="ZONE", default=None, callback=_zone,
+            shell_complete=_complete_zone,
+            help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the "
+            "one it names); an .ics's floating times are in it.",
+        ),
+        click.option(
+            "--trust", type=click.Choice(TRUSTS), default="auto", show_default=True,
+            help="Where a pretalx/frab date's UTC offset and the time it prints disagree: "
+            "publish the offset's instant or the printed time (auto: the printed time if "
+            "--timezone is given or most sessions disagree by one amount).",
+        ),
+        click.option(
+            "--strict", is_flag=True,
+            help="Refuse a file that needs repairs: each warning is an error (exit 1, nothing "
+            "written).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        reading_command = option(reading_command)
+    return reading_command  # type: ignore[return-value]
 
 
 def _history_options(command: _F) -> _F:
@@ -435,7 +478,7 @@ def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
     days: tuple[dt.date, ...], ids: tuple[str, ...], tracks: tuple[str, ...],
     rooms: tuple[str, ...], alarm: int | None, refresh: dt.timedelta | None,
-    history_file: Path | None, no_history: bool, format_: Format, timezone: str | None,
+    history_file: Path | None, no_history: bool, reading: _Reading,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -464,7 +507,7 @@ def export(
     if kept is not None:
         check_output(kept, [events])
     chosen = _Filters(types, days, ids, tracks, rooms)
-    schedule, revised = _revised(_load(events, format_, timezone), kept)
+    schedule, revised = _revised(reading.load(events), kept)
     schedule = _select(schedule, events, chosen)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
@@ -485,7 +528,7 @@ def export(
 @cli.command()
 @click.argument("events", type=EVENTS)
 @_programme_options
-def check(events: Path, format_: Format, timezone: str | None) -> None:
+def check(events: Path, reading: _Reading) -> None:
     """Check a programme and summarize it; exit code 1 and every problem if it has any.
 
     \b
@@ -495,7 +538,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _load(events, format_, timezone)
+    schedule = reading.load(events)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     write_stdout(
@@ -515,8 +558,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
 @_programme_options
 def list_(
     events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...], tracks: tuple[str, ...], rooms: tuple[str, ...], format_: Format,
-    timezone: str | None,
+    ids: tuple[str, ...], tracks: tuple[str, ...], rooms: tuple[str, ...], reading: _Reading,
 ) -> None:  # fmt: skip
     """Print the programme as a table, by day, in the conference's zone or yours.
 
@@ -529,7 +571,7 @@ def list_(
     _refuse_stderr(events)
     check_stdout([events])
     chosen = _Filters(types, days, ids, tracks, rooms)
-    schedule = _select(_load(events, format_, timezone), events, chosen)
+    schedule = _select(reading.load(events), events, chosen)
     write_stdout(table(schedule, tz))
 
 
@@ -540,7 +582,7 @@ def list_(
     help="events.json to write (default: stdout).",
 )  # fmt: skip
 @_programme_options
-def convert(schedule: Path, output: str | None, format_: Format, timezone: str | None) -> None:
+def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
     """Write a pretalx/frab schedule.json or schedule.xml, or an .ics, as events.json, to edit
     by hand.
 
@@ -554,7 +596,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
-    converted = dumps(_load(schedule, format_, timezone, dtstamp=EPOCH))
+    converted = dumps(reading.load(schedule, dtstamp=EPOCH))
     _emit(converted.encode("utf-8"), path, schedule)
 
 
@@ -567,8 +609,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
 @_history_options
 @_programme_options
 def site(
-    events: Path, output: str, history_file: Path | None, no_history: bool, format_: Format,
-    timezone: str | None,
+    events: Path, output: str, history_file: Path | None, no_history: bool, reading: _Reading
 ) -> None:  # fmt: skip
     """Write the attendees' page: index.html and the .ics files it links to.
 
@@ -595,7 +636,7 @@ def site(
     kept = _history_path(events, history_file, no_history)
     if kept is not None:
         check_output(kept, [events])
-    schedule, revised = _revised(_load(events, format_, timezone), kept)
+    schedule, revised = _revised(reading.load(events), kept)
     build_site(schedule, path, inputs=[events])
     _save(kept, revised, events)
 
@@ -608,11 +649,11 @@ def site(
     help="Exit with 1 when anything changed, 0 when nothing did (as git diff --exit-code).",
 )  # fmt: skip
 @_programme_options
-def diff(old: Path, new: Path, exit_code: bool, format_: Format, timezone: str | None) -> None:
+def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
     """Print the sessions added, removed, moved (time, length or room), cancelled, reinstated
     or changed in status from OLD to NEW, one line each, matched by id; nothing if none.
 
-    
+    \b
     Examples:
       confcal diff published/events.json events.json
       git show HEAD~1:events.json | confcal diff - events.json
@@ -621,8 +662,8 @@ def diff(old: Path, new: Path, exit_code: bool, format_: Format, timezone: str |
     for source in (old, new):
         _refuse_stderr(source)
     check_stdout([old, new])
-    before = _load(old, format_, timezone, dtstamp=EPOCH)
-    after = _load(new, format_, timezone, dtstamp=EPOCH)
+    before = reading.load(old, dtstamp=EPOCH)
+    after = reading.load(new, dtstamp=EPOCH)
     found = changes.diff(before, after)
     write_stdout(changes.describe(found, before, after))
     if exit_code and found:
