@@ -25,6 +25,8 @@ LAYERS = {
     "confcal.model": 4,
     "confcal._serialize": 5,
     "confcal.ical": 6,
+    "confcal.changes": 5,
+    "confcal.history": 6,
     "confcal.listing": 6,
     "confcal.files": 7,
     "confcal.readers._json": 6,

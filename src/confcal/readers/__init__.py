@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -78,7 +79,9 @@ def load(  # noqa: PLR0913 - keyword-only options, each with a default
     Raises :class:`~confcal.errors.InvalidInput` listing every problem.
 
     DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
-    modification time: never the clock, so the same file always gives the same calendars. Given
+    modification time: never the clock, so the same file always gives the same calendars. A pipe
+    or a device (``/dev/stdin`` fed by a pipe) has no time of its own (its "modification time"
+    is when it was written to, the clock), so without the first two that is an error. Given
     ``dtstamp``, it is ``calendar.updated``, else ``dtstamp``, as :func:`loads` has it: neither the
     environment nor the file's time is looked at (``dtstamp=EPOCH``, 1970, is how ``confcal
     convert`` reads a schedule it writes as events.json, whose own time must then take over).
@@ -188,15 +191,16 @@ def _check(
 INPUT_LIMIT = 512 << 20
 
 
-def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
-    """The file's bytes and modification time (1970, unknown, where Python cannot hold it); a
+def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime | None]:
+    """The file's bytes and modification time (1970, unknown, where Python cannot hold it;
+    ``None`` for what is not a regular file, whose time is the clock's); a
     path no file can have (a NUL byte in it) is "no such file", as a missing one is. A file
     larger than :data:`INPUT_LIMIT` is an error, found without reading more than that."""
     try:
         with path.open("rb") as file:
             status = os.fstat(file.fileno())
             data = _at_most(file, status.st_size)
-            mtime = status.st_mtime
+            mtime = status.st_mtime if stat.S_ISREG(status.st_mode) else None
     except (FileNotFoundError, ValueError):
         raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
@@ -205,6 +209,8 @@ def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
         limit = f"{INPUT_LIMIT >> 20} MiB"
         message = f"larger than {limit}; confcal reads programmes up to {limit}"
         raise InvalidInput([Problem(message, source=source)])
+    if mtime is None:
+        return data, None
     try:
         modified = dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
@@ -231,10 +237,13 @@ def _at_most(file: BinaryIO, size: int) -> bytes | None:
 # --- DTSTAMP, at the edge ------------------------------------------------------------------------
 
 
-def _reproducible(data: bytes, options: _Options, *, source: str, file: dt.datetime) -> Imported:
+def _reproducible(
+    data: bytes, options: _Options, *, source: str, file: dt.datetime | None
+) -> Imported:
     """The programme with the reproducible-builds DTSTAMP: ``SOURCE_DATE_EPOCH`` wins over the
-    file's ``updated``, which wins over the file's time. A bad ``SOURCE_DATE_EPOCH`` is reported
-    first, with the file's own problems."""
+    file's ``updated``, which wins over the file's time (``None``: a pipe, which has none, so
+    one of the others must say it). A bad ``SOURCE_DATE_EPOCH`` is reported first, with the
+    file's own problems."""
     epoch, problem = _source_date_epoch()
     try:
         imported = _read(data, options, source=source, dtstamp=file)
@@ -244,6 +253,13 @@ def _reproducible(data: bytes, options: _Options, *, source: str, file: dt.datet
         raise InvalidInput([problem, *error.problems], stopped=error.stopped) from None
     if problem is not None:
         raise InvalidInput([problem])
+    if epoch is None and file is None and imported.schedule.dtstamp == EPOCH:
+        message = (
+            "read from a pipe, which has no modification time: say when the programme changed "
+            "with calendar.updated (an .ics: LAST-MODIFIED) or SOURCE_DATE_EPOCH, as confcal "
+            "never takes DTSTAMP from the clock"
+        )
+        raise InvalidInput([Problem(message, source=source)])
     if epoch is None or imported.schedule.dtstamp == epoch:
         return imported
     return attrs.evolve(imported, schedule=attrs.evolve(imported.schedule, dtstamp=epoch))

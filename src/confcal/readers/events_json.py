@@ -122,6 +122,15 @@ class _Reader(FieldReader):
             what = f"must be a list, not {kind(events)}: {shown(events)}"
             self.problem("is required" if events is None else what, field="events", value=events)
             events = []
+        elif not events:
+            # An empty feed would silently take every session from its subscribers (the frab
+            # and .ics readers refuse one too): most likely a file cut short or a bad merge.
+            self.problem(
+                "is empty: the programme lists no events, so there is nothing to export "
+                "(subscribers would lose every session)",
+                field="events",
+                value=events,
+            )
         before = len(self.problems)
         fields = self.calendar_fields(calendar)
         schedule = self.calendar(fields) if len(self.problems) == before else None

@@ -286,11 +286,12 @@ class _Reader:
 
     def _updated(self) -> dt.datetime | None:
         """When the programme last changed, as the file says: the calendar's LAST-MODIFIED,
-        else its events' latest; for a calendar confcal wrote, its DTSTAMP (the programme's)."""
+        else its events' latest; for a calendar confcal wrote, its DTSTAMP (the programme's: an
+        event's LAST-MODIFIED there is when that session last moved, from the history)."""
         own = _instant(self.calendar.get("LAST-MODIFIED"))
         if own is not None:
             return own
-        names = ("LAST-MODIFIED", "DTSTAMP") if self.confcal else ("LAST-MODIFIED",)
+        names = ("DTSTAMP",) if self.confcal else ("LAST-MODIFIED",)
         for name in names:
             found = [i for e in self.vevents if (i := _instant(e.get(name))) is not None]
             if found and max(found) != EPOCH:
@@ -447,6 +448,9 @@ class _Reader:
             "speakers": speakers,
             "status": self._status(component, label),
             "language": self._language(component),
+            # What clients compare when the session is imported again (RFC 5545 3.8.7.4).
+            "sequence": _sequence(component),
+            "last_modified": _instant(component.get("LAST-MODIFIED")),
         }
         if held.changed:
             self.out.repair(_SAID["control"], self._place(component))
@@ -476,6 +480,14 @@ class _Reader:
             return status
         self.out.repair(_SAID["status"], self._place(component))
         return None
+
+
+def _sequence(component: icalendar.Event) -> int:
+    """SEQUENCE, where it is a revision number the model takes; else 0, as if not written."""
+    value = component.get("SEQUENCE")
+    if isinstance(value, int) and not model_problems(Event, "sequence", int(value)):
+        return int(value)
+    return 0
 
 
 def _instant(prop: object) -> dt.datetime | None:
