@@ -19,7 +19,6 @@ import datetime as dt
 import http.server
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -28,9 +27,9 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import attrs
 import icalendar
@@ -39,8 +38,8 @@ import pytest
 import confcal
 import confcal.files
 import readers
-from conftest import programmes_dir
 from confcal.site import build_site
+from conftest import programmes_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: In CI the browser test must run, never skip: .ci/run installs Chromium.
@@ -52,8 +51,9 @@ PHONE_WIDTH = 360
 DASH = "\N{EN DASH}"
 NATIVE = Path(__file__).resolve().parent / "readers_native"
 PUPPETEER = (NATIVE / "node_modules" / "puppeteer-core").is_dir() and shutil.which("node")
-PROBE = f"""<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body style="margin:0">
-<iframe id="page" src="/days/2024-11-19.html?run=probe" style="width:{PHONE_WIDTH}px;height:640px;border:0">
+PROBE = f"""<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head>
+<body style="margin:0"><iframe id="page" src="/days/2024-11-19.html?run=probe"
+style="width:{PHONE_WIDTH}px;height:640px;border:0">
 </iframe><p id="result">pending</p>
 <script>
 document.getElementById("page").addEventListener("load", function () {{
