@@ -124,9 +124,11 @@ def test_every_input_text_is_escaped() -> None:
     sched = schedule(event, name=f"Name {HOSTILE}", description=f"About {HOSTILE}", timezone=NY)
     html = page(sched) + lists(sched)
     parsed = _Page(html)
-    assert parsed.count("script") == 2  # ours, app.js, once in each page
-    assert all(script == "" for script in parsed.by_tag["script"])
-    assert {a["src"] for tag, a in parsed.tags if tag == "script"} == {"app.js", "../app.js"}
+    # Ours, app.js, once in each page: inline in the front page, beside the lists.
+    assert parsed.count("script") == 2
+    app_js = _render_site(sched)[""]["app.js"].decode("utf-8")
+    assert parsed.by_tag["script"] == [f"\n{app_js}", ""]
+    assert [a.get("src") for tag, a in parsed.tags if tag == "script"] == [None, "../app.js"]
     assert parsed.count("b") == 0
     assert parsed.count("img") == 0
     text = "".join(parsed.text)
@@ -284,6 +286,16 @@ def test_the_page_is_structured_for_assistive_technology() -> None:
     assert "Monday 18 November 2024" in texts  # the day's list
 
 
+def test_the_pages_language_is_the_programmes_and_each_sessions_its_own() -> None:
+    sched = schedule(timed(language="de", description="Worum es geht."), language="fr")
+    for html in pages(sched).values():
+        assert '<html lang="fr"' in html
+    assert '<span class="title" lang="de">' in lists(sched)
+    assert '<details class="abstract" lang="de">' in lists(sched)
+    assert '<html lang="en"' in page(schedule(timed()))
+    assert '<html lang="nl"' in page(sched, language="nl")
+
+
 def test_a_speaker_list_is_labelled_as_the_calendars_name_the_speakers() -> None:
     one, two = timed(speakers=["Ada"]), timed(id="b", speakers=["Ada", "Bob"])
     parsed = _Page(lists(schedule(one, two)))
@@ -302,11 +314,11 @@ def test_the_page_requests_nothing_from_anywhere() -> None:
     for html in pages(sched).values():
         parsed = _Page(html)
         assert not [a for _, a in parsed.tags if "srcset" in a]
-        # The one script is the site's own, beside the page (../app.js from a list).
-        assert [a for tag, a in parsed.tags if "src" in a] == [
-            {"src": a["src"], "defer": None} for tag, a in parsed.tags if tag == "script"
-        ]
-        assert all(a["src"] in {"app.js", "../app.js"} for tag, a in parsed.tags if "src" in a)
+        # The one script is the site's own: inline, or beside the page (../app.js from a list).
+        assert [a for tag, a in parsed.tags if "src" in a] in (
+            [],
+            [{"src": "../app.js", "defer": None}],
+        )
         assert [a for tag, a in parsed.tags if tag == "link" and a["rel"] != "preload"] == [
             {"rel": "icon", "href": "data:,"}
         ]

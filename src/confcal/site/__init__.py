@@ -75,7 +75,22 @@ def _common(schedule: Schedule, language: str) -> dict[str, object]:
         "updated": schedule.dtstamp.strftime("%Y-%m-%d %H:%M UTC"),
         "updated_iso": schedule.dtstamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "script": SCRIPT,
+        "inline_script": None,
     }
+
+
+def _script() -> bytes:
+    return importlib.resources.files("confcal.site").joinpath("static", SCRIPT).read_bytes()
+
+
+def _inline(script: bytes) -> str:
+    """app.js as the content of a <script> element (the template marks it ``safe``): our own
+    file, never programme text; one with "</" or "<!--" could end the element early, so it is
+    refused here rather than escaped."""
+    text = script.decode("utf-8")
+    if "</" in text or "<!--" in text:
+        raise ValueError("app.js must not contain '</' or '<!--'")
+    return text
 
 
 def _index(
@@ -83,7 +98,7 @@ def _index(
 ) -> str:
     webcal = webcal_link(schedule.url)
     return _environment.get_template("index.html.j2").render(
-        _common(schedule, language),
+        {**_common(schedule, language), "inline_script": _inline(_script())},
         root="",
         description=paragraphs(schedule.description),
         days=days,
@@ -103,9 +118,15 @@ def _list(schedule: Schedule, title: str, heading: str, days: list[Day], languag
     )
 
 
-def page(schedule: Schedule, *, language: str = "en") -> str:
+def _language(schedule: Schedule, language: str | None) -> str:
+    return language or schedule.language or "en"
+
+
+def page(schedule: Schedule, *, language: str | None = None) -> str:
     """The ``index.html`` of ``schedule``: the programme's front page, with the script's
-    controls and a link to every list (``language``: the ``lang`` of the page)."""
+    controls and a link to every list. ``language``: the ``lang`` of the page, if not the
+    programme's (``calendar.language``; else English)."""
+    language = _language(schedule, language)
     listed = sessions(schedule)
     tracks = groups(listed, lambda s: s.track)
     rooms = groups(listed, lambda s: s.location)
@@ -155,12 +176,13 @@ def _worker(files: Mapping[str, Mapping[str, bytes]]) -> bytes:
     return (header + script).encode("utf-8")
 
 
-def _render_site(schedule: Schedule, language: str = "en") -> dict[str, dict[str, bytes]]:
+def _render_site(schedule: Schedule, language: str | None = None) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
     The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
     ``--split event``).
     """
+    language = _language(schedule, language)
     listed = sessions(schedule)
     days = list(sessions_by_day(listed))
     tracks = groups(listed, lambda s: s.track)
@@ -175,7 +197,7 @@ def _render_site(schedule: Schedule, language: str = "en") -> dict[str, dict[str
         "abstracts.json": _data.abstracts_json(days),
     }
     data.update(_data.links_json(schedule, days))
-    script = importlib.resources.files("confcal.site").joinpath("static", SCRIPT).read_bytes()
+    script = _script()
     site: dict[str, dict[str, bytes]] = {
         SESSIONS_FOLDER: render(schedule, Split.EVENT),
         DAYS_FOLDER: day_files,
@@ -197,7 +219,11 @@ def _render_site(schedule: Schedule, language: str = "en") -> dict[str, dict[str
 
 
 def build_site(
-    schedule: Schedule, folder: Path, *, inputs: Collection[Path] = (), language: str = "en"
+    schedule: Schedule,
+    folder: Path,
+    *,
+    inputs: Collection[Path] = (),
+    language: str | None = None,
 ) -> list[Path]:
     """Write the site into ``folder``; returns the files whose content changed.
 
@@ -205,6 +231,7 @@ def build_site(
     site is written under one lock on ``folder`` (its sub-folders included), each file
     atomically and left alone when unchanged; a rebuild removes the files of days, tracks, rooms
     and sessions that are gone. ``inputs``: files never to replace (the programme read).
-    ``language``: the ``lang`` of the pages (a session's own language is marked on it).
+    ``language``: the ``lang`` of the pages, if not the programme's (``calendar.language``; else
+    English); a session's own language is marked on its title and abstract.
     """
     return write_tree(folder, _render_site(schedule, language), inputs=inputs, needed_by="the site")

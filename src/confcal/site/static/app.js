@@ -111,8 +111,19 @@
         type: json.types[row[f.type]] || "", speakers: row[f.speakers], lang: row[f.lang],
         status: row[f.status], url: row[f.url], abstract: row[f.abstract]
       };
-      s.text = fold([s.title, s.speakers.join(" "), s.room, s.track, s.type].join(" \n "));
       return s;
+    });
+  }
+
+  // What a search looks in, folded (lower case, no accents): made on the first search, not
+  // before the first view; the abstracts added once loaded.
+  var folded = false;
+  function searchable() {
+    if (folded) { return; }
+    folded = true;
+    sessions.forEach(function (s) {
+      s.text = fold([s.title, s.speakers.join(" "), s.room, s.track, s.type].join(" \n "));
+      if (abstracts) { s.text += " \n " + fold(abstracts[s.n] || ""); }
     });
   }
 
@@ -121,7 +132,7 @@
       abstractsLoading = fetch("data/abstracts.json").then(function (r) { return r.json(); })
         .then(function (texts) {
           abstracts = texts;
-          sessions.forEach(function (s) { s.text += " \n " + fold(texts[s.n] || ""); });
+          if (folded) { sessions.forEach(function (s) { s.text += " \n " + fold(texts[s.n] || ""); }); }
         });
       abstractsLoading.catch(function () { abstractsLoading = null; });
     }
@@ -216,6 +227,7 @@
 
   function selected(day) {
     var terms = fold(state.q).split(/\s+/).filter(Boolean);
+    if (terms.length) { searchable(); }
     var starSet = null;
     if (state.view === "agenda") {
       starSet = {};
@@ -347,6 +359,7 @@
     });
     var q = doc.getElementById("q");
     if (q.value !== state.q) { q.value = state.q; }
+    if (state.track || state.room || state.type) { doc.getElementById("filters").open = true; }
     lastList = selected(day);
     doc.getElementById("count").textContent = describe(lastList.length, day);
     drawNowNext();
