@@ -24,9 +24,9 @@ import argparse
 import contextlib
 import functools
 import gzip
-import os
 import http.server
 import json
+import os
 import shutil
 import statistics
 import subprocess

@@ -138,12 +138,13 @@ def test_the_page_marks_title_and_abstract_with_lang(tmp_path: Path) -> None:
 
 
 def test_events_json_reads_and_writes_the_programmes_language() -> None:
-    document = {"calendar": {"name": "K", "timezone": BERLIN, "language": "de"}, "events": []}
+    calendar = {"name": "K", "timezone": BERLIN, "language": "de"}
+    document = {"calendar": calendar, "events": []}
     schedule = confcal.loads(json.dumps(document))
     assert schedule.language == "de"
     assert json.loads(confcal.dumps(schedule))["calendar"]["language"] == "de"
     assert confcal.loads(confcal.dumps(schedule)) == schedule
-    document["calendar"]["language"] = "Deutsch (German)"
+    calendar["language"] = "Deutsch (German)"
     with pytest.raises(InvalidInput) as caught:
         confcal.loads(json.dumps(document))
     assert "calendar.language" in str(caught.value)
