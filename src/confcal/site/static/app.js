@@ -529,9 +529,14 @@
     if (window.performance && performance.mark) { performance.mark("confcal-sessions-shown"); }
   }
 
+  // The worker is registered once the page has loaded and drawn its sessions: its first
+  // downloads would otherwise compete with the first view.
+  var loaded = new Promise(function (resolve) {
+    if (doc.readyState === "complete") { resolve(); } else { window.addEventListener("load", resolve); }
+  });
   fetch("data/sessions.json").then(function (r) {
     if (!r.ok) { throw new Error(r.status); }
     return r.json();
-  }).then(start, function () { /* no data (a page opened from disk): the lists remain */ });
-  registerWorker();
+  }).then(start).catch(function () { /* no data (a page opened from disk): the lists remain */ })
+    .then(function () { return loaded; }).then(registerWorker);
 })();
