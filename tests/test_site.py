@@ -462,6 +462,20 @@ def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Pat
     assert build_site(schedule(timed()), tmp_path) == []  # unchanged: nothing rewritten
 
 
+def test_a_rebuild_removes_the_lists_and_data_that_are_gone(tmp_path: Path) -> None:
+    build_site(schedule(timed(track="Old", location="Hall")), tmp_path)
+    assert (tmp_path / "tracks" / "old.html").is_file()
+    build_site(schedule(timed(track="New", location="Hall")), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == [".confcal-files", "new.html"]
+    build_site(schedule(timed(location="Hall")), tmp_path)
+    assert not (tmp_path / "tracks").exists()
+    many = [timed(id=f"s{n}", title=f"S{n}") for n in range(40)]
+    build_site(schedule(*many), tmp_path)
+    assert (tmp_path / "data" / "links-1.json").is_file()
+    build_site(schedule(*many[:5]), tmp_path)
+    assert not (tmp_path / "data" / "links-1.json").exists()
+
+
 def _events_json(path: Path, **calendar: object) -> Path:
     data = {
         "calendar": {

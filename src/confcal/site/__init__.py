@@ -133,9 +133,7 @@ def page(schedule: Schedule, *, language: str | None = None) -> str:
     return _index(schedule, list(sessions_by_day(listed)), tracks, rooms, language)
 
 
-def _lists(
-    schedule: Schedule, days: list[Day], folder: str, of: list[Group], what: str, language: str
-) -> dict[str, bytes]:
+def _lists(schedule: Schedule, of: list[Group], what: str, language: str) -> dict[str, bytes]:
     return {
         f"{group.slug}.html": _list(
             schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language
@@ -201,8 +199,6 @@ def _render_site(schedule: Schedule, language: str | None = None) -> dict[str, d
     site: dict[str, dict[str, bytes]] = {
         SESSIONS_FOLDER: render(schedule, Split.EVENT),
         DAYS_FOLDER: day_files,
-        TRACKS_FOLDER: _lists(schedule, days, TRACKS_FOLDER, tracks, "Track", language),
-        ROOMS_FOLDER: _lists(schedule, days, ROOMS_FOLDER, rooms, "Room", language),
         DATA_FOLDER: data,
         "": {
             CALENDAR_FILE: whole,
@@ -210,8 +206,13 @@ def _render_site(schedule: Schedule, language: str | None = None) -> dict[str, d
             "index.html": _index(schedule, days, tracks, rooms, language).encode("utf-8"),
         },
     }
-    # The worker last, and in the site's folder (its scope is the folder it is served from);
-    # index.html stays the last file written of all: never published before what it links to.
+    # A programme without tracks (or rooms) has no such folder, rather than an empty one.
+    for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
+        if of:
+            site[folder] = _lists(schedule, of, what, language)
+    # The site's own folder last, the worker in it (its scope is the folder it is served from),
+    # and index.html the last file of all: never published before what it links to.
+    site[""] = site.pop("")
     worker = _worker(site)
     index = site[""].pop("index.html")
     site[""].update({WORKER: worker, "index.html": index})
