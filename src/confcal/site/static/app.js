@@ -21,8 +21,14 @@
       name: new Intl.DateTimeFormat("en-GB", Object.assign({ timeZoneName: "short" }, base))
     };
   }
-  var here = OWN && OWN !== ZONE ? formats(OWN) : null;
-  var there = here ? formats(ZONE) : null;
+  // Made when first needed, not as the page loads: each Intl format costs milliseconds.
+  var here = null;
+  var there = null;
+  function visitorsZoneDiffers() {
+    if (!OWN || OWN === ZONE) { return false; }
+    if (!here) { here = formats(OWN); there = formats(ZONE); }
+    return true;
+  }
 
   function zoneName(date) {
     var parts = here.name.formatToParts(date);
@@ -34,7 +40,7 @@
 
   // " (Tue 01:21–01:44 GMT+9, your time)", or "" where the visitor's clock shows the same.
   function yourTime(start, end) {
-    if (!here || isNaN(start) || isNaN(end)) { return ""; }
+    if (!visitorsZoneDiffers() || isNaN(start) || isNaN(end)) { return ""; }
     var otherDay = here.day.format(start) !== there.day.format(start);
     if (!otherDay && here.clock.format(start) === there.clock.format(start)) { return ""; }
     var endDay = here.day.format(end) !== here.day.format(start) ? here.day.format(end) + " " : "";
@@ -60,7 +66,7 @@
   function hidden(text) { return el("span", { "class": "vh" }, [text]); }
 
   function addYourTimes(scope) {
-    if (!here) { return; }
+    if (!visitorsZoneDiffers()) { return; }
     var items = scope.querySelectorAll(".when[data-start]");
     for (var i = 0; i < items.length; i++) {
       var text = yourTime(new Date(items[i].getAttribute("data-start")),
@@ -358,7 +364,7 @@
       if (select) { select.value = state[key]; }
     });
     var q = doc.getElementById("q");
-    if (q.value !== state.q) { q.value = state.q; }
+    if (q.value.trim() !== state.q) { q.value = state.q; }  // not while a space is being typed
     if (state.track || state.room || state.type) { doc.getElementById("filters").open = true; }
     lastList = selected(day);
     doc.getElementById("count").textContent = describe(lastList.length, day);
