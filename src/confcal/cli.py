@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from .files import (
 from .ical import MAX_ALARM
 from .listing import table
 from .model import EPOCH, Schedule
-from .readers import FORMATS, Format, parse_refresh
+from .readers import FORMATS, TRUSTS, Format, Trust, parse_refresh
 
 __all__ = ["cli", "main"]
 
@@ -183,25 +184,66 @@ def _warn(warning: LoadWarning) -> None:
     _say(f"warning: {warning}")
 
 
-def _load(
-    path: Path, format: Format = "auto", timezone: str | None = None,
-    dtstamp: dt.datetime | None = None,
-) -> Schedule:  # fmt: skip
-    return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
+@attrs.frozen
+class _Reading:
+    """How a command reads its programme: the options every such command takes."""
+
+    format: Format = "auto"
+    timezone: str | None = None
+    trust: Trust = "auto"
+    strict: bool = False
+    quiet: bool = False
+
+    def load(self, path: Path, dtstamp: dt.datetime | None = None) -> Schedule:
+        return load(
+            path,
+            format=self.format,
+            timezone=self.timezone,
+            trust=self.trust,
+            strict=self.strict,
+            on_warning=None if self.quiet else _warn,
+            dtstamp=dtstamp,
+        )
 
 
 def _programme_options(command: _F) -> _F:
-    """``--format`` and ``--timezone``, for every command that reads a programme."""
-    command = click.option(
-        "--timezone", metavar="ZONE", default=None, callback=_zone,
-        help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the one it "
-        "names); an .ics's floating times are in it.",
-    )(command)  # fmt: skip
-    return click.option(
-        "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
-        help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
-        "auto: by content.",
-    )(command)  # fmt: skip
+    """The options of every command that reads a programme, given to it as one ``reading``."""
+
+    @functools.wraps(command)
+    def reading_command(
+        *args: object, format_: Format, timezone: str | None, trust: Trust, strict: bool,
+        quiet: bool, **kwargs: object,
+    ) -> object:  # fmt: skip
+        reading = _Reading(format_, timezone, trust, strict, quiet)
+        return command(*args, reading=reading, **kwargs)
+
+    options = [
+        click.option(
+            "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+            help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
+            "auto: by content.",
+        ),
+        click.option(
+            "--timezone", metavar="ZONE", default=None, callback=_zone,
+            help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the "
+            "one it names); an .ics's floating times are in it.",
+        ),
+        click.option(
+            "--trust", type=click.Choice(TRUSTS), default="auto", show_default=True,
+            help="Where a pretalx/frab date's UTC offset and the time it prints disagree: "
+            "publish the offset's instant or the printed time (auto: the printed time if "
+            "--timezone is given or most sessions disagree by one amount).",
+        ),
+        click.option(
+            "--strict", is_flag=True,
+            help="Refuse a file that needs repairs: each warning is an error (exit 1, nothing "
+            "written).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        reading_command = option(reading_command)
+    return reading_command  # type: ignore[return-value]
 
 
 #: Problems printed before the rest are only counted: the first ones point at what is wrong, and
@@ -273,7 +315,7 @@ def cli() -> None:
 def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
     days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
-    refresh: dt.timedelta | None, format_: Format, timezone: str | None,
+    refresh: dt.timedelta | None, reading: _Reading,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -294,7 +336,7 @@ def export(
         if path is None:
             raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
     _refuse_input(path, events)
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    schedule = _select(reading.load(events), events, types, days, ids)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
@@ -309,7 +351,7 @@ def export(
 @cli.command()
 @click.argument("events", type=EVENTS)
 @_programme_options
-def check(events: Path, format_: Format, timezone: str | None) -> None:
+def check(events: Path, reading: _Reading) -> None:
     """Check a programme and summarize it; exit code 1 and every problem if it has any.
 
     \b
@@ -319,7 +361,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _load(events, format_, timezone)
+    schedule = reading.load(events)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     write_stdout(
@@ -339,7 +381,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
 @_programme_options
 def list_(
     events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...], format_: Format, timezone: str | None,
+    ids: tuple[str, ...], reading: _Reading,
 ) -> None:  # fmt: skip
     """Print the programme as a table, by day, in the conference's zone or yours.
 
@@ -351,7 +393,7 @@ def list_(
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    schedule = _select(reading.load(events), events, types, days, ids)
     write_stdout(table(schedule, tz))
 
 
@@ -362,7 +404,7 @@ def list_(
     help="events.json to write (default: stdout).",
 )  # fmt: skip
 @_programme_options
-def convert(schedule: Path, output: str | None, format_: Format, timezone: str | None) -> None:
+def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
     """Write a pretalx/frab schedule.json or schedule.xml, or an .ics, as events.json, to edit
     by hand.
 
@@ -376,7 +418,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
-    converted = dumps(_load(schedule, format_, timezone, dtstamp=EPOCH))
+    converted = dumps(reading.load(schedule, dtstamp=EPOCH))
     _emit(converted.encode("utf-8"), path, schedule)
 
 
@@ -387,7 +429,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     help="Folder to write the site into (created if missing).",
 )  # fmt: skip
 @_programme_options
-def site(events: Path, output: str, format_: Format, timezone: str | None) -> None:
+def site(events: Path, output: str, reading: _Reading) -> None:
     """Write the attendees' site: a page to search, filter and star sessions
     (also offline), plain lists, and the .ics files they link to.
 
@@ -413,7 +455,7 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])
-    build_site(_load(events, format_, timezone), path, inputs=[events])
+    build_site(reading.load(events), path, inputs=[events])
 
 
 def _count(number: int, thing: str) -> str:

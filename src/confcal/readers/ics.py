@@ -13,8 +13,6 @@ a count and the first events; what it cannot read is an :class:`InvalidInput` na
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
 import re
 import warnings
 from collections import Counter
@@ -25,19 +23,29 @@ from typing import Any
 import attrs
 import icalendar
 
+from confcal import zones
 from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
 from . import _ics_recurrence, _ics_times
-from ._common import Collector, Imported, check_options, check_text, event_label, model_problems
-from ._frab_ids import identifiers
+from ._common import (
+    Collector,
+    Imported,
+    check_options,
+    check_text,
+    event_label,
+    model_problems,
+    quoted,
+    session,
+)
+from ._frab_ids import identifiers, made_of
 from ._ics_times import Clock, iana_name, stamp
 from ._json import decode
+from ._repairs import UNTITLED, unique
 
 __all__ = ["UNTITLED", "loads"]
 
 #: The title of a VEVENT without SUMMARY (which is warned).
-UNTITLED = "Untitled session"
 #: The PRODID confcal writes: its DESCRIPTION ends with the speakers, which are read back.
 _CONFCAL_PRODID = re.compile(r"-//confcal//", re.IGNORECASE)
 _SPEAKERS = re.compile(r"(?:\A|\n\n)(Speakers?): ([^\n]+)\Z")
@@ -127,30 +135,12 @@ _SAID = {
     "200), given one made of it",
     "categories": "with more than two CATEGORIES: the first is the type, the second the track, "
     "the rest are left out",
+    "language": "with a LANGUAGE that is not a language tag (such as en or pt-BR), left out",
     "status": "with a STATUS other than CONFIRMED, TENTATIVE or CANCELLED, left out",
     "url": "with a URL confcal does not publish (not one word, or with a password), left out",
     "skipped": "at a time the clocks skip, read as RFC 5545 says: with the offset before the "
     "gap (02:30 on a spring-forward night is 03:30)",
-    "twice": "listed twice, the same UID and content, kept once",
-    "shared": "sharing a UID with other sessions that differ, kept, with ids suffixed -2, -3 in "
-    "the order they start",
 }  # fmt: skip
-
-
-class _Tally:
-    """Repairs by kind, to be said as one warning each: a count and the first few events."""
-
-    def __init__(self) -> None:
-        self.kinds: dict[str, list[str]] = {}
-
-    def add(self, kind: str, label: str) -> None:
-        self.kinds.setdefault(kind, []).append(label)
-
-    def report(self, out: Collector) -> None:
-        for kind, labels in self.kinds.items():
-            first = ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else "")
-            noun = "session" if len(labels) == 1 else "sessions"
-            out.warn(f"{len(labels)} {noun} {_SAID[kind]}: {first}")
 
 
 # --- The calendar --------------------------------------------------------------------------------
@@ -171,7 +161,6 @@ class _Reader:
     def __init__(self, calendar: icalendar.Calendar, out: Collector, timezone: str | None):
         self.calendar = calendar
         self.out = out
-        self.tally = _Tally()
         self.vevents = [c for c in calendar.subcomponents if isinstance(c, icalendar.Event)]
         self.confcal = bool(_CONFCAL_PRODID.match(_text(calendar, "PRODID") or ""))
         definitions = {
@@ -184,6 +173,8 @@ class _Reader:
         if zone is None:
             raise out.fail()
         self.expanded: list[int] = []
+        #: The ids made of other properties of VEVENTs without UID (lower case), and of which.
+        self.made_ids: dict[str, str] = {}
 
     # The zones.
 
@@ -234,17 +225,17 @@ class _Reader:
             raise self.out.fail()
         sessions, domain = self._sessions()
         built = [self._event(session) for session in sessions]
-        events = _unique([e for e in built if e is not None], self.tally, self.clock.zone)
+        kept = [e for e in built if e is not None]
+        events = unique(kept, self.out, self.clock.zone, key="UID", made=self.made_ids)
         if self.out.problems:
             raise self.out.fail()
         for label in self.clock.skipped:
-            self.tally.add("skipped", label)
+            self.out.repair(_SAID["skipped"], label)
         if self.expanded:
             self.out.warn(
                 f"expanded {len(self.expanded)} recurring event(s) (RRULE, RDATE) into "
                 f"{sum(self.expanded)} sessions, each with an id of its UID and start"
             )
-        self.tally.report(self.out)
         try:
             made = Schedule(
                 name=self._name(),
@@ -285,7 +276,7 @@ class _Reader:
             if label is None:
                 self.out.warn("is not a URL confcal publishes; left out", field="URL", value=url)
             else:
-                self.tally.add("url", label)
+                self.out.repair(_SAID["url"], self._place(component))
             return None
         return url
 
@@ -333,10 +324,17 @@ class _Reader:
 
     def _label(self, index: int) -> str:
         event = self.vevents[index]
-        uid, title = _text(event, "UID"), _text(event, "SUMMARY")
-        return event_label(
-            index + 1, uid.strip() if uid else None, title.strip() if title else None
-        )
+        return event_label(index + 1, _text(event, "UID"), place=self._place(event))
+
+    def _place(self, component: icalendar.Component) -> str:
+        """A VEVENT as a warning lists it: its start (in the calendar's zone, as a printed
+        programme has it; a floating or all-day one as written), its LOCATION and SUMMARY."""
+        start = _ics_times.value(component.get("DTSTART"))
+        if isinstance(start, dt.datetime) and start.tzinfo is not None:
+            start = zones.to_local(start, self.clock.zone)
+        when = start.isoformat() if isinstance(start, dt.date) else None
+        found = session(when, _text(component, "LOCATION"), _text(component, "SUMMARY"))
+        return found or "a VEVENT with no DTSTART, LOCATION or SUMMARY"
 
     def _base_ids(self) -> tuple[list[str], str | None]:
         """Each VEVENT's id before occurrences: its UID, or the part before ``@`` where every UID
@@ -351,14 +349,16 @@ class _Reader:
         ids = identifiers(originals)
         bases = []
         for index, original in enumerate(originals):
-            label = self._label(index)
             if not original:
-                self.tally.add("no uid", label)
+                self.out.repair(_SAID["no uid"], self._place(self.vevents[index]))
                 bases.append(self._made(self.vevents[index]))
+                self.made_ids[bases[-1].lower()] = "title and start"
                 continue
             made, _ = ids[original]
             if made != original:
-                self.tally.add("made id", f"{shown(original)} as {shown(made)}")
+                place = self._place(self.vevents[index])
+                made_of_uid = f"{place} ({quoted(original)} as {quoted(made)})"
+                self.out.repair(_SAID["made id"], made_of_uid)
             bases.append(made)
         if domain is not None and model_problems(Schedule, "uid_domain", domain):
             domain = None
@@ -366,12 +366,9 @@ class _Reader:
 
     @staticmethod
     def _made(event: icalendar.Event) -> str:
-        """The id of a VEVENT without UID: its title's letters and a hash of title and start."""
-        title = _text(event, "SUMMARY") or ""
+        """The id of a VEVENT without UID: made of its title and start."""
         start = _ics_recurrence.written(event.get("DTSTART"))
-        digest = hashlib.sha256(f"{title}\0{start}".encode("utf-8", "surrogatepass"))
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
-        return f"{slug or 'event'}-{digest.hexdigest()[:8]}"
+        return made_of(_text(event, "SUMMARY") or "", start)
 
     def _expand(self, components: list[icalendar.Event], label: str) -> list[icalendar.Event]:
         """The occurrences of a recurring event (see :mod:`._ics_recurrence`); none, with a
@@ -427,10 +424,10 @@ class _Reader:
         """An event's fields besides id and times, as the model has them."""
         title = _text(component, "SUMMARY")
         if title is None:
-            self.tally.add("untitled", label)
+            self.out.repair(_SAID["untitled"], self._place(component))
         categories = _categories(component)
         if len(categories) > 2:
-            self.tally.add("categories", label)
+            self.out.repair(_SAID["categories"], self._place(component))
         description = _text(component, "DESCRIPTION")
         speakers: Sequence[str] = ()
         if self.confcal and description is not None:
@@ -444,7 +441,23 @@ class _Reader:
             "url": self._url(component, label),
             "speakers": speakers,
             "status": self._status(component, label),
+            "language": self._language(component),
         }
+
+    def _language(self, component: icalendar.Component) -> str | None:
+        """The session's language: the LANGUAGE parameter of its SUMMARY, else of its
+        DESCRIPTION (RFC 5545 3.2.10), as confcal writes it; one that is no language tag is
+        left out, warned."""
+        for name in ("SUMMARY", "DESCRIPTION"):
+            prop = component.get(name)
+            params = getattr(prop, "params", None)
+            language = params.get("LANGUAGE") if params is not None else None
+            if isinstance(language, str) and language.strip():
+                if model_problems(Event, "language", language.strip()):
+                    self.out.repair(_SAID["language"], self._place(component))
+                    return None
+                return language.strip()
+        return None
 
     def _status(self, component: icalendar.Event, label: str) -> str | None:
         written = _text(component, "STATUS")
@@ -453,7 +466,7 @@ class _Reader:
         status = written.strip().lower()
         if status in STATUSES:
             return status
-        self.tally.add("status", label)
+        self.out.repair(_SAID["status"], self._place(component))
         return None
 
 
@@ -496,33 +509,3 @@ def _speakers(description: str) -> tuple[str | None, tuple[str, ...]]:
     listed = found[2].split(", ") if found[1] == "Speakers" else [found[2]]
     names = tuple(n.strip() for n in listed if n.strip())
     return description[: found.start()] or None, names
-
-
-def _unique(events: list[Event], tally: _Tally, zone: str) -> list[Event]:
-    """The events with distinct ids: one listed twice (same UID and content) kept once; others
-    sharing an id kept, the later ones (by start, then title) suffixed ``-2``, ``-3``..."""
-    groups: dict[str, list[Event]] = {}
-    for event in events:
-        groups.setdefault(event.id.lower(), []).append(event)
-    taken = set(groups)
-    kept: list[Event] = []
-    for group in groups.values():
-        distinct = list(dict.fromkeys(group))
-        for _ in range(len(group) - len(distinct)):
-            tally.add("twice", f'"{group[0].id}"')
-        distinct.sort(key=lambda e: (e.sort_key(zone), e.title, e.location or "", str(e.end)))
-        kept.append(distinct[0])
-        for number, event in enumerate(distinct[1:], start=2):
-            tally.add("shared", f'"{event.id}"')
-            made = _free(event.id, number, taken)
-            taken.add(made.lower())
-            kept.append(attrs.evolve(event, id=made))
-    return kept
-
-
-def _free(base: str, number: int, taken: set[str]) -> str:
-    for n in itertools.count(number):
-        made = f"{base[: 198 - len(str(n))].rstrip('._-')}-{n}"
-        if made.lower() not in taken:
-            return made
-    raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
