@@ -342,6 +342,8 @@ def test_print_hides_the_link_clutter() -> None:
     css = _Page(page(schedule(timed()))).by_tag["style"][0]
     print_css = css[css.index("@media print") :]
     assert re.search(r"nav, \.links, \.whole[^{]*\{ display: none", print_css)
+    # Abstracts unfolded on paper.
+    assert "details::details-content { content-visibility: visible; display: block; }" in print_css
     assert re.search(r"details > :not\(summary\) \{ display: block", print_css)
 
 

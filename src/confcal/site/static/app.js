@@ -75,6 +75,12 @@
     }
   }
 
+  // Printed with the abstracts unfolded, where the browser's print style cannot unfold them.
+  window.addEventListener("beforeprint", function () {
+    var folded = doc.querySelectorAll("details.abstract:not([open])");
+    for (var i = 0; i < folded.length; i++) { folded[i].open = true; }
+  });
+
   var app = doc.getElementById("app");
   if (!app) {
     addYourTimes(doc);
