@@ -469,6 +469,14 @@ def test_the_app_lists_sessions_with_the_visitors_time(app: App) -> None:
     assert app.seen["first"]["yours"][0] == f" (Tue 01:21{DASH}01:44 GMT+9, your time)"
 
 
+def test_the_app_sets_text_never_markup(app: App) -> None:
+    assert HOSTILE in app.seen["first"]["titles"]  # shown as text
+    assert app.seen["first"]["title"] == "Parsl at SC24"  # its script did not run
+    assert app.seen["first"]["images"] == 0
+    paths = {urllib.parse.urlsplit(url).path for url in app.seen["requests"]}
+    assert "/pwned" not in paths
+
+
 def test_search_finds_speakers_words_in_any_order_and_case_and_abstracts(app: App) -> None:
     assert app.seen["search_speaker"]["titles"] == [PARSL]
     assert app.seen["search_speaker"]["url"].endswith("?q=lovelace&day=all")

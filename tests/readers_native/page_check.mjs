@@ -85,6 +85,8 @@ mark("launched");
   await settle(page);
   result.first = { titles: await titles(page), count: await page.$eval("#count", (n) => n.textContent) };
   result.first.yours = await page.$$eval("#results .yours", (n) => n.map((x) => x.textContent));
+  result.first.title = await page.title();
+  result.first.images = await page.$$eval("#programme img, #programme script", (n) => n.length);
   result.fits_index = await fits(page);
   // Unfold an abstract and "Add to calendar": their text and links are loaded then.
   await page.click("#results details.abstract summary");
