@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from confcal.errors import LoadWarning
 from confcal.model import Event, Schedule
 from confcal.readers._frab_text import description, language, title
 from confcal.readers._html import is_html, to_text
-from confcal.site import page
+from confcal.site import build_site
 from conftest import programmes_dir
 
 PROGRAMMES = programmes_dir()
@@ -314,9 +315,11 @@ def test_events_json_keeps_html_as_the_organizer_wrote_it() -> None:
     assert confcal.loads(confcal.dumps(schedule)) == schedule
 
 
-def test_the_page_of_an_imported_html_abstract_shows_no_tags() -> None:
+def test_the_page_of_an_imported_html_abstract_shows_no_tags(tmp_path: Path) -> None:
     event, _ = _read(_json(HTML))
-    html = page(Schedule(name="Konferenz", timezone=BERLIN, events=[event]))
+    build_site(Schedule(name="Konferenz", timezone=BERLIN, events=[event]), tmp_path)
+    (day,) = tmp_path.glob("days/*.html")  # the list where the abstract is shown
+    html = day.read_text("utf-8")
 
     class Texts(HTMLParser):
         def __init__(self) -> None:

@@ -60,9 +60,18 @@ def safe_folder(name: str) -> bool:
     return safe_name(name) and not name.startswith(".")
 
 
+#: The kinds of file the site writes besides calendars: its pages, script and data.
+_SITE_SUFFIXES = (".ics", ".html", ".js", ".json")
+
+
 def _prunable(name: str) -> bool:
-    """Whether a listed name may be removed: a calendar or the page, in the folder itself."""
-    return safe_name(name) and (name.endswith(".ics") or name == _PAGE) and not name.startswith(".")
+    """Whether a listed name may be removed: a calendar or a file of the site, in the folder
+    itself (a track's page, a day's data, when the track or day is gone)."""
+    return (
+        safe_name(name)
+        and (name.endswith(_SITE_SUFFIXES) or name == _PAGE)
+        and not name.startswith(".")
+    )
 
 
 def _listing(names: Collection[str], folders: Collection[str] = ()) -> bytes:

@@ -604,20 +604,23 @@ def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
 @click.argument("events", type=EVENTS)
 @click.option(
     "-o", "--output", type=click.Path(file_okay=False), required=True,
-    help="Folder to write index.html and its calendars into (created if missing).",
+    help="Folder to write the site into (created if missing).",
 )  # fmt: skip
 @_history_options
 @_programme_options
 def site(
     events: Path, output: str, history_file: Path | None, no_history: bool, reading: _Reading
 ) -> None:  # fmt: skip
-    """Write the attendees' page: index.html and the .ics files it links to.
+    """Write the attendees' site: a page to search, filter and star sessions
+    (also offline), plain lists, and the .ics files they link to.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
     subscribe link points there). It holds:
 
     \b
-      index.html              the programme, with download and add-to-calendar links
+      index.html              search, filters, now and next, My agenda
+      app.js, sw.js, data/    its script, offline worker and data
+      days/YYYY-MM-DD.html    every session of a day (tracks/, rooms/ too)
       calendar.ics            the whole programme
       days/YYYY-MM-DD.ics     one calendar per conference day
       sessions/<id>.ics       one calendar per session

@@ -235,6 +235,9 @@ class Schedule:
     day_change: dt.time = attrs.field(default=dt.time(), validator=check_day_change)
     dtstamp: dt.datetime = attrs.field(default=EPOCH, converter=utc, validator=check_dtstamp)
     refresh: dt.timedelta | None = attrs.field(default=DEFAULT_REFRESH, validator=check_refresh)
+    #: The language of the programme's text (BCP 47, ``"en"``): the ``lang`` of the attendees'
+    #: pages; a session's own ``language`` marks its title and abstract.
+    language: str | None = attrs.field(default=None, validator=check_language)
 
     @property
     def uid_host(self) -> str:
