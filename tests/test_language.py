@@ -139,7 +139,8 @@ def test_the_page_marks_title_and_abstract_with_lang(tmp_path: Path) -> None:
 
 def test_events_json_reads_and_writes_the_programmes_language() -> None:
     calendar = {"name": "K", "timezone": BERLIN, "language": "de"}
-    document = {"calendar": calendar, "events": []}
+    talk = {"id": "t", "title": "T", "start": "2025-03-01T10:00", "end": "2025-03-01T11:00"}
+    document = {"calendar": calendar, "events": [talk]}
     schedule = confcal.loads(json.dumps(document))
     assert schedule.language == "de"
     assert json.loads(confcal.dumps(schedule))["calendar"]["language"] == "de"
