@@ -251,7 +251,8 @@
   // --- Drawing ---------------------------------------------------------------------------------
 
   function card(s) {
-    var short = s.title.length > 40 ? s.title.slice(0, 39) + "\u2026" : s.title;
+    var chars = Array.from(s.title);  // by code point: an emoji is not cut in two
+    var short = chars.length > 40 ? chars.slice(0, 39).join("") + "\u2026" : s.title;
     var when = el("p", { "class": "when" }, [s.when]);
     if (s.start !== null) {
       var yours = yourTime(new Date(s.start * 1000), new Date(s.end * 1000));
@@ -396,6 +397,8 @@
   // --- Add to calendar, abstracts: loaded when opened ------------------------------------------
 
   function opened(details) {
+    // Only a card's abstract and "Add to calendar": not the filter panel, also a <details>.
+    if (!details.classList.contains("abstract") && !details.classList.contains("add")) { return; }
     var n = Number(details.getAttribute("data-n"));
     if (details.classList.contains("abstract")) {
       if (details.querySelector("p")) { return; }
@@ -432,7 +435,7 @@
       });
     })).then(function (files) {
       var events = files.map(function (text) {
-        return (text.match(/BEGIN:VEVENT\r\n[\s\S]*?END:VEVENT\r\n/g) || []).join("");
+        return (text.match(/^BEGIN:VEVENT\r\n[\s\S]*?^END:VEVENT\r\n/gm) || []).join("");
       });
       var body = data.agenda.head + data.agenda.zones + events.join("") + "END:VCALENDAR\r\n";
       var link = el("a", { href: URL.createObjectURL(new Blob([body], { type: "text/calendar" })), download: "my-agenda.ics" });
