@@ -102,7 +102,9 @@ def _programme() -> dict[str, object]:
                 "title": "A language no browser knows",
                 "start": f"{DAY}T17:00",
                 "end": f"{DAY}T18:00",
-                "language": "english",
+                # A rare but registered language: "english", which no browser knows, never gets
+                # this far (see test_a_language_tag_no_browser_knows_is_refused).
+                "language": "tlh",
             },
         ],
     }
@@ -230,6 +232,39 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {
                 "eval": "[document.querySelectorAll('#results article').length, "
                 "[...document.querySelectorAll('#days [aria-current]')].map((a) => a.textContent)]"
+            },
+        ],
+    },
+    "cancelled_now": {
+        # 13:15 in Brussels: only the cancelled session's times hold "now".
+        "url": f"?day={DAY}",
+        "clock": f"{DAY}T12:15:00Z",
+        "steps": [
+            READY,
+            {
+                "eval": "[document.getElementById('nownext').hidden, "
+                "document.getElementById('nownext-list').textContent, "
+                "[...document.querySelectorAll('#results article')]"
+                ".find((c) => c.textContent.includes('Cancelled one'))"
+                ".querySelectorAll('.now').length]"
+            },
+        ],
+    },
+    "abstracts_offline": {
+        # Offline with abstracts.json never saved: the worker's fetch of it fails as this one.
+        "url": "?day=all",
+        "steps": [
+            READY,
+            {
+                "eval": "(() => { const real = window.fetch; window.fetch = (url, o) => "
+                "String(url).includes('abstracts') ? Promise.reject(new TypeError('offline'))"
+                " : real(url, o); const q = document.getElementById('q'); q.value = 'bidi';"
+                " q.dispatchEvent(new Event('input')); return true; })()"
+            },
+            {"wait": "document.getElementById('count').textContent.includes('bidi')"},
+            {
+                "eval": "new Promise((done) => setTimeout(() => "
+                "done(document.getElementById('count').textContent), 500))"
             },
         ],
     },
@@ -378,6 +413,22 @@ def test_a_shared_address_naming_a_day_not_in_the_programme_still_shows_sessions
     assert current != []
 
 
+def test_a_cancelled_session_is_never_on_now(seen: Seen) -> None:
+    # Its times say "now", but nobody is speaking: neither in "now and next" nor on its card.
+    nownext_hidden, nownext, badges = seen.results["cancelled_now"][0]
+    assert nownext_hidden or "Cancelled one" not in nownext.split("Next")[0]
+    assert badges == 0
+    assert _errors(seen, "cancelled_now") == []
+
+
+def test_offline_a_search_says_the_abstracts_are_not_available_not_loading(seen: Seen) -> None:
+    count = seen.results["abstracts_offline"][1]
+    assert count.startswith("1 session, matching \N{LEFT DOUBLE QUOTATION MARK}bidi")
+    assert "loading" not in count
+    assert "not available offline" in count
+    assert _errors(seen, "abstracts_offline") == []
+
+
 def test_long_names_fit_320_pixels_in_the_app_and_on_a_list(seen: Seen) -> None:
     for name in ("app_320", "list_320"):
         (scroll, client), wider = seen.results[name][0], seen.results[name][1]
@@ -403,6 +454,22 @@ def test_axe_finds_no_violation_with_a_language_tag_no_browser_knows(
     seen: Seen, name: str, step: int
 ) -> None:
     assert seen.results[name][step] == []
+
+
+def test_a_language_tag_no_browser_knows_is_refused() -> None:
+    # Shaped like BCP 47 (letters), but 5-8-letter primary subtags are registered-only and none
+    # is in use: a page saying lang="english" fails axe-core's valid-lang.
+    programme = _programme()
+    events = programme["events"]
+    assert isinstance(events, list)
+    events[-1] = {**events[-1], "language": "english"}
+    with pytest.raises(confcal.InvalidInput) as caught:
+        confcal.loads(json.dumps(programme))
+    problem = caught.value.problems[0]
+    assert (problem.field, problem.value) == ("language", "english")
+    assert "is not a language tag such as 'en'" in str(caught.value)
+    assert problem.event is not None
+    assert "lang" in problem.event  # the event's id
 
 
 def test_no_request_leaves_the_site(seen: Seen) -> None:
