@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import confcal
 from confcal.cli import cli
-from confcal.files import Split, render
+from confcal.files import Split, feed_slug, render
 from confcal.model import Event, Schedule
 from confcal.site import _render_site, build_site, page
 from confcal.site.links import CALENDAR_FILE
@@ -434,25 +434,58 @@ def test_every_session_is_on_its_day_its_track_and_its_room_list() -> None:
         timed(id="d", title="D", track="unicode tags", location=None),
     )
     found = pages(sched)
-    assert sorted(p for p in found if p.startswith(("tracks/", "rooms/"))) == [
-        "rooms/hall-a.html",
-        "rooms/hall-b.html",
-        "tracks/unicode-tags-2.html",
-        "tracks/unicode-tags.html",
-        "tracks/workflows.html",
-    ]
+    tags = f"tracks/{feed_slug('Ünïcode & <Tags>')}.html"
+    assert tags.startswith("tracks/unicode-tags--")
+    assert sorted(p for p in found if p.startswith(("tracks/", "rooms/"))) == sorted(
+        [
+            "rooms/hall-a.html",
+            "rooms/hall-b.html",
+            tags,
+            "tracks/unicode-tags.html",
+            "tracks/workflows.html",
+        ]
+    )
 
     def ids(path: str) -> set[str]:
         return set(re.findall(r'<article class="card" id="session-([^"]+)"', found[path]))
 
     assert ids("tracks/workflows.html") == {"parsl-cwl", "b"}
-    # Two names, one slug: the second in name order gets a number.
+    # Two names, one plain slug: the name that is not plain gets a hash, as its feed does.
     assert ids("tracks/unicode-tags.html") == {"d"}
-    assert ids("tracks/unicode-tags-2.html") == {"c"}
+    assert ids(tags) == {"c"}
     assert ids("rooms/hall-b.html") == {"b", "c"}
-    assert "<h1>Track: Ünïcode &amp; &lt;Tags&gt;</h1>" in found["tracks/unicode-tags-2.html"]
+    assert "<h1>Track: Ünïcode &amp; &lt;Tags&gt;</h1>" in found[tags]
     index = _Page(found["index.html"])
-    assert ("tracks/unicode-tags-2.html", "Ünïcode & <Tags>") in index.links
+    assert (tags, "Ünïcode & <Tags>") in index.links
+
+
+def test_a_track_added_to_the_programme_renames_no_other_tracks_page() -> None:
+    # Page names were numbered in name order ("Foo+" was foo.html, then foo-2.html once a track
+    # "Foo" sorting before it took foo.html): a shared link broke with a rebuild that added one.
+    def ids(found: dict[str, str], path: str) -> set[str]:
+        return set(re.findall(r'<article class="card[^"]*" id="session-([^"]+)"', found[path]))
+
+    before = pages(schedule(timed(track="Foo+", location="Hall A")))
+    grown = schedule(
+        timed(track="Foo+", location="Hall A"),
+        timed(id="b", title="B", track="Foo", location="Hall-A"),
+        timed(id="c", title="C", track="foo", location="hall a"),
+    )
+    after = pages(grown)
+    listed = [p for p in before if p.startswith(("tracks/", "rooms/"))]
+    assert len(listed) == 2
+    for path in listed:
+        assert "parsl-cwl" in ids(after, path), path
+    # The names of the feeds `confcal export --split track|room` writes; case is ignored as
+    # there ("Foo" and "foo" are one track, named by its first spelling).
+    feeds = {
+        f"{folder}/{name.removesuffix('.ics')}.html"
+        for folder, split in (("tracks", Split.TRACK), ("rooms", Split.ROOM))
+        for name in render(grown, split)
+    }
+    assert {p for p in after if p.startswith(("tracks/", "rooms/"))} == feeds
+    assert ids(after, "tracks/foo.html") == {"b", "c"}
+    assert "<h1>Track: Foo</h1>" in after["tracks/foo.html"]
 
 
 def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Path) -> None:
