@@ -11,16 +11,20 @@ and is byte for byte what icalendar writes for :func:`to_calendar`. Both follow 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
+from types import MappingProxyType
 
 import icalendar
 
 from . import _serialize, zones
 from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
-from ._serialize import Categories, Context, Text
+from ._serialize import Categories, Context, Property, Text
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
+
+_NONE: Mapping[str, str] = MappingProxyType({})  # no parameters
 
 __all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
 
@@ -42,9 +46,8 @@ def to_vevent(
 ) -> icalendar.Event:
     """The VEVENT of ``event``; its UID is ``<id>@<uid_domain>``.
 
-    Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
-    invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
-    starts; all-day events (no time to be reminded of) and cancelled sessions get none.
+    ``alarm``: a VALARM that long before a timed session starts; all-day events (no time to be
+    reminded of) and cancelled sessions get none. What it holds: :func:`_event_properties`.
     """
     _check_alarm(alarm)
     # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
@@ -52,32 +55,64 @@ def to_vevent(
         raise wrong_type("uid_domain", "a domain name (text)", uid_domain)
     check_domain("uid_domain", uid_domain)
     stamp = as_dtstamp("dtstamp", dtstamp)
+    properties, reminder = _event_properties(event, (uid_domain, stamp, alarm))
     component = icalendar.Event()
-    component.add("uid", event.uid(uid_domain))
-    component.add("dtstamp", stamp)
-    _add_when(component, "dtstart", event.start)
-    _add_when(component, "dtend", event.end)
+    _add_all(component, properties)
+    if reminder:
+        valarm = icalendar.Alarm()
+        _add_all(valarm, reminder)
+        component.add_component(valarm)
+    return component
+
+
+def _event_properties(event: Event, context: Context) -> tuple[list[Property], list[Property]]:
+    """What the VEVENT of ``event`` holds, and its VALARM's properties (none without one).
+
+    The one decision of what an event's VEVENT says, behind both :func:`to_vevent` (icalendar
+    objects) and :func:`to_ical` (the serializer's bytes, :func:`confcal._serialize.event_bytes`).
+    Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
+    invitation and offer to reply to it.
+    """
+    uid_domain, stamp, alarm = context
     # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
     # abstract (the speakers' line after it is confcal's English).
-    language = {"LANGUAGE": event.language} if event.language else {}
-    component.add("summary", Text(event.title), parameters=language)
+    language = {"LANGUAGE": event.language} if event.language else _NONE
+    properties: list[Property] = [
+        ("UID", event.uid(uid_domain), _NONE),
+        ("DTSTAMP", stamp, _NONE),
+        _when("DTSTART", event.start),
+        _when("DTEND", event.end),
+        ("SUMMARY", Text(event.title), language),
+    ]
     if event.location:
-        component.add("location", Text(event.location))
+        properties.append(("LOCATION", Text(event.location), _NONE))
     description = _description(event)
     if description:
-        own = language if event.description else {}
-        component.add("description", Text(description), parameters=own)
+        own = language if event.description else _NONE
+        properties.append(("DESCRIPTION", Text(description), own))
     categories = [c for c in (event.type, event.track) if c]
     if categories:
         # The track often repeats the type ("Workshop"/"Workshop"): once is enough.
-        component.add("categories", Categories(list(dict.fromkeys(categories))))
+        properties.append(("CATEGORIES", Categories(list(dict.fromkeys(categories))), _NONE))
     if event.url:
-        component.add("url", event.url)
+        properties.append(("URL", event.url, _NONE))
     if event.status:
-        component.add("status", event.status.upper())
-    if alarm is not None and not event.all_day and event.status != "cancelled":
-        component.add_component(_valarm(event.title, alarm, language))
-    return component
+        properties.append(("STATUS", event.status.upper(), _NONE))
+    if alarm is None or event.all_day or event.status == "cancelled":
+        return properties, []
+    # A reminder ``alarm`` before the start (TRIGGER is relative to DTSTART by default);
+    # DESCRIPTION is required for DISPLAY (RFC 5545 3.6.6). All-day events (no time to be
+    # reminded of) and cancelled sessions get none.
+    return properties, [
+        ("ACTION", "DISPLAY", _NONE),
+        ("DESCRIPTION", Text(event.title), language),
+        ("TRIGGER", -alarm, _NONE),
+    ]
+
+
+def _add_all(component: icalendar.cal.component.Component, properties: list[Property]) -> None:
+    for name, value, parameters in properties:
+        component.add(name.lower(), value, parameters=dict(parameters) if parameters else None)
 
 
 def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
@@ -108,7 +143,7 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     )
     parts = [head]
     parts += [_serialize.vtimezone_bytes(definition) for definition in definitions]
-    parts += [_serialize.vevent_bytes(event, context, _event_component) for event in events]
+    parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
     parts.append(_serialize.END)
     return b"".join(parts)
 
@@ -144,16 +179,15 @@ def _written_zone(value: dt.datetime) -> str | None:
     return zone
 
 
-def _add_when(component: icalendar.Event, name: str, value: When) -> None:
+def _when(name: str, value: When) -> Property:
+    """DTSTART or DTEND: a date (VALUE=DATE), a time in UTC, or a local time and its TZID."""
     if not isinstance(value, dt.datetime):
-        component.add(name, value)  # VALUE=DATE
-        return
+        return name, value, _NONE  # VALUE=DATE
     zone = _written_zone(value)
     if zone is None:
-        component.add(name, value.astimezone(dt.UTC))
-    else:
-        # The local time and its TZID, explicitly: the VTIMEZONE we write defines the zone.
-        component.add(name, value.replace(tzinfo=None), parameters={"TZID": zone})
+        return name, value.astimezone(dt.UTC), _NONE
+    # The local time and its TZID, explicitly: the VTIMEZONE we write defines the zone.
+    return name, value.replace(tzinfo=None), {"TZID": zone}
 
 
 def _description(event: Event) -> str | None:
@@ -182,16 +216,6 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
             field="alarm",
             value=alarm,
         )
-
-
-def _valarm(title: str, before: dt.timedelta, language: dict[str, str]) -> icalendar.Alarm:
-    """A reminder ``before`` the start (TRIGGER is relative to DTSTART by default)."""
-    reminder = icalendar.Alarm()
-    reminder.add("action", "DISPLAY")
-    # required for DISPLAY (RFC 5545 3.6.6)
-    reminder.add("description", Text(title), parameters=language)
-    reminder.add("trigger", -before)
-    return reminder
 
 
 def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
