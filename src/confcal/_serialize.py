@@ -170,20 +170,20 @@ def _value(name: str, value: object, parameters: Mapping[str, str]) -> str | Non
         return escape(value)
     if isinstance(value, Categories):
         return ",".join(escape(str(c)) for c in value.cats)
-    kind = type(value)
-    if kind is str:
-        assert isinstance(value, str)
-        if name in _URI or (name in _TEXT and not _ESCAPED.search(value)):
-            return value
-        return None
-    if kind is dt.datetime:
-        assert isinstance(value, dt.datetime)
+    if type(value) is str:
+        plain = name in _URI or (name in _TEXT and not _ESCAPED.search(value))
+        return value if plain else None
+    return _time(value, parameters)
+
+
+def _time(value: object, parameters: Mapping[str, str]) -> str | None:
+    """A DATE-TIME in UTC or with its TZID, or a DATE, as icalendar writes it; else ``None``."""
+    if type(value) is dt.datetime:
         if value.tzinfo is None:
             zone = parameters.get("TZID")
             return _datetime(value) if zone is not None and zone != "UTC" else None
         return _datetime(value) + "Z" if value.tzinfo is dt.UTC and not parameters else None
-    if kind is dt.date and not parameters:
-        assert isinstance(value, dt.date)
+    if type(value) is dt.date and not parameters:
         return f"{value.year:04}{value.month:02}{value.day:02}"
     return None
 
