@@ -279,10 +279,7 @@ def _carry_out(plans: list[_Plan]) -> list[Path]:
         for plan in plans:
             plan.folder.sync()
     changed = [
-        plan.folder.path / name
-        for plan in plans
-        for name, data in plan.files.items()
-        if plan.folder.write(name, data)
+        plan.folder.path / name for plan in plans for name in plan.folder.write_many(plan.files)
     ]
     for plan in [*plans, *gone]:
         for name in plan.remove:

@@ -305,8 +305,10 @@ def head_bytes(key: Hashable, name: str, build: Callable[[], icalendar.Calendar]
         if len(_HEADS) >= _HEADS_MAX:
             _HEADS.clear()
         template = _HEADS[key] = _template(build())
-    value = Text(name)
-    return b"".join(part if isinstance(part, bytes) else _line(part, value) for part in template)
+    value = escape(name)  # TEXT without parameters: what _line(part, Text(name)) writes
+    return b"".join(
+        part if isinstance(part, bytes) else fold(f"{part}:{value}") + b"\r\n" for part in template
+    )
 
 
 def _template(calendar: icalendar.Calendar) -> tuple[bytes | str, ...]:

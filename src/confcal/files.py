@@ -46,7 +46,7 @@ from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import to_ical
+from .ical import part_to_ical, to_ical
 from .model import Schedule
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "check_output",
     "check_stdout",
     "render",
+    "render_all",
     "stderr_input",
     "write_atomic",
     "write_files",
@@ -96,11 +97,19 @@ def render(
         }
     return {
         # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": to_ical(
-            schedule.subset([event], name=" ".join(event.title.split())), alarm=alarm
+        f"{event.id}.ics": part_to_ical(
+            schedule, [event], name=" ".join(event.title.split()), alarm=alarm
         )
         for event in schedule.sorted_events()
     }
+
+
+def render_all(
+    schedule: Schedule, *, alarm: dt.timedelta | None = None
+) -> dict[Split, dict[str, bytes]]:
+    """Every split's files (:func:`render`), from one schedule: each event's VEVENT is serialized
+    once, and written into the whole calendar and each part that holds it."""
+    return {split: render(schedule, split, alarm=alarm) for split in Split}
 
 
 # --- Paths the user names ----------------------------------------------------------------------

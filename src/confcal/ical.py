@@ -137,15 +137,42 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     a VEVENT is serialized once however many files it is written into.
     """
     _check_alarm(alarm)  # before it is part of a cache key
-    events, definitions, context = _plan(schedule, alarm)
-    head = _serialize.head_bytes(
-        _calendar_context(schedule), schedule.name, lambda: _calendar_properties(schedule)
-    )
-    parts = [head]
-    parts += [_serialize.vtimezone_bytes(definition) for definition in definitions]
+    return _assemble(schedule, schedule.name, schedule.sorted_events(), alarm, whole=True)
+
+
+def part_to_ical(
+    schedule: Schedule, events: list[Event], *, name: str, alarm: dt.timedelta | None = None
+) -> bytes:
+    """``to_ical(schedule.subset(events, name=name), alarm=alarm)``, ``events`` in programme
+    order, without making the part: a build writes one per session."""
+    _check_alarm(alarm)
+    return _assemble(schedule, name, events, alarm, whole=False)
+
+
+def _assemble(
+    schedule: Schedule, name: str, events: list[Event], alarm: dt.timedelta | None, *, whole: bool
+) -> bytes:
+    """The bytes of ``schedule`` (``whole``) or of its part holding ``events`` named ``name``."""
+    context = (schedule.uid_host, schedule.dtstamp, alarm)
+    refresh = schedule.refresh if whole else None  # a part is a download, not a feed
+
+    def properties() -> icalendar.Calendar:
+        return _calendar_properties(schedule if whole else schedule.subset(events, name=name))
+
+    key = (schedule.timezone, schedule.description, schedule.url, refresh)
+    parts = [_serialize.head_bytes(key, name, properties)]
+    parts += [_serialize.vtimezone_bytes(definition) for definition in _definitions(events)]
     parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
     parts.append(_serialize.END)
     return b"".join(parts)
+
+
+def _definitions(events: list[Event]) -> list[ZoneDefinition]:
+    """The VTIMEZONEs a calendar of ``events`` needs, by TZID."""
+    return [
+        zone_definition(zone, first, last)
+        for zone, (first, last) in sorted(_zone_spans(events).items())
+    ]
 
 
 def _plan(
@@ -153,11 +180,7 @@ def _plan(
 ) -> tuple[list[Event], list[ZoneDefinition], Context]:
     """What a calendar holds, in order: its events, its VTIMEZONEs, what each VEVENT depends on."""
     events = schedule.sorted_events()
-    definitions = [
-        zone_definition(zone, first, last)
-        for zone, (first, last) in sorted(_zone_spans(events).items())
-    ]
-    return events, definitions, (schedule.uid_host, schedule.dtstamp, alarm)
+    return events, _definitions(events), (schedule.uid_host, schedule.dtstamp, alarm)
 
 
 def _event_component(event: Event, context: Context) -> icalendar.Event:
@@ -234,13 +257,9 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     return spans
 
 
-def _calendar_context(schedule: Schedule) -> tuple[object, ...]:
-    """Everything of ``schedule`` that :func:`_calendar_properties` writes, but the name."""
-    return (schedule.timezone, schedule.description, schedule.url, schedule.refresh)
-
-
 def _calendar_properties(schedule: Schedule) -> icalendar.Calendar:
-    """A VCALENDAR holding only the calendar's own properties (see :func:`_calendar_context`)."""
+    """A VCALENDAR holding only the calendar's own properties: its zone, description, URL and
+    refresh hints, each file's name (the key of :func:`_serialize.head_bytes` in :func:`_assemble`)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
