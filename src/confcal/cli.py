@@ -17,10 +17,12 @@ from . import dumps, load, zones
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
     Split,
+    build_stamps,
     check_output,
     check_stdout,
     render,
     stderr_input,
+    up_to_date,
     write_atomic,
     write_files,
     write_stdout,
@@ -190,6 +192,22 @@ def _load(
     return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
 
 
+def _calendar_options(command: _F) -> _F:
+    """``--alarm`` and ``--refresh``, for the commands that write calendars."""
+    command = click.option(
+        "--refresh", metavar="DURATION", callback=_refresh, default=None,
+        help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL);"
+        " default: calendar.refresh in events.json, else PT6H. Not written into day or session "
+        "files.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--alarm", type=click.IntRange(min=0, max=_MAX_ALARM_MINUTES), metavar="MINUTES",
+        default=None,
+        help="A reminder this many minutes before each timed session (not all-day or cancelled "
+        "ones).",
+    )(command)  # fmt: skip
+
+
 def _programme_options(command: _F) -> _F:
     """``--format`` and ``--timezone``, for every command that reads a programme."""
     command = click.option(
@@ -260,15 +278,7 @@ def cli() -> None:
     show_default=True, help="One calendar, one file per conference day, or one per session.",
 )  # fmt: skip
 @_filters
-@click.option(
-    "--alarm", type=click.IntRange(min=0, max=_MAX_ALARM_MINUTES), metavar="MINUTES", default=None,
-    help="A reminder this many minutes before each timed session (not all-day or cancelled ones).",
-)  # fmt: skip
-@click.option(
-    "--refresh", metavar="DURATION", callback=_refresh, default=None,
-    help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
-    "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
-)  # fmt: skip
+@_calendar_options
 @_programme_options
 def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
@@ -386,12 +396,19 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     "-o", "--output", type=click.Path(file_okay=False), required=True,
     help="Folder to write index.html and its calendars into (created if missing).",
 )  # fmt: skip
+@_calendar_options
 @_programme_options
-def site(events: Path, output: str, format_: Format, timezone: str | None) -> None:
-    """Write the attendees' page: index.html and the .ics files it links to.
+def site(
+    events: Path, output: str, alarm: int | None, refresh: dt.timedelta | None, format_: Format,
+    timezone: str | None,
+) -> None:  # fmt: skip
+    """Publish everything in one run: the attendees' page and every calendar.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
-    subscribe link points there). It holds:
+    subscribe link points there). Only files whose content changed are
+    rewritten; when the programme, the options and confcal are those of the
+    last run and no file was touched since, nothing is read further or
+    written. It holds:
 
     \b
       index.html              the programme, with download and add-to-calendar links
@@ -402,7 +419,7 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     \b
     Example:
       confcal site events.json -o public
-      confcal site schedule.xml -o public
+      confcal site schedule.xml --alarm 10 -o public
     """
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
@@ -410,7 +427,25 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])
-    build_site(_load(events, format_, timezone), path, inputs=[events])
+    options = {"format": format_, "timezone": timezone, "alarm": alarm, "refresh": refresh}
+    stamp, with_mtime = build_stamps(events, {"command": "site", **options})
+    if up_to_date(path, [stamp, with_mtime]):
+        return
+    schedule = _load(events, format_, timezone)
+    if refresh is not None:
+        schedule = attrs.evolve(schedule, refresh=refresh)
+    if os.environ.get("SOURCE_DATE_EPOCH") is None and schedule.dtstamp == _mtime(events):
+        stamp = with_mtime  # its DTSTAMP is the file's time (or the same): a touch changes it
+    reminder = None if alarm is None else dt.timedelta(minutes=alarm)
+    build_site(schedule, path, inputs=[events], alarm=reminder, stamp=stamp)
+
+
+def _mtime(path: Path) -> dt.datetime | None:
+    """The programme file's modification time, to the second, as a DTSTAMP taken from it."""
+    try:
+        return dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    except OSError:
+        return None
 
 
 def _count(number: int, thing: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import io
 import os
 import re
@@ -46,17 +47,19 @@ from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import part_to_ical, to_ical
+from .ical import confcal_version, part_to_ical, to_ical
 from .model import Schedule
 
 __all__ = [
     "MANIFEST",
     "Split",
+    "build_stamps",
     "check_output",
     "check_stdout",
     "render",
     "render_all",
     "stderr_input",
+    "up_to_date",
     "write_atomic",
     "write_files",
     "write_stdout",
@@ -492,6 +495,7 @@ def write_tree(
     prune: bool = True,
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
+    stamp: str = "",
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -501,7 +505,8 @@ def write_tree(
     unless it holds exactly what would be written. Crash-safe order: each manifest first lists
     the old and the new files, then the files are written and the old ones removed, then each
     manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
-    the caller in the error for a file at ``folder``.
+    the caller in the error for a file at ``folder``. ``stamp``: what the tree was made from
+    (see :func:`up_to_date`), recorded in the folder's manifest with what was written.
     """
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
@@ -514,9 +519,54 @@ def write_tree(
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
+            return _manifest.write_tree(top, tree, prune=prune, inputs=protected, stamp=stamp)
     finally:
         top.close()
+
+
+def build_stamps(source: Path, options: Mapping[str, object]) -> tuple[str, str]:
+    """What a build of the programme at ``source`` with ``options`` is made from, as a digest:
+    confcal's version, the options, ``SOURCE_DATE_EPOCH`` and the programme's bytes; then the
+    same with the file's modification time, for a programme whose DTSTAMP is that time.
+
+    :func:`write_tree` records one in the folder's manifest; :func:`up_to_date` compares.
+    """
+    digest = hashlib.sha256()
+    digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
+    digest.update(f"\0{confcal_version()}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
+    try:
+        with open(source, "rb") as file:
+            modified = int(os.fstat(file.fileno()).st_mtime)
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return "", ""  # the load says what is wrong
+    stamp = digest.hexdigest()
+    return stamp, f"{stamp}@{modified}"
+
+
+def up_to_date(folder: Path, stamps: Collection[str]) -> bool:
+    """Whether ``folder`` holds what a build with one of ``stamps`` wrote there, untouched since
+    (no file of it written, removed or replaced): then nothing is to be rendered or written.
+
+    Checked under the folder's lock, from its manifest and a ``stat`` of each file listed; a
+    folder that is missing or anything else amiss is ``False`` (the build then says what).
+    """
+    if not any(stamps):
+        return False
+    try:
+        where = _resolve(folder)
+        status = None if where.fd is not None else lstat(where.path)
+        if status is None or not stat.S_ISDIR(status.st_mode):
+            return False
+        top = _open_checked(where, where.path, folder, "create")
+        try:
+            with locked(top, lock_timeout()):
+                return _manifest.up_to_date(top, stamps)
+        finally:
+            top.close()
+    except OutputError:
+        return False
 
 
 def write_files(

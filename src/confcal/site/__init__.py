@@ -17,13 +17,13 @@ again.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from pathlib import Path
 
 import jinja2
 
-from confcal.files import Split, render, write_tree
-from confcal.ical import to_ical
+from confcal.files import Split, render_all, write_tree
 from confcal.model import Schedule
 from confcal.site._page import paragraphs, sessions_by_day
 from confcal.site.links import (
@@ -66,26 +66,48 @@ def page(schedule: Schedule) -> str:
     )
 
 
-def _render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
+#: The folder of each split's calendars; a split not named here (a new one) gets its plural.
+_FOLDERS = {Split.DAY: DAYS_FOLDER, Split.EVENT: SESSIONS_FOLDER}
+
+
+def _render_site(
+    schedule: Schedule, alarm: dt.timedelta | None = None
+) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
-    The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
-    ``--split event``).
+    The calendars are exactly those of ``confcal export``, for every split (whole, ``--split
+    day``, ``--split event``, ...), all from one schedule: each VEVENT is serialized once.
     """
-    return {
-        SESSIONS_FOLDER: render(schedule, Split.EVENT),
-        DAYS_FOLDER: render(schedule, Split.DAY),
-        # index.html last: a page is never published before the files it links to.
-        "": {CALENDAR_FILE: to_ical(schedule), "index.html": page(schedule).encode("utf-8")},
+    calendars = render_all(schedule, alarm=alarm)
+    tree = {
+        _FOLDERS.get(split, f"{split.value}s"): files
+        for split, files in calendars.items()
+        if split is not Split.NONE
     }
+    # index.html last: a page is never published before the files it links to.
+    tree[""] = {
+        CALENDAR_FILE: calendars[Split.NONE][""],
+        "index.html": page(schedule).encode("utf-8"),
+    }
+    return tree
 
 
-def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = ()) -> list[Path]:
+def build_site(
+    schedule: Schedule,
+    folder: Path,
+    *,
+    inputs: Collection[Path] = (),
+    alarm: dt.timedelta | None = None,
+    stamp: str = "",
+) -> list[Path]:
     """Write the page and its calendars into ``folder``; returns the files whose content changed.
 
     Everything is rendered before anything is written, so bad input writes nothing. The whole
     site is written under one lock on ``folder`` (days/ and sessions/ included), each file
     atomically and left alone when unchanged; a rebuild removes the calendars of days and
-    sessions that are gone. ``inputs``: files never to replace (the programme read).
+    sessions that are gone. ``inputs``: files never to replace (the programme read). ``alarm``:
+    a reminder in every calendar (see :func:`confcal.to_vevent`). ``stamp``: what the schedule
+    was made from, recorded for :func:`confcal.files.up_to_date`.
     """
-    return write_tree(folder, _render_site(schedule), inputs=inputs, needed_by="the site")
+    tree = _render_site(schedule, alarm)
+    return write_tree(folder, tree, inputs=inputs, needed_by="the site", stamp=stamp)
