@@ -83,8 +83,10 @@ def fit_encoded(text: str, budget: int) -> str:
     encoded characters because that is what a link's length is: a non-ASCII letter costs up to
     twelve.
     """
-    if len(_quote(text)) <= budget:
-        return text  # most texts: one encoding, not a character at a time
+    # Most texts fit: one encoding, not a character at a time. One longer than the budget cannot
+    # (each character takes one or more): not encoded whole at all.
+    if len(text) <= budget and len(_quote(text)) <= budget:
+        return text
     room = budget - len(_quote(ELLIPSIS))
     used, end = 0, 0
     for char in text:
@@ -151,7 +153,7 @@ def _details(event: Event, budget: int) -> str:
         return "\n\n".join(part for part in (head, body, link) if part)
 
     full = joined(abstract)
-    if len(_quote(full)) <= budget:
+    if len(full) <= budget and len(_quote(full)) <= budget:
         return full
     cost = len(_quote(joined(""))) + len(_quote("\n\n"))
     body = fit_encoded(abstract, budget - cost)
