@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import time
 import urllib.parse
@@ -16,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import confcal
+import confcal.site
 from confcal.cli import cli
 from confcal.files import Split, render
 from confcal.model import Event, Schedule
@@ -458,3 +460,117 @@ def test_38c3_page_lists_each_session_on_its_day_with_its_utc_times() -> None:
         assert query(google.replace("&amp;", "&"))["dates"] == compact, session
         checked.add(session)
     assert checked == {event.id for event in sched.events}
+
+
+# --- One run publishes everything; an unchanged rebuild writes nothing -------------------------
+
+
+def _publish(events: Path, folder: Path, *options: str) -> None:
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(folder), *options])
+    assert result.exit_code == 0, result.output
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".confcal-lock"
+    }
+
+
+@pytest.fixture
+def programme(tmp_path: Path) -> Path:
+    path = tmp_path / "events.json"
+    path.write_text(
+        json.dumps(
+            {
+                "calendar": {"name": "C", "timezone": NY, "updated": "2024-11-01T00:00:00Z"},
+                "events": [
+                    {"id": "a", "title": "A", "start": "2024-11-18T09:00", "duration": "PT1H"},
+                    {"id": "b", "title": "B", "start": "2024-11-19T09:00", "duration": "PT1H"},
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    return path
+
+
+def test_site_writes_every_split_and_the_page_in_one_run(programme: Path, tmp_path: Path) -> None:
+    _publish(programme, tmp_path / "public", "--alarm", "10")
+    schedule = confcal.load(programme)
+    public = tmp_path / "public"
+    assert (public / CALENDAR_FILE).read_bytes() == confcal.to_ical(
+        schedule, alarm=dt.timedelta(minutes=10)
+    )
+    for folder, split in [("days", Split.DAY), ("sessions", Split.EVENT)]:
+        expected = render(schedule, split, alarm=dt.timedelta(minutes=10))
+        assert {p.name: p.read_bytes() for p in (public / folder).glob("*.ics")} == expected
+    assert (public / "index.html").exists()
+
+
+def test_an_unchanged_rebuild_renders_and_writes_nothing(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    before = _files(public)
+
+    def refuse(*args: object, **kwargs: object) -> list[Path]:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(confcal.site, "build_site", refuse)
+    _publish(programme, public)
+    os.utime(programme)  # touched: the programme says when it changed, so nothing to do either
+    _publish(programme, public)
+    assert _files(public) == before
+
+
+@pytest.mark.parametrize("change", ["removed", "edited"])
+def test_a_file_removed_or_edited_by_hand_is_written_again(
+    programme: Path, tmp_path: Path, change: str
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    session = public / "sessions" / "a.ics"
+    expected = session.read_bytes()
+    if change == "removed":
+        session.unlink()
+    else:
+        session.write_bytes(b"edited by hand")
+    _publish(programme, public)
+    assert session.read_bytes() == expected
+
+
+@pytest.mark.parametrize("change", ["option", "source_date_epoch", "programme"])
+def test_a_changed_option_environment_or_programme_is_published(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    before = (public / "sessions" / "a.ics").read_bytes()
+    options, alarm = [], None
+    if change == "option":
+        options, alarm = ["--alarm", "5"], dt.timedelta(minutes=5)
+    elif change == "source_date_epoch":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    else:
+        programme.write_text(programme.read_text("utf-8").replace('"A"', '"A2"'), "utf-8")
+    _publish(programme, public, *options)
+    written = (public / "sessions" / "a.ics").read_bytes()
+    assert written != before
+    assert written == render(confcal.load(programme), Split.EVENT, alarm=alarm)["a.ics"]
+
+
+def test_a_programme_without_updated_is_rebuilt_when_touched(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(
+        '{"calendar": {"name": "C", "timezone": "UTC"}, "events": [{"id": "a", "title": "A", '
+        '"start": "2024-11-18T09:00", "duration": "PT1H"}]}',
+        "utf-8",
+    )
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    _publish(path, tmp_path / "public")
+    os.utime(path, (1_800_000_000, 1_800_000_000))  # its time is the DTSTAMP
+    _publish(path, tmp_path / "public")
+    assert b"DTSTAMP:20270115T080000Z" in (tmp_path / "public" / CALENDAR_FILE).read_bytes()

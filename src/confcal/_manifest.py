@@ -88,12 +88,31 @@ def _not_the_list(folder: Folder, why: str) -> OutputError:
 def _read_manifest(folder: Folder) -> tuple[set[str], set[str], str]:
     """The files and the sub-folders ``folder``'s manifest lists, and its build line (``""``
     for none); an error if it is not one."""
+    text = _manifest_text(folder)
+    names: set[str] = set()
+    folders: set[str] = set()
+    lines = text.split("\n")
+    build = next((line[len(_BUILD) :] for line in lines if line.startswith(_BUILD)), "")
+    for line in lines:
+        if line.startswith(_BUILD):
+            continue
+        if line.endswith("/") and safe_folder(line[:-1]):
+            folders.add(line[:-1])
+        elif safe_name(line):
+            names.add(line)
+        elif line:
+            raise _not_the_list(folder, f"lists {shown(line)}, a name confcal never writes")
+    return names, folders, build
+
+
+def _manifest_text(folder: Folder) -> str:
+    """The text of ``folder``'s manifest (``""`` for none); an error if it is not one."""
     try:
         data = folder.read_own(MANIFEST, "the list confcal wrote", MANIFEST_LIMIT)
     except TooLarge:
         raise _not_the_list(folder, f"is larger than {MANIFEST_LIMIT >> 20} MiB") from None
     if data is None:
-        return set(), set(), ""
+        return ""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,19 +121,7 @@ def _read_manifest(folder: Folder) -> tuple[set[str], set[str], str]:
         raise _not_the_list(folder, "holds NUL bytes")
     if "\r" in text:
         raise _not_the_list(folder, "has CR LF line ends (edited on Windows?)")
-    names: set[str] = set()
-    folders: set[str] = set()
-    build = ""
-    for line in text.split("\n"):
-        if line.startswith(_BUILD):
-            build = line[len(_BUILD) :]
-        elif line.endswith("/") and safe_folder(line[:-1]):
-            folders.add(line[:-1])
-        elif safe_name(line):
-            names.add(line)
-        elif line:
-            raise _not_the_list(folder, f"lists {shown(line)}, a name confcal never writes")
-    return names, folders, build
+    return text
 
 
 class _Plan:

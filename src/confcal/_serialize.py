@@ -212,7 +212,7 @@ _Kind = type[icalendar.cal.component.Component]
 def _icalendar_line(kind: _Kind, name: str, value: object, parameters: Mapping[str, str]) -> bytes:
     """The property as icalendar writes it, for what :func:`_fast_line` does not write."""
     holder = kind()
-    holder.add(name.lower(), value, parameters=dict(parameters) if parameters else None)
+    holder.add(name.lower(), value, parameters=dict(parameters))
     return b"".join(_line(key, item) for key, item in holder.property_items()[1:-1])
 
 

@@ -131,7 +131,7 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
 
 def _add_all(component: icalendar.cal.component.Component, properties: list[Property]) -> None:
     for name, value, parameters in properties:
-        component.add(name.lower(), value, parameters=dict(parameters) if parameters else None)
+        component.add(name.lower(), value, parameters=dict(parameters))
 
 
 def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
@@ -277,8 +277,8 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
 
 
 def _calendar_properties(schedule: Schedule) -> icalendar.Calendar:
-    """A VCALENDAR holding only the calendar's own properties: its zone, description, URL and
-    refresh hints, each file's name (the key of :func:`_serialize.head_bytes` in :func:`_assemble`)."""
+    """A VCALENDAR holding only the calendar's own properties: its name, and its zone,
+    description, URL and refresh hints (the key of ``head_bytes`` in :func:`_assemble`)."""
     cal = icalendar.Calendar()
     cal.add("prodid", prodid())
     cal.add("version", "2.0")
