@@ -550,23 +550,22 @@ def up_to_date(folder: Path, stamps: Collection[str]) -> bool:
     (no file of it written, removed or replaced): then nothing is to be rendered or written.
 
     Checked under the folder's lock, from its manifest and a ``stat`` of each file listed; a
-    folder that is missing or anything else amiss is ``False`` (the build then says what).
+    folder that is missing (or not one) is ``False``. What a build into it would refuse (a link
+    owned by someone else on the path, a folder swapped while checked, a manifest confcal did
+    not write) is refused here already, with the same :class:`OutputError`.
     """
     if not any(stamps):
         return False
-    try:
-        where = _resolve(folder)
-        status = None if where.fd is not None else lstat(where.path)
-        if status is None or not stat.S_ISDIR(status.st_mode):
-            return False
-        top = _open_checked(where, where.path, folder, "create")
-        try:
-            with locked(top, lock_timeout()):
-                return _manifest.up_to_date(top, stamps)
-        finally:
-            top.close()
-    except OutputError:
+    where = _resolve(folder)
+    status = None if where.fd is not None else _stat(where.path, folder, "write")
+    if status is None or not stat.S_ISDIR(status.st_mode):
         return False
+    top = _open_checked(where, where.path, folder, "create")
+    try:
+        with locked(top, lock_timeout()):
+            return _manifest.up_to_date(top, stamps)
+    finally:
+        top.close()
 
 
 def write_files(
