@@ -530,7 +530,11 @@ def build_stamps(source: Path, options: Mapping[str, object]) -> tuple[str, str]
     same with the file's modification time, for a programme whose DTSTAMP is that time.
 
     :func:`write_tree` records one in the folder's manifest; :func:`up_to_date` compares.
+    A programme read from stdin (``-``) has none: it is rendered every time. Every other input
+    of the build must be in ``options`` (a history file's bytes, say).
     """
+    if str(source) == "-":
+        return "", ""
     digest = hashlib.sha256()
     digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
     digest.update(f"\0{confcal_version()}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
