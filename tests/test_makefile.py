@@ -13,6 +13,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from confcal.files import feed_slug
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
 # The console script of the confcal under test, beside the Python running the tests.
@@ -30,6 +32,12 @@ SESSIONS = {
     "serverless-hpc-panel", "iri-interfaces-bof", "globus-compute",
 }  # fmt: skip
 DAYS = {"2024-11-18", "2024-11-19", "2024-11-21", "2024-11-22"}
+#: events.json's rooms (it has no tracks): a feed each, in rooms/.
+ROOMS = {"B302", "B302-B305", "B210", "B212", "B313B-B314", "B311"}
+
+
+def room(name: str) -> str:
+    return f"rooms/{feed_slug(name)}.ics"
 
 
 def copy_of_repository(folder: Path) -> Path:
@@ -82,7 +90,7 @@ def calendars(build: Path) -> set[str]:
 
 def everything_built() -> set[str]:
     exports = {f"days/{d}.ics" for d in DAYS} | {f"sessions/{s}.ics" for s in SESSIONS}
-    return {"calendar.ics"} | exports
+    return {"calendar.ics"} | exports | {room(r) for r in ROOMS}
 
 
 def confcal_commands(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -104,7 +112,8 @@ def test_first_build_makes_the_whole_programme_each_day_and_each_session(
     assert result.stdout.count("confcal site") == 1  # one run writes everything
     build = repo / "examples" / "build"
     assert calendars(build) == everything_built()
-    assert "Parsl+CWL" in (build / "index.html").read_text("utf-8")
+    assert "Parsl+CWL" in (build / "days" / "2024-11-18.html").read_text("utf-8")
+    assert f'href="{room("B302")}"' in (build / "index.html").read_text("utf-8")
     for name in calendars(build):
         assert icalendar.Calendar.from_ical((build / name).read_bytes()).walk("VEVENT")
 
@@ -148,10 +157,13 @@ def test_an_edit_rewrites_only_its_files_and_removes_what_is_gone(built: Path) -
     document["events"][0]["location"] = "B303"  # parsl-cwl moves
     (built / "events.json").write_text(json.dumps(document), "utf-8")
     assert make(built).returncode == 0
-    gone = {"days/2024-11-22.ics", "sessions/globus-compute.ics"}
-    assert calendars(build) == everything_built() - gone
-    changed = {n for n, t in mtimes(build).items() if n.endswith(".ics") and t != before[n]}
-    assert changed == {"calendar.ics", "days/2024-11-18.ics", "sessions/parsl-cwl.ics"}
+    gone = {"days/2024-11-22.ics", "sessions/globus-compute.ics", room("B302")}
+    assert calendars(build) == (everything_built() | {room("B303")}) - gone
+    changed = {n for n, t in mtimes(build).items() if n.endswith(".ics") and t != before.get(n)}
+    assert changed == {
+        "calendar.ics", "days/2024-11-18.ics", "sessions/parsl-cwl.ics", room("B303"),
+        room("B311"),  # globus-compute was in B311
+    }  # fmt: skip
 
 
 def test_a_calendar_deleted_by_hand_is_made_again(built: Path) -> None:
@@ -166,6 +178,29 @@ def test_a_calendar_deleted_by_hand_is_made_again(built: Path) -> None:
     set_mtime(built / "events.json", time.time_ns())
     assert make(built).returncode == 0
     assert calendars(build) == everything_built()
+
+
+def test_a_history_edited_by_hand_rebuilds_and_survives_clean(built: Path) -> None:
+    build = built / "examples" / "build"
+    history = built / "events.history.json"
+    # Started once by hand, as the README says; then make finds it beside events.json.
+    started = subprocess.run(
+        [CONFCAL, "site", "../events.json", "--history", "../events.history.json", "-o", "build"],
+        cwd=built / "examples", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert make(built).returncode == 0
+    assert make(built, "-q").returncode == 0
+    document = json.loads(history.read_text("utf-8"))
+    document["sessions"]["parsl-cwl"]["room"] = "B101"  # as if published there before
+    history.write_text(json.dumps(document), "utf-8")
+    assert make(built, "-q").returncode != 0
+    assert make(built).returncode == 0
+    parsl = (build / "sessions" / "parsl-cwl.ics").read_text("utf-8")
+    assert "SEQUENCE:1" in parsl  # moved from B101 since the last publication
+    assert make(built, "clean").returncode == 0
+    assert history.exists()
+    assert json.loads(history.read_text("utf-8"))["sessions"]["parsl-cwl"]["sequence"] == 1
 
 
 def test_a_new_confcal_rebuilds(built: Path, tmp_path: Path) -> None:

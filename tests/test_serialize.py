@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
 from confcal import Event, InvalidInput, Schedule, _serialize, to_calendar, to_ical, zones
+from confcal._fields import MAX_SEQUENCE
 from confcal.files import Split, render
 from confcal.zones import localize
 
@@ -31,7 +32,8 @@ def _varied() -> Schedule:
         Event(id="keynote", title="Keynote: Parsl, CWL; and you", start=_at("2025-11-01T09:00", ny),
               end=_at("2025-11-01T10:00", ny), type="Keynote", location="Hall A, 1st floor",
               description=long_text, speakers=("Zoë Ørsted", "Iñaki Müller"),
-              url="https://example.org/k?a=1&b=2", status="confirmed"),
+              url="https://example.org/k?a=1&b=2", status="confirmed", sequence=2,
+              last_modified=dt.datetime(2024, 12, 30, 8, tzinfo=dt.UTC)),
         # 01:30 occurs twice in New York on 2 November 2025: written in UTC.
         Event(id="repeated-hour", title="Night owls", status="tentative",
               start=_at("2025-11-02T01:30", ny, dt.timedelta(hours=-4)),
@@ -40,7 +42,7 @@ def _varied() -> Schedule:
               end=_at("2025-10-31T18:30", berlin), type="Talk", track="Remote; online",
               speakers=("Ana",)),
         Event(id="santiago", title="Santiago", start=_at("2025-09-07T10:00", santiago),
-              end=_at("2025-09-07T11:00", santiago), status="cancelled"),
+              end=_at("2025-09-07T11:00", santiago), status="cancelled", sequence=1),
         Event(id="utc", title="In UTC", start=dt.datetime(2025, 11, 3, 12, tzinfo=dt.UTC),
               end=dt.datetime(2025, 11, 3, 13, tzinfo=dt.UTC)),
         Event(id="far-future", title="After pytz's horizon", start=_at("2040-07-01T09:00", ny),
@@ -78,17 +80,20 @@ def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar(
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
-@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT])
+@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT, Split.TRACK, Split.ROOM])
 def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(
     split: Split, alarm: dt.timedelta | None
 ) -> None:
     schedule = _varied()
     render(schedule, Split.NONE)  # warms the caches every split shares (without the alarm)
-    parts = (
-        list(schedule.days().values())
-        if split is Split.DAY
-        else [schedule.subset([e], name=e.title) for e in schedule.sorted_events()]
-    )
+    parts = {
+        Split.DAY: lambda: list(schedule.days().values()),
+        Split.EVENT: lambda: [
+            schedule.subset([e], name=e.title, feed=False) for e in schedule.sorted_events()
+        ],
+        Split.TRACK: lambda: list(schedule.tracks().values()),
+        Split.ROOM: lambda: list(schedule.rooms().values()),
+    }[split]()
     expected = [_expected(part, alarm) for part in parts]
     assert list(render(schedule, split, alarm=alarm).values()) == expected
 
@@ -225,6 +230,12 @@ def _when(draw: st.DrawFn) -> tuple[dt.date, dt.date]:
     return instant.astimezone(tzinfo), (instant + length).astimezone(tzinfo)
 
 
+#: An instant as LAST-MODIFIED holds it, given in any zone (the model keeps it in UTC).
+_INSTANTS = st.datetimes(
+    dt.datetime(1900, 1, 2), dt.datetime(2199, 12, 1), timezones=st.just(dt.UTC)
+).flatmap(lambda instant: _TZINFOS.map(instant.astimezone))
+
+
 @st.composite
 def _events(draw: st.DrawFn, index: int) -> Event:
     start, end = draw(_when())
@@ -242,6 +253,9 @@ def _events(draw: st.DrawFn, index: int) -> Event:
         speakers=draw(st.lists(_LINE, max_size=3)),
         status=draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
         language=draw(st.none() | st.sampled_from(["en", "de-CH", "zh-Hant-TW", "x-klingon"])),
+        # What a history file gives a changed session (confcal.history): SEQUENCE, LAST-MODIFIED.
+        sequence=draw(st.integers(0, MAX_SEQUENCE)),
+        last_modified=draw(st.none() | _INSTANTS),
     )
 
 
@@ -275,3 +289,22 @@ def test_the_fast_vevent_lines_are_icalendars_for_every_field_zone_and_alarm(
     except InvalidInput:
         reject()
     assert to_ical(schedule, alarm=alarm) == _expected(schedule, alarm)
+
+
+def test_sequence_and_last_modified_are_written_by_the_fast_path_not_by_icalendar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fallback = _serialize._icalendar_line
+    fell_back: list[str] = []
+
+    def watched(kind: type, name: str, value: object, parameters: dict[str, str]) -> bytes:
+        fell_back.append(name)
+        return fallback(kind, name, value, parameters)
+
+    monkeypatch.setattr(_serialize, "_icalendar_line", watched)
+    schedule = _varied()
+    data = to_ical(schedule)
+    assert b"SEQUENCE:2\r\n" in data
+    assert b"LAST-MODIFIED:20241230T080000Z\r\n" in data
+    assert not {"SEQUENCE", "LAST-MODIFIED"} & set(fell_back)
+    assert data == _expected(schedule)

@@ -238,42 +238,60 @@ class Folder:
             f"{shown_path(self.path / name)}: cannot write: its temporary file kept disappearing"
         )
 
-    def write_many(self, files: Mapping[str, bytes]) -> list[str]:
+    def write_many(
+        self, files: Mapping[str, bytes], progress: Callable[[int], None] | None = None
+    ) -> list[str]:
         """:meth:`write` each of ``files``; returns the names whose content changed.
 
         Durable as :meth:`write`, for less: a batch of temporary files is written, flushed to disk
         together (:func:`_sync_files`: one ``syncfs`` on Linux, where an fsync per file cost
         ten times as much), then renamed. The caller fsyncs the folder afterwards, as after
-        :meth:`write`.
+        :meth:`write`. ``progress`` is told how many of ``files`` are done (unchanged or renamed).
         """
         pending = [
             (name, data, mode)
             for name, data in files.items()
             if (mode := self._mode(name, data)) != _UNCHANGED
         ]
+        unchanged = len(files) - len(pending)
+        if progress is not None and unchanged:
+            progress(unchanged)
         for start in range(0, len(pending), _BATCH):
-            batch = pending[start : start + _BATCH]
-            opened: list[tuple[int, str]] = []
-            try:
-                for name, data, mode in batch:
-                    opened.append(self._temporary(name, data, mode))
-                _sync_files(self, [fd for fd, _ in opened])
-                for (name, data, _), (_, temporary) in zip(batch, opened, strict=True):
-                    try:
-                        os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
-                    except FileNotFoundError:  # another run's clean-up took it: one at a time
-                        self.write(name, data)
-                    except OSError as error:
-                        raise failed(self.path / name, "write", error) from None
-            except BaseException:  # also Ctrl-C: leave no temporary file
-                for _, temporary in opened:
-                    with contextlib.suppress(OSError):
-                        os.unlink(temporary, dir_fd=self.fd)
-                raise
-            finally:
-                for fd, _ in opened:
-                    os.close(fd)
+            done = unchanged + start
+            self._write_batch(pending[start : start + _BATCH], progress, done)
         return [name for name, _, _ in pending]
+
+    def _write_batch(
+        self,
+        batch: list[tuple[str, bytes, int | None]],
+        progress: Callable[[int], None] | None,
+        done: int,
+    ) -> None:
+        """Temporaries for ``batch`` (name, data, mode), flushed together, then renamed, each
+        told to ``progress`` counting from ``done``."""
+        opened: list[tuple[int, str]] = []
+        try:
+            for name, data, mode in batch:
+                opened.append(self._temporary(name, data, mode))
+            _sync_files(self, [fd for fd, _ in opened])
+            for (name, data, _), (_, temporary) in zip(batch, opened, strict=True):
+                try:
+                    os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+                except FileNotFoundError:  # another run's clean-up took it: one at a time
+                    self.write(name, data)
+                except OSError as error:
+                    raise failed(self.path / name, "write", error) from None
+                if progress is not None:
+                    done += 1
+                    progress(done)
+        except BaseException:  # also Ctrl-C: leave no temporary file
+            for _, temporary in opened:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary, dir_fd=self.fd)
+            raise
+        finally:
+            for fd, _ in opened:
+                os.close(fd)
 
     def _mode(self, name: str, data: bytes) -> int | None:
         """:data:`_UNCHANGED` if ``name`` holds ``data`` already, else the mode of the file it

@@ -66,9 +66,18 @@ def safe_folder(name: str) -> bool:
     return safe_name(name) and not name.startswith(".")
 
 
+#: The kinds of file the site writes besides calendars: its pages, script and data.
+_SITE_SUFFIXES = (".ics", ".html", ".js", ".json")
+
+
 def _prunable(name: str) -> bool:
-    """Whether a listed name may be removed: a calendar or the page, in the folder itself."""
-    return safe_name(name) and (name.endswith(".ics") or name == _PAGE) and not name.startswith(".")
+    """Whether a listed name may be removed: a calendar or a file of the site, in the folder
+    itself (a track's page, a day's data, when the track or day is gone)."""
+    return (
+        safe_name(name)
+        and (name.endswith(_SITE_SUFFIXES) or name == _PAGE)
+        and not name.startswith(".")
+    )
 
 
 def _listing(names: Collection[str], folders: Collection[str] = (), build: str = "") -> bytes:
@@ -247,6 +256,7 @@ def write_tree(
     prune: bool,
     inputs: set[tuple[int, int]],
     stamp: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for top itself): {file name: bytes}}``, whose names are checked
     (:func:`safe_name`, :func:`safe_folder`), into ``top``, whose lock the caller holds; returns
@@ -287,23 +297,27 @@ def write_tree(
         ordered = [plans[sub] if sub else top_plan for sub in tree]
         if "" not in tree:
             ordered.append(top_plan)
-        return _carry_out(ordered, top_plan, stamp if prune else "")
+        return _carry_out(ordered, top_plan, stamp if prune else "", progress)
     finally:
         for folder in opened:
             folder.close()
 
 
-def _carry_out(plans: list[_Plan], top: _Plan, stamp: str) -> list[Path]:
-    """Carry out the plans in the crash-safe order (see the module's docstring)."""
+def _carry_out(
+    plans: list[_Plan],
+    top: _Plan,
+    stamp: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Carry out the plans in the crash-safe order (see the module's docstring); ``progress``
+    is told ``(files written, files)``."""
     gone = [sub for plan in plans for sub in plan.gone]
     for plan in [*plans, *gone]:
         plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
     if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
         for plan in plans:
             plan.folder.sync()
-    changed = [
-        plan.folder.path / name for plan in plans for name in plan.folder.write_many(plan.files)
-    ]
+    changed = _write_files(plans, progress)
     for plan in [*plans, *gone]:
         for name in plan.remove:
             plan.folder.remove(name)
@@ -316,6 +330,24 @@ def _carry_out(plans: list[_Plan], top: _Plan, stamp: str) -> list[Path]:
         for plan in plans:
             plan.folder.sync()
     return changed
+
+
+def _write_files(plans: list[_Plan], progress: Callable[[int, int], None] | None) -> list[Path]:
+    """Write every plan's files, in batches (:meth:`~confcal._folder.Folder.write_many`); the
+    ones whose content changed."""
+    total = sum(len(plan.files) for plan in plans)
+    changed = []
+    base = 0
+    for plan in plans:
+        tell = None if progress is None else _offset(progress, base, total)
+        written = plan.folder.write_many(plan.files, tell)
+        changed += [plan.folder.path / name for name in written]
+        base += len(plan.files)
+    return changed
+
+
+def _offset(progress: Callable[[int, int], None], base: int, total: int) -> Callable[[int], None]:
+    return lambda done: progress(base + done, total)
 
 
 def _remove_gone(plan: _Plan) -> None:

@@ -155,6 +155,8 @@ _ESCAPED = re.compile(r"[\\;,\r\n]")
 #: Properties whose plain ``str`` values icalendar writes as they are (URI), or escapes as TEXT.
 _URI = frozenset({"URL"})
 _TEXT = frozenset({"UID", "STATUS", "ACTION"})
+#: Properties whose ``int`` values icalendar writes as INTEGER (a revision number).
+_INTEGER = frozenset({"SEQUENCE"})
 
 
 def _datetime(value: dt.datetime) -> str:
@@ -173,6 +175,8 @@ def _value(name: str, value: object, parameters: Mapping[str, str]) -> str | Non
     if type(value) is str:
         plain = name in _URI or (name in _TEXT and not _ESCAPED.search(value))
         return value if plain else None
+    if type(value) is int and name in _INTEGER and not parameters:
+        return str(value)  # vInt: SEQUENCE
     return _time(value, parameters)
 
 

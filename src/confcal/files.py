@@ -38,6 +38,7 @@ import os
 import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Collection, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -47,7 +48,7 @@ from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import confcal_version, part_to_ical, to_ical
+from .ical import Progress, confcal_version, part_to_ical, to_ical
 from .model import Schedule
 
 __all__ = [
@@ -56,8 +57,10 @@ __all__ = [
     "build_stamps",
     "check_output",
     "check_stdout",
+    "feed_slug",
     "render",
     "render_all",
+    "silence_stdout",
     "stderr_input",
     "up_to_date",
     "write_atomic",
@@ -76,6 +79,9 @@ class Split(StrEnum):
     NONE = "none"
     DAY = "day"
     EVENT = "event"
+    #: One feed per track (``track``), one per room (``location``), named by :func:`feed_slug`.
+    TRACK = "track"
+    ROOM = "room"
 
 
 def render(
@@ -84,35 +90,115 @@ def render(
     *,
     alarm: dt.timedelta | None = None,
     days: Collection[dt.date] = (),
+    progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
 
     ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
+    ``progress`` is told ``(events written, events to write)`` over all the files.
     """
+    if split is Split.EVENT:
+        return _sessions(schedule, alarm, progress)
+    parts = _parts(schedule, split, days)
+    total = sum(len(part.events) for part in parts.values())
+    files = {}
+    base = 0
+    for name, part in parts.items():
+        tell = None if progress is None else _offset(progress, base, total)
+        files[name] = to_ical(part, alarm=alarm, progress=tell)
+        base += len(part.events)
+    return files
+
+
+def _offset(progress: Progress, base: int, total: int) -> Progress:
+    return lambda done, _: progress(base + done, total)
+
+
+def _sessions(
+    schedule: Schedule, alarm: dt.timedelta | None, progress: Progress | None
+) -> dict[str, bytes]:
+    """The EVENT split: each session's calendar, a download (no refresh hints), without making
+    a Schedule per session (:func:`~confcal.ical.part_to_ical`)."""
+    events = schedule.sorted_events()
+    files = {}
+    for done, event in enumerate(events, start=1):
+        # A calendar's name is one line; a title may hold line breaks.
+        name = " ".join(event.title.split())
+        files[f"{event.id}.ics"] = part_to_ical(schedule, [event], name=name, alarm=alarm)
+        if progress is not None:
+            progress(done, len(events))
+    return files
+
+
+def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[str, Schedule]:
+    """Each file of a split but EVENT (:func:`_sessions`) with the calendar it holds."""
     if split is Split.NONE:
-        return {"": to_ical(schedule, alarm=alarm)}
+        return {"": schedule}
     if split is Split.DAY:
         return {
-            f"{day.isoformat()}.ics": to_ical(part, alarm=alarm)
+            f"{day.isoformat()}.ics": part
             for day, part in schedule.days().items()
             if not days or day in days
         }
-    return {
-        # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": part_to_ical(
-            schedule, [event], name=" ".join(event.title.split()), alarm=alarm
-        )
-        for event in schedule.sorted_events()
-    }
+    if split in (Split.TRACK, Split.ROOM):
+        groups = schedule.tracks() if split is Split.TRACK else schedule.rooms()
+        parts = {f"{feed_slug(name)}.ics": part for name, part in groups.items()}
+        if len(parts) != len(groups):  # two names, one 48-bit hash: never seen, never written
+            raise OutputError(f"two {split.value}s share a file name: {sorted(groups)}")
+        return parts
+    raise AssertionError(split)  # pragma: no cover - EVENT is render's own
 
 
 def render_all(
-    schedule: Schedule, *, alarm: dt.timedelta | None = None
+    schedule: Schedule, *, alarm: dt.timedelta | None = None, progress: Progress | None = None
 ) -> dict[Split, dict[str, bytes]]:
     """Every split's files (:func:`render`), from one schedule: each event's VEVENT is serialized
-    once, and written into the whole calendar and each part that holds it."""
-    return {split: render(schedule, split, alarm=alarm) for split in Split}
+    once, and written into the whole calendar and each part that holds it. ``progress`` is told
+    ``(sessions written, sessions to write)`` over every split."""
+    if progress is None:
+        return {split: render(schedule, split, alarm=alarm) for split in Split}
+    total = len(schedule.events) * len(Split)  # a part's sessions counted as they are written
+    files = {}
+    for index, split in enumerate(Split):
+        count = len(schedule.events)
+        files[split] = render(
+            schedule, split, alarm=alarm, progress=_share(progress, index * count, count, total)
+        )
+    return files
+
+
+def _share(progress: Progress, base: int, count: int, total: int) -> Progress:
+    """``progress`` told of one split, as ``count`` sessions of ``total`` from ``base``."""
+    return lambda done, of: progress(base + (done * count // of if of else count), total)
+
+
+#: The longest part of a feed's file name taken from the track's or room's own letters.
+_SLUG_LENGTH = 60
+
+
+def feed_slug(name: str) -> str:
+    """The file name (without ``.ics``) of a track's or room's feed: stable, as subscribers keep
+    its URL, and never the same for two names that :meth:`~confcal.model.Schedule.select` tells
+    apart, whatever else the programme holds.
+
+    A name of ASCII letters and digits in words separated by single spaces or dots is its own
+    slug, in lower case with hyphens for the spaces (``Open Source Design`` →
+    ``open-source-design``, ``K.4.201`` → ``k.4.201``): such names differ (ignoring case) exactly
+    when their slugs do. Any other name (``C++``, ``Hall 1/2``,
+    ``Café``, ``東京``) gets its letters as far as ASCII has them, cut at 60 characters, then
+    ``--`` and a hash of the name ignoring case (``c--5f0e9a3c``): no plain slug holds ``--``,
+    and the hash keeps such names apart from each other.
+    """
+    folded = name.casefold()
+    if _PLAIN.fullmatch(folded) and len(folded) <= _SLUG_LENGTH:
+        return folded.replace(" ", "-")
+    ascii_ = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_)[:_SLUG_LENGTH].strip("-") or "x"
+    return f"{base}--{hashlib.sha256(folded.encode()).hexdigest()[:12]}"
+
+
+_PLAIN = re.compile(r"[a-z0-9]+(?:[ .][a-z0-9]+)*")
 
 
 # --- Paths the user names ----------------------------------------------------------------------
@@ -488,7 +574,7 @@ def _open_folder(folder: Path, needed_by: str) -> Folder:
     return _open_checked(where, target, folder, "create")
 
 
-def write_tree(
+def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     folder: Path,
     tree: Mapping[str, Mapping[str, bytes]],
     *,
@@ -496,6 +582,7 @@ def write_tree(
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
     stamp: str = "",
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -506,7 +593,8 @@ def write_tree(
     the old and the new files, then the files are written and the old ones removed, then each
     manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
     the caller in the error for a file at ``folder``. ``stamp``: what the tree was made from
-    (see :func:`up_to_date`), recorded in the folder's manifest with what was written.
+    (see :func:`up_to_date`), recorded in the folder's manifest with what was written;
+    ``progress`` is told ``(files written, files)``.
     """
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
@@ -519,7 +607,9 @@ def write_tree(
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(top, tree, prune=prune, inputs=protected, stamp=stamp)
+            return _manifest.write_tree(
+                top, tree, prune=prune, inputs=protected, stamp=stamp, progress=progress
+            )
     finally:
         top.close()
 
@@ -530,10 +620,15 @@ def build_stamps(source: Path, options: Mapping[str, object]) -> tuple[str, str]
     same with the file's modification time, for a programme whose DTSTAMP is that time.
 
     :func:`write_tree` records one in the folder's manifest; :func:`up_to_date` compares.
-    A programme read from stdin (``-``) has none: it is rendered every time. Every other input
-    of the build must be in ``options`` (a history file's bytes, say).
+    A programme read from stdin (``-``, ``/dev/stdin``) or from anything but a regular file (a
+    pipe read here would be gone for the load) has none: it is rendered every time. Every other
+    input of the build must be in ``options`` (a history file's bytes, say).
     """
-    if str(source) == "-":
+    try:
+        regular = stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        regular = False  # the load says what is wrong
+    if str(source) in ("-", "/dev/stdin") or _FD_LINK.fullmatch(str(source)) or not regular:
         return "", ""
     digest = hashlib.sha256()
     digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
@@ -573,7 +668,12 @@ def up_to_date(folder: Path, stamps: Collection[str]) -> bool:
 
 
 def write_files(
-    folder: Path, files: dict[str, bytes], *, prune: bool = True, inputs: Collection[Path] = ()
+    folder: Path,
+    files: dict[str, bytes],
+    *,
+    prune: bool = True,
+    inputs: Collection[Path] = (),
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write a split into ``folder``; remove what an earlier run wrote there and this one did not.
 
@@ -581,13 +681,15 @@ def write_files(
     and keeps the earlier files on the list, so a later full export can still remove them.
     Returns the files whose content changed. See :func:`write_tree`.
     """
-    return write_tree(folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split")
+    return write_tree(
+        folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split", progress=progress
+    )
 
 
 # --- stdout ------------------------------------------------------------------------------------
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """Point stdout at /dev/null once it failed, so what is still buffered does not fail again
     (and print a traceback) when Python exits."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -611,10 +713,10 @@ def write_stdout(data: bytes | str) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         raise PipeClosed("stdout: the reader closed the pipe") from None
     except OSError as error:
-        _silence_stdout()
+        silence_stdout()
         raise failed("stdout", "write", error) from None
     except UnicodeEncodeError as error:
         raise OutputError(

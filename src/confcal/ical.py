@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import icalendar
@@ -27,7 +27,7 @@ from .model import EPOCH, Event, Schedule, When
 
 _NONE: Mapping[str, str] = MappingProxyType({})  # no parameters
 
-__all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
+__all__ = ["MAX_ALARM", "Progress", "to_calendar", "to_ical", "to_vevent"]
 
 
 @functools.cache
@@ -99,6 +99,15 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
     properties: list[Property] = [
         ("UID", event.uid(uid_domain), _NONE),
         ("DTSTAMP", stamp, _NONE),
+    ]
+    # A session changed since it was first published (confcal.history): clients that keep
+    # events by UID take the one with the higher SEQUENCE (RFC 5545 3.8.7.4, RFC 5546 2.1.5).
+    # None is written for a session never changed, so a programme without history keeps its bytes.
+    if event.last_modified is not None:
+        properties.append(("LAST-MODIFIED", event.last_modified, _NONE))
+    if event.sequence:
+        properties.append(("SEQUENCE", event.sequence, _NONE))
+    properties += [
         _when("DTSTART", event.start),
         _when("DTEND", event.end),
         ("SUMMARY", Text(event.title), language),
@@ -149,39 +158,62 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
     return cal
 
 
-def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
+#: Told ``(done, total)`` as work goes on: how a long run shows its progress.
+Progress = Callable[[int, int], None]
+
+
+def to_ical(
+    schedule: Schedule, *, alarm: dt.timedelta | None = None, progress: Progress | None = None
+) -> bytes:
     """The iCalendar bytes of ``schedule`` (RFC 5545: CRLF line ends, folded at 75 octets).
 
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
-    a VEVENT is serialized once however many files it is written into.
+    a VEVENT is serialized once however many files it is written into. ``progress`` is told
+    ``(events done, events)`` after each event (a progress bar for 100,000 sessions).
     """
     _check_alarm(alarm)  # before it is part of a cache key
-    return _assemble(schedule, schedule.name, schedule.sorted_events(), alarm, whole=True)
+    return _assemble(schedule, schedule.sorted_events(), alarm, progress=progress)
 
 
 def part_to_ical(
-    schedule: Schedule, events: list[Event], *, name: str, alarm: dt.timedelta | None = None
+    schedule: Schedule,
+    events: list[Event],
+    *,
+    name: str,
+    alarm: dt.timedelta | None = None,
+    feed: bool = False,
 ) -> bytes:
-    """``to_ical(schedule.subset(events, name=name), alarm=alarm)``, ``events`` in programme
-    order, without making the part: a build writes one per session."""
+    """``to_ical(schedule.subset(events, name=name, feed=feed), alarm=alarm)``, ``events`` in
+    programme order, without making the part: a build writes one per session."""
     _check_alarm(alarm)
-    return _assemble(schedule, name, events, alarm, whole=False)
+    return _assemble(schedule, events, alarm, part=(name, feed))
 
 
 def _assemble(
-    schedule: Schedule, name: str, events: list[Event], alarm: dt.timedelta | None, *, whole: bool
+    schedule: Schedule,
+    events: list[Event],
+    alarm: dt.timedelta | None,
+    *,
+    part: tuple[str, bool] | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
-    """The bytes of ``schedule`` (``whole``) or of its part holding ``events`` named ``name``."""
+    """The bytes of ``schedule``, or of its ``part`` (name, feed) holding ``events``."""
     context = (schedule.uid_host, schedule.dtstamp, alarm)
-    refresh = schedule.refresh if whole else None  # a part is a download, not a feed
+    name, feed = (schedule.name, True) if part is None else part
+    refresh = schedule.refresh if feed else None  # a download, not a feed, has none
 
     def properties() -> icalendar.Calendar:
-        return _calendar_properties(schedule if whole else schedule.subset(events, name=name))
+        made = schedule if part is None else schedule.subset(events, name=name, feed=feed)
+        return _calendar_properties(made)
 
-    key = (schedule.timezone, schedule.description, schedule.url, refresh)
-    parts = [_serialize.head_bytes(key, name, properties)]
+    parts = [_serialize.head_bytes(_calendar_context(schedule, refresh), name, properties)]
     parts += [_serialize.vtimezone_bytes(definition) for definition in _definitions(events)]
-    parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
+    if progress is None:
+        parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
+    else:
+        for done, event in enumerate(events, start=1):
+            parts.append(_serialize.vevent_bytes(event, context, _event_properties))
+            progress(done, len(events))
     parts.append(_serialize.END)
     return b"".join(parts)
 
@@ -276,9 +308,15 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     return spans
 
 
+def _calendar_context(schedule: Schedule, refresh: dt.timedelta | None) -> tuple[object, ...]:
+    """Everything :func:`_calendar_properties` writes but the name, for ``schedule`` or a part
+    of it with ``refresh``: the key of ``head_bytes`` in :func:`_assemble`."""
+    return (schedule.timezone, schedule.description, schedule.url, refresh)
+
+
 def _calendar_properties(schedule: Schedule) -> icalendar.Calendar:
     """A VCALENDAR holding only the calendar's own properties: its name, and its zone,
-    description, URL and refresh hints (the key of ``head_bytes`` in :func:`_assemble`)."""
+    description, URL and refresh hints (see :func:`_calendar_context`)."""
     cal = icalendar.Calendar()
     cal.add("prodid", prodid())
     cal.add("version", "2.0")
