@@ -112,6 +112,10 @@ class Group:
     name: str
     slug: str
     days: list[Day]
+    #: Its calendar (``tracks/<feed slug>.ics``, relative to the site's folder), where written.
+    feed: str | None = None
+    #: Its ``webcal://`` subscription, where the page's address is known.
+    subscribe: str | None = None
 
     @property
     def count(self) -> int:
