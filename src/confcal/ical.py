@@ -11,24 +11,20 @@ and is byte for byte what icalendar writes for :func:`to_calendar`. Both follow 
 from __future__ import annotations
 
 import datetime as dt
-from importlib.metadata import PackageNotFoundError, version
 
 import icalendar
 
 from . import _serialize, zones
 from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
 from ._serialize import Categories, Context, Text
+from ._version import __version__
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
 
 __all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
 
-try:
-    _VERSION = version("confcal")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    _VERSION = "0"
-PRODID = f"-//confcal//confcal {_VERSION}//EN"
+PRODID = f"-//confcal//confcal {__version__}//EN"
 #: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
 MAX_ALARM = MAX_LENGTH
 
