@@ -81,6 +81,7 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
 
     ``alarm``: a reminder that long before each timed session (see :func:`to_vevent`).
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)
     events, definitions, context = _plan(schedule, alarm)
     cal = _calendar_properties(schedule)
@@ -97,6 +98,7 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
     a VEVENT is serialized once however many files it is written into.
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)  # before it is part of a cache key
     events, definitions, context = _plan(schedule, alarm)
     head = _serialize.head_bytes(
@@ -107,6 +109,11 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     parts += [_serialize.vevent_bytes(event, context, _event_component) for event in events]
     parts.append(_serialize.END)
     return b"".join(parts)
+
+
+def _check_schedule(schedule: object) -> None:
+    if not isinstance(schedule, Schedule):
+        raise wrong_type("schedule", "a confcal Schedule", schedule)
 
 
 def _plan(
