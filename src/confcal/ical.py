@@ -41,6 +41,11 @@ def to_vevent(
     Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
     invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
     starts; all-day events (no time to be reminded of) and cancelled sessions get none.
+
+    Raises:
+        InvalidInput: a ``uid_domain`` that is no domain name, a naive ``dtstamp`` or
+            one outside 1900-2199, an ``alarm`` that is no duration up to 366 days, or
+            an argument of the wrong type, naming the parameter.
     """
     _check_alarm(alarm)
     # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
@@ -80,6 +85,10 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
     """The VCALENDAR of ``schedule``: its properties, one VTIMEZONE per zone used, its events.
 
     ``alarm``: a reminder that long before each timed session (see :func:`to_vevent`).
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
     _check_schedule(schedule)
     _check_alarm(alarm)
@@ -97,6 +106,10 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
 
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
     a VEVENT is serialized once however many files it is written into.
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
     _check_schedule(schedule)
     _check_alarm(alarm)  # before it is part of a cache key

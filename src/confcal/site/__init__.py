@@ -87,5 +87,9 @@ def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = (
     site is written under one lock on ``folder`` (days/ and sessions/ included), each file
     atomically and left alone when unchanged; a rebuild removes the calendars of days and
     sessions that are gone. ``inputs``: files never to replace (the programme read).
+
+    Raises:
+        OutputError: as :func:`confcal.files.write_tree`, for the folder and every
+            file in it.
     """
     return write_tree(folder, _render_site(schedule), inputs=inputs, needed_by="the site")
