@@ -46,6 +46,7 @@ class ScheduleOptions(TypedDict, total=False):
     day_change: dt.time
     dtstamp: dt.datetime
     refresh: dt.timedelta | None
+    language: str | None
 
 
 class ScheduleExtras(ScheduleOptions, total=False):

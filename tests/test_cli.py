@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +14,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from confcal.cli import cli
+from confcal.cli import _Bar, _progress, cli
 from confcal.ical import MAX_ALARM
 
 
@@ -247,3 +249,131 @@ def test_check_counts_one_event_on_one_day_in_the_singular(tmp_path: Path) -> No
     result = CliRunner().invoke(cli, ["check", str(events)])
     assert result.exit_code == 0, result.output
     assert ": ok: 1 event on 1 day (2025-06-01 to 2025-06-01), time zone UTC" in result.output
+
+
+# --- Command-line conventions: stdin, closed pipes, completion, progress ------------------------
+
+
+def _piped(args: list[str], data: bytes, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """confcal with ``data`` on stdin through a pipe (never a file)."""
+    return subprocess.run(
+        [sys.executable, "-m", "confcal", *args],
+        input=data,
+        capture_output=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_a_programme_from_stdin_takes_dtstamp_from_updated(seed_path: Path, name: str) -> None:
+    piped = _piped(["export", name], seed_path.read_bytes())
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == CliRunner().invoke(cli, ["export", str(seed_path)]).stdout_bytes
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_a_piped_programme_without_updated_is_an_error_never_the_clock(
+    seed_path: Path, name: str
+) -> None:
+    document = json.loads(seed_path.read_text("utf-8"))
+    del document["calendar"]["updated"]
+    data = json.dumps(document).encode()
+    piped = _piped(["export", name], data)
+    assert (piped.returncode, piped.stdout) == (1, b"")
+    assert b"read from a pipe, which has no modification time" in piped.stderr
+    assert b"calendar.updated" in piped.stderr and b"SOURCE_DATE_EPOCH" in piped.stderr
+    stamped = _piped(["export", name], data, SOURCE_DATE_EPOCH="1733000000")
+    assert stamped.returncode == 0, stamped.stderr
+    assert b"DTSTAMP:20241130T205320Z" in stamped.stdout
+
+
+def test_stdin_works_for_every_command_that_reads(seed_path: Path) -> None:
+    for command in (["check", "-"], ["list", "-"], ["convert", "-"]):
+        piped = _piped(command, seed_path.read_bytes())
+        assert piped.returncode == 0, (command, piped.stderr)
+        assert piped.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["export", "--help"], ["diff", "--help"], ["diff", "A", "A"]],
+)
+def test_a_closed_pipe_ends_quietly_for_every_command(seed_path: Path, args: list[str]) -> None:
+    args = [str(seed_path) if a == "A" else a for a in args]
+    reader, writer = os.pipe()
+    os.close(reader)  # whatever is written now meets a closed pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "confcal", *args], stdout=writer, capture_output=False,
+            stderr=subprocess.PIPE, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_an_events_json_without_events_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "events.json"
+    empty.write_text('{"calendar": {"name": "C", "timezone": "Europe/Berlin"}, "events": []}')
+    result = run("export", str(empty), "-o", str(tmp_path / "all.ics"))
+    assert result.returncode == 1
+    assert f"error: {empty}: events: is empty: the programme lists no events" in result.stderr
+    assert not (tmp_path / "all.ics").exists()
+
+
+def _completions(*words: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "confcal"],
+        env={
+            **os.environ,
+            "_CONFCAL_COMPLETE": "bash_complete",
+            "COMP_WORDS": " ".join(["confcal", *words]),
+            "COMP_CWORD": str(len(words)),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line.partition(",")[2] for line in done.stdout.splitlines()]
+
+
+def test_the_shell_completes_commands_options_and_zone_names() -> None:
+    assert "diff" in _completions("d")
+    assert _completions("export", "x", "--spl") == ["--split"]
+    assert _completions("export", "x", "--split", "") == ["none", "day", "event", "track", "room"]
+    assert _completions("list", "x", "--tz", "europe/berl") == ["Europe/Berlin"]
+    assert "America/New_York" in _completions("check", "x", "--timezone", "America/N")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_shows_a_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(_Bar, "DELAY", 0.0)  # as if the run had lasted a second already
+    with _progress() as bar:
+        tell = bar.phase("writing")
+        assert tell is not None
+        tell(10, 10)
+    assert "writing" in terminal.getvalue() and "100%" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n")
+
+
+def test_a_short_run_or_a_stderr_that_is_no_terminal_shows_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(_Bar, "DELAY", 3600.0)  # a run shorter than that
+    with _progress() as bar:
+        tell = bar.phase("rendering")
+        assert tell is not None
+        tell(5, 10)
+    assert terminal.getvalue() == ""
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(_Bar, "DELAY", 0.0)
+    assert _Bar().phase("rendering") is None

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import confcal
 from confcal._folder import TEMPORARY_PREFIX
 from confcal.cli import cli
-from confcal.files import MANIFEST, write_atomic, write_files
+from confcal.files import MANIFEST, Split, write_atomic, write_files
 from confcal.zones import localize
 from ical_props import prop
 
@@ -394,3 +394,20 @@ def test_confcal_imports_renders_and_writes_stdout_without_fcntl(tmp_path: Path)
     assert done.stdout.startswith(b"BEGIN:VCALENDAR\r\n")
     assert b"only on POSIX systems" in done.stderr
     assert not (tmp_path / "all.ics").exists()
+
+
+@pytest.mark.parametrize("split", list(confcal.Split))
+def test_render_and_write_files_tell_their_progress_up_to_the_total(
+    seed_path: Path, tmp_path: Path, split: confcal.Split
+) -> None:
+    schedule = confcal.load(seed_path)
+    told: list[tuple[int, int]] = []
+    files = confcal.render(schedule, split, progress=lambda done, total: told.append((done, total)))
+    assert files == confcal.render(schedule, split)  # the same bytes, told or not
+    events = {Split.NONE: 7, Split.DAY: 7, Split.EVENT: 7, Split.TRACK: 0, Split.ROOM: 7}[split]
+    assert [done for done, _ in told] == list(range(1, events + 1))
+    assert {total for _, total in told} <= {events}
+    if split is not confcal.Split.NONE:
+        written: list[tuple[int, int]] = []
+        write_files(tmp_path / "out", files, progress=lambda d, t: written.append((d, t)))
+        assert written == [(n, len(files)) for n in range(1, len(files) + 1)]

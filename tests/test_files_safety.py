@@ -597,6 +597,11 @@ def test_a_file_holding_exactly_what_confcal_writes_is_taken_over(
     assert snapshot(public) == snapshot(reference)
 
 
+#: What the site's folder lists: its page, script, worker and calendar, and its sub-folders
+#: (no tracks/ or rooms/: the sessions here have neither).
+SITE = {"app.js", "calendar.ics", "index.html", "sw.js", "data/", "days/", "sessions/"}
+
+
 def test_a_split_taking_over_a_site_folder_removes_the_page_and_its_calendars(
     events: Path, tmp_path: Path
 ) -> None:
@@ -604,7 +609,7 @@ def test_a_split_taking_over_a_site_folder_removes_the_page_and_its_calendars(
     that are gone, no days/ and sessions/ left behind."""
     public = tmp_path / "public"
     assert run("site", str(events), "-o", str(public)).exit_code == 0
-    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert manifest(public) == SITE
     assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
     assert_exactly(public, expected(A, "event"))
 
@@ -621,7 +626,7 @@ def test_a_site_sub_folder_holding_other_files_keeps_them_and_stays_listed(
     assert manifest(public) == {*expected(A, "day"), "days/"}
     assert run("site", str(events), "-o", str(public)).exit_code == 0  # and back
     assert (public / "days" / "notes.txt").read_text("utf-8") == "mine"
-    assert manifest(public) == {"calendar.ics", "index.html", "days/", "sessions/"}
+    assert manifest(public) == SITE
     assert not set(expected(A, "day")) & {p.name for p in public.iterdir()}
 
 
@@ -631,13 +636,9 @@ def test_a_site_taking_over_a_split_folder_removes_its_calendars(
     public = tmp_path / "public"
     assert run("export", str(events), "--split", "event", "-o", str(public)).exit_code == 0
     assert run("site", str(events), "-o", str(public)).exit_code == 0
-    assert sorted(p.name for p in public.iterdir()) == [
-        MANIFEST,
-        "calendar.ics",
-        "days",
-        "index.html",
-        "sessions",
-    ]
+    assert sorted(p.name for p in public.iterdir()) == sorted(
+        [MANIFEST, *(name.rstrip("/") for name in SITE)]
+    )
 
 
 # --- Symbolic links ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from confcal.errors import LoadWarning
 from confcal.model import Event, Schedule
 from confcal.readers._frab_text import description, language, title
 from confcal.readers._html import is_html, to_text
-from confcal.site import page
+from confcal.site import build_site
 from conftest import programmes_dir
 
 PROGRAMMES = programmes_dir()
@@ -254,7 +255,13 @@ def test_the_readers_repair_html_subtitle_and_keep_the_language(form: str) -> No
     else:
         text = _json(HTML, subtitle="CryptoParty")
     event, warnings = _read(text)
-    assert warnings == []
+    assert [w.message for w in warnings] == [
+        f'1 session with {words}: 2025-03-29 10:00 "Saal 1" "CryptoParty"'
+        for words in (
+            "a subtitle that repeats the title, left out",
+            "an HTML abstract or description, converted to plain text",
+        )
+    ]
     assert event.title == "CryptoParty"
     assert event.description == "Bring a laptop & a key (https://example.org/k).\n\n• Tor"
     assert event.language == "de"
@@ -279,10 +286,10 @@ def test_a_list_of_languages_is_no_language_and_no_warning() -> None:
 def test_a_language_that_is_no_tag_is_left_out_with_a_warning() -> None:
     event, warnings = _read(_json("x", lang="Deutsch (German)"))
     assert event.language is None
-    assert [(w.event, w.field, w.value) for w in warnings] == [
-        ('"talk"', "language", "Deutsch (German)")
+    assert [w.message for w in warnings] == [
+        "1 session with a language that is not a language tag (such as en or pt-BR), kept "
+        'without one: 2025-03-29 10:00 "Saal 1" "CryptoParty"'
     ]
-    assert "the session is kept without a language" in warnings[0].message
 
 
 def test_no_language_is_none() -> None:
@@ -308,9 +315,11 @@ def test_events_json_keeps_html_as_the_organizer_wrote_it() -> None:
     assert confcal.loads(confcal.dumps(schedule)) == schedule
 
 
-def test_the_page_of_an_imported_html_abstract_shows_no_tags() -> None:
+def test_the_page_of_an_imported_html_abstract_shows_no_tags(tmp_path: Path) -> None:
     event, _ = _read(_json(HTML))
-    html = page(Schedule(name="Konferenz", timezone=BERLIN, events=[event]))
+    build_site(Schedule(name="Konferenz", timezone=BERLIN, events=[event]), tmp_path)
+    (day,) = tmp_path.glob("days/*.html")  # the list where the abstract is shown
+    html = day.read_text("utf-8")
 
     class Texts(HTMLParser):
         def __init__(self) -> None:

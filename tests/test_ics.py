@@ -132,11 +132,12 @@ def assert_round_trip(original: Schedule) -> None:
     assert set(old) == set(new)
     for key, event in old.items():
         again = new[key]
-        assert (again.title, again.location, again.type, again.status) == (
+        assert (again.title, again.location, again.type, again.status, again.language) == (
             event.title,
             event.location,
             event.type,
             event.status,
+            event.language,
         ), key
         assert again.description == event.description, key
         assert ", ".join(again.speakers) == ", ".join(event.speakers), key
@@ -182,6 +183,7 @@ def test_all_day_and_zoned_events_of_every_kind_read_back() -> None:
             track="Main",
             status="cancelled",
             speakers=["A", "B"],
+            language="hi",
         ),
     ]
     assert_round_trip(Schedule(name="Mixed", timezone=zone, events=events))
@@ -399,7 +401,7 @@ def test_a_sessionize_calendar_with_categories() -> None:
     assert (events["SZ-123457"].type, events["SZ-123457"].track) == ("Break", None)
     assert [str(w) for w in imported.warnings] == [
         "<string>: 1 session with more than two CATEGORIES: the first is the type, the second "
-        'the track, the rest are left out: "SZ-123456"'
+        'the track, the rest are left out: 2024-06-12 10:00 "Hall A" "Rust for Pythonistas"'
     ]
 
 
@@ -616,9 +618,13 @@ def test_unusable_and_missing_uids_give_stable_ids_warned_once_per_kind() -> Non
     messages = [str(w) for w in first.warnings]
     assert len(messages) == 2
     assert messages[0].startswith("<string>: 2 sessions with a UID that is not a usable id")
-    assert "'{1234-ABCD}' as '1234-ABCD'" in messages[0]
+    assert messages[0].endswith(
+        ': 2025-03-01 10:00 "One" ("{1234-ABCD}" as "1234-ABCD"); '
+        '2025-03-01 12:00 "Two" ("{9999-ABCD}" as "9999-ABCD")'
+    )
     assert messages[1] == (
-        '<string>: 1 session without UID, each given an id made of its title and start: "Café talk"'
+        "<string>: 1 session without UID, each given an id made of its title and start: "
+        '2025-03-01 14:00 "Café talk"'
     )
 
 
@@ -631,7 +637,8 @@ def test_an_event_without_summary_gets_a_placeholder_title_warned() -> None:
     imported = read(text)
     assert {e.title for e in imported.schedule.events} == {ics.UNTITLED}
     assert [str(w) for w in imported.warnings] == [
-        f'<string>: 2 sessions without SUMMARY, titled {ics.UNTITLED!r}: "a", "b"'
+        f"<string>: 2 sessions without SUMMARY, titled {ics.UNTITLED!r}: "
+        "2025-03-01 10:00; 2025-03-01 12:00"
     ]
 
 
@@ -643,8 +650,48 @@ def test_same_uid_twice_is_kept_once_or_kept_apart_by_start() -> None:
     assert sorted(events) == ["dup", "dup-2"]
     assert (events["dup"].title, events["dup-2"].title) == ("Same", "Other")
     messages = [str(w) for w in imported.warnings]
-    assert any("listed twice, the same UID and content, kept once" in m for m in messages)
-    assert any("sharing a UID with other sessions that differ" in m for m in messages)
+    assert messages[:2] == [
+        "<string>: 1 session listed more than once, the same in every field, kept once: "
+        '2025-03-01 10:00 "Same"',
+        "<string>: 1 session sharing a UID with other sessions that differ, each kept, the later "
+        'ones with the id suffixed -2, -3... by start: 2025-03-02 10:00 "Other" as "dup-2"',
+    ]
+
+
+def test_the_language_of_summary_or_description_is_the_sessions() -> None:
+    text = calendar(
+        event("a", ":20250301T100000Z", ":20250301T110000Z", title="Hallo").replace(
+            "SUMMARY:", "SUMMARY;LANGUAGE=de:"
+        ),
+        event("b", ":20250301T120000Z", ":20250301T130000Z", extra="DESCRIPTION;LANGUAGE=pt-BR:Oi"),
+        event("c", ":20250301T140000Z", ":20250301T150000Z", title="Hi").replace(
+            "SUMMARY:", 'SUMMARY;LANGUAGE="no tag":'
+        ),
+        head="X-WR-CALNAME:L\nX-WR-TIMEZONE:UTC",
+    )
+    imported = read(text)
+    assert {e.id: e.language for e in imported.schedule.events} == {
+        "a": "de",
+        "b": "pt-BR",
+        "c": None,
+    }
+    assert [w.message for w in imported.warnings] == [
+        "1 session with a LANGUAGE that is not a language tag (such as en or pt-BR), left out: "
+        '2025-03-01 14:00 "Hi"'
+    ]
+
+
+def test_control_characters_in_text_are_removed_warned_not_refused() -> None:
+    text = calendar(
+        event("a", ":20250301T100000Z", ":20250301T110000Z", title="Hal\x1b[2Jlo"),
+        head="X-WR-CALNAME:C\nX-WR-TIMEZONE:UTC",
+    )
+    imported = read(text)
+    assert [e.title for e in imported.schedule.events] == ["Hal[2Jlo"]
+    assert [w.message.partition(":")[0] for w in imported.warnings] == [
+        "1 session with control characters a calendar cannot hold, or line breaks in a category, "
+        "removed"
+    ]
 
 
 def test_an_unknown_status_and_a_bad_url_are_left_out_warned() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -12,7 +13,7 @@ import pytest
 import confcal
 from confcal.errors import InvalidInput
 from confcal.model import Event, Schedule
-from confcal.site import page
+from confcal.site import build_site, page
 from confcal.zones import localize
 
 BERLIN = "Europe/Berlin"
@@ -122,8 +123,30 @@ def test_an_event_without_language_is_written_as_before() -> None:
     assert b"\r\nSUMMARY:Vortrag\r\n" in data
 
 
-def test_the_page_marks_title_and_abstract_with_lang() -> None:
-    html = page(_schedule(_event(language="de", description="Über Uhren.")))
+def _day_page(schedule: Schedule, folder: Path) -> str:
+    build_site(schedule, folder)
+    return (folder / "days" / "2025-03-29.html").read_text("utf-8")
+
+
+def test_the_page_marks_title_and_abstract_with_lang(tmp_path: Path) -> None:
+    html = _day_page(_schedule(_event(language="de", description="Über Uhren.")), tmp_path / "a")
     assert '<span class="title" lang="de">Vortrag</span>' in html
-    assert '<div class="abstract" lang="de">' in html
-    assert page(_schedule(_event(description="x"))).count(' lang="') == 1  # <html lang="en">
+    assert '<details class="abstract" lang="de">' in html
+    html = _day_page(_schedule(_event(description="x")), tmp_path / "b")
+    assert html.count(' lang="') == 1  # <html lang="en">
+    assert page(_schedule(_event())).count(' lang="') == 1
+
+
+def test_events_json_reads_and_writes_the_programmes_language() -> None:
+    calendar = {"name": "K", "timezone": BERLIN, "language": "de"}
+    talk = {"id": "t", "title": "T", "start": "2025-03-01T10:00", "end": "2025-03-01T11:00"}
+    document = {"calendar": calendar, "events": [talk]}
+    schedule = confcal.loads(json.dumps(document))
+    assert schedule.language == "de"
+    assert json.loads(confcal.dumps(schedule))["calendar"]["language"] == "de"
+    assert confcal.loads(confcal.dumps(schedule)) == schedule
+    calendar["language"] = "Deutsch (German)"
+    with pytest.raises(InvalidInput) as caught:
+        confcal.loads(json.dumps(document))
+    assert "calendar.language" in str(caught.value)
+    assert "'Deutsch (German)' is not a language tag" in str(caught.value)

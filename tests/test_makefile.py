@@ -104,7 +104,7 @@ def test_first_build_makes_the_whole_programme_each_day_and_each_session(
     assert result.stdout.count("confcal site") == 1
     build = repo / "examples" / "build"
     assert calendars(build) == everything_built()
-    assert "Parsl+CWL" in (build / "site" / "index.html").read_text("utf-8")
+    assert "Parsl+CWL" in (build / "site" / "days" / "2024-11-18.html").read_text("utf-8")
     for name in calendars(build):
         assert icalendar.Calendar.from_ical((build / name).read_bytes()).walk("VEVENT")
 

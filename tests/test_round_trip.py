@@ -80,7 +80,8 @@ def schedules(draw: st.DrawFn) -> Schedule:
     return Schedule(
         name=draw(LINE.filter(str.strip)),
         timezone=zone,
-        events=[draw(events(i, zone)) for i in range(draw(st.integers(0, 4)))],
+        # At least one: events.json without events is refused (an empty feed).
+        events=[draw(events(i, zone)) for i in range(draw(st.integers(1, 4)))],
         description=draw(st.none() | TEXT),
         url=draw(st.none() | st.just("https://conf.example/programme")),
         uid_domain=draw(st.none() | st.just("conf.example")),
@@ -114,7 +115,10 @@ def _timed(start: dt.datetime, **fields: object) -> Event:
 
 
 def test_refresh_of_an_hour_comes_back_as_an_hour() -> None:
-    schedule = Schedule(name="C", timezone="Europe/Berlin", refresh=dt.timedelta(hours=1))
+    start = dt.datetime(2025, 3, 29, 9, 0, tzinfo=pytz.utc)
+    schedule = Schedule(
+        name="C", timezone="Europe/Berlin", refresh=dt.timedelta(hours=1), events=[_timed(start)]
+    )
     written = json.loads(confcal.dumps(schedule))
     assert written["calendar"]["refresh"] == "PT1H"
     assert confcal.loads(confcal.dumps(schedule)).refresh == dt.timedelta(hours=1)

@@ -28,7 +28,8 @@ def _varied() -> Schedule:
         Event(id="keynote", title="Keynote: Parsl, CWL; and you", start=_at("2025-11-01T09:00", ny),
               end=_at("2025-11-01T10:00", ny), type="Keynote", location="Hall A, 1st floor",
               description=long_text, speakers=("Zoë Ørsted", "Iñaki Müller"),
-              url="https://example.org/k?a=1&b=2", status="confirmed"),
+              url="https://example.org/k?a=1&b=2", status="confirmed", sequence=2,
+              last_modified=dt.datetime(2024, 12, 30, 8, tzinfo=dt.UTC)),
         # 01:30 occurs twice in New York on 2 November 2025: written in UTC.
         Event(id="repeated-hour", title="Night owls", status="tentative",
               start=_at("2025-11-02T01:30", ny, dt.timedelta(hours=-4)),
@@ -37,7 +38,7 @@ def _varied() -> Schedule:
               end=_at("2025-10-31T18:30", berlin), type="Talk", track="Remote; online",
               speakers=("Ana",)),
         Event(id="santiago", title="Santiago", start=_at("2025-09-07T10:00", santiago),
-              end=_at("2025-09-07T11:00", santiago), status="cancelled"),
+              end=_at("2025-09-07T11:00", santiago), status="cancelled", sequence=1),
         Event(id="utc", title="In UTC", start=dt.datetime(2025, 11, 3, 12, tzinfo=dt.UTC),
               end=dt.datetime(2025, 11, 3, 13, tzinfo=dt.UTC)),
         Event(id="far-future", title="After pytz's horizon", start=_at("2040-07-01T09:00", ny),
@@ -75,17 +76,20 @@ def test_fast_path_writes_the_bytes_icalendar_writes_for_the_whole_calendar(
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
-@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT])
+@pytest.mark.parametrize("split", [Split.DAY, Split.EVENT, Split.TRACK, Split.ROOM])
 def test_fast_path_writes_the_bytes_icalendar_writes_for_every_split_file(
     split: Split, alarm: dt.timedelta | None
 ) -> None:
     schedule = _varied()
     render(schedule, Split.NONE)  # warms the caches every split shares (without the alarm)
-    parts = (
-        list(schedule.days().values())
-        if split is Split.DAY
-        else [schedule.subset([e], name=e.title) for e in schedule.sorted_events()]
-    )
+    parts = {
+        Split.DAY: lambda: list(schedule.days().values()),
+        Split.EVENT: lambda: [
+            schedule.subset([e], name=e.title, feed=False) for e in schedule.sorted_events()
+        ],
+        Split.TRACK: lambda: list(schedule.tracks().values()),
+        Split.ROOM: lambda: list(schedule.rooms().values()),
+    }[split]()
     expected = [_expected(part, alarm) for part in parts]
     assert list(render(schedule, split, alarm=alarm).values()) == expected
 

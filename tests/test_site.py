@@ -19,7 +19,7 @@ import confcal
 from confcal.cli import cli
 from confcal.files import Split, render
 from confcal.model import Event, Schedule
-from confcal.site import build_site, page
+from confcal.site import _render_site, build_site, page
 from confcal.site.links import CALENDAR_FILE
 from conftest import programmes_dir
 from fields import NY, ScheduleExtras, all_day, timed
@@ -48,6 +48,22 @@ def query(link: str) -> dict[str, str]:
     params = dict(pairs)
     assert len(params) == len(pairs)
     return params
+
+
+def pages(sched: Schedule) -> dict[str, str]:
+    """Every page of the site by its path (``index.html``, ``days/2024-11-18.html``, ...)."""
+    return {
+        f"{folder}/{name}" if folder else name: data.decode("utf-8")
+        for folder, names in _render_site(sched).items()
+        for name, data in names.items()
+        if name.endswith(".html")
+    }
+
+
+def lists(sched: Schedule) -> str:
+    """The day pages, in day order: every session, as a visitor without JavaScript reads them."""
+    found = pages(sched)
+    return "".join(found[path] for path in sorted(found) if path.startswith("days/"))
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -105,31 +121,35 @@ def test_every_input_text_is_escaped() -> None:
         speakers=[f"Eve {HOSTILE}"],
         url='https://example.org/"><script>alert(1)</script>',
     )
-    html = page(
-        schedule(event, name=f"Name {HOSTILE}", description=f"About {HOSTILE}", timezone=NY)
-    )
+    sched = schedule(event, name=f"Name {HOSTILE}", description=f"About {HOSTILE}", timezone=NY)
+    html = page(sched) + lists(sched)
     parsed = _Page(html)
-    assert parsed.count("script") == 1  # ours, at the end
-    assert "alert" not in parsed.by_tag["script"][0]
+    # Ours, app.js, once in each page: inline in the front page, beside the lists.
+    assert parsed.count("script") == 2
+    app_js = _render_site(sched)[""]["app.js"].decode("utf-8")
+    assert parsed.by_tag["script"] == [f"\n{app_js}", ""]
+    assert [a.get("src") for tag, a in parsed.tags if tag == "script"] == [None, "../app.js"]
     assert parsed.count("b") == 0
     assert parsed.count("img") == 0
     text = "".join(parsed.text)
     for field in ("Title", "Room", "Type", "Eve", "About"):
         assert f"{field} {HOSTILE}" in text
-    assert parsed.by_tag["h1"] == [f"Name {HOSTILE}"]
-    assert parsed.by_tag["title"] == [f"Name {HOSTILE}"]
+    assert parsed.by_tag["h1"][0] == f"Name {HOSTILE}"
+    assert parsed.by_tag["title"][0] == f"Name {HOSTILE}"
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;" in html
     hrefs = [attrs.get("href") for tag, attrs in parsed.tags if tag == "a"]
     assert 'https://example.org/"><script>alert(1)</script>' in hrefs  # an attribute, whole
 
 
 def test_a_javascript_url_is_not_made_a_link() -> None:
-    html = page(schedule(timed(url="javascript:alert(1)"), url="javascript:alert(2)"))
-    assert "javascript:" not in html.lower()
+    sched = schedule(timed(url="javascript:alert(1)"), url="javascript:alert(2)")
+    assert "javascript:" not in (page(sched) + lists(sched)).lower()
+    rows = json.loads(_render_site(sched)["data"]["sessions.json"])["sessions"]
+    assert [row[12] for row in rows] == [""]  # the script's data links it nowhere either
 
 
 def test_description_keeps_paragraphs_and_lines_as_text() -> None:
-    html = page(schedule(timed(description="One\ntwo\n\nThree <em>x</em>")))
+    html = lists(schedule(timed(description="One\ntwo\n\nThree <em>x</em>")))
     assert "<p>One<br>two</p>\n<p>Three &lt;em&gt;x&lt;/em&gt;</p>" in html
 
 
@@ -155,7 +175,7 @@ def test_the_page_lists_sessions_by_conference_day_in_the_conference_zone() -> N
         end=dt.datetime(2024, 12, 27, 10, 0),
         zone=NY,
     )
-    html = page(schedule(late, early, remote, timezone="Europe/Berlin", day_change=dt.time(6, 0)))
+    html = lists(schedule(late, early, remote, timezone="Europe/Berlin", day_change=dt.time(6, 0)))
     parsed = _Page(html)
     assert parsed.by_tag["h2"] == ["Friday 27 December 2024"]
     assert parsed.by_tag["h3"] == ["Early", "Remote", "Late"]
@@ -164,7 +184,8 @@ def test_the_page_lists_sessions_by_conference_day_in_the_conference_zone() -> N
         + ' <abbr title="Europe/Berlin">CET</abbr>'
         in html
     )
-    assert when("2024-12-28T00:00:00Z", "01:00", "2024-12-28T01:00:00Z", "02:00") in html
+    # After midnight, still Friday's: marked with the day it is on the calendar.
+    assert when("2024-12-28T00:00:00Z", "Sat 01:00", "2024-12-28T01:00:00Z", "02:00") in html
 
 
 def test_times_after_2037_and_across_days_are_shown_right() -> None:
@@ -174,7 +195,7 @@ def test_times_after_2037_and_across_days_are_shown_right() -> None:
     overnight = timed(
         id="o", title="O", start=dt.datetime(2040, 7, 3, 22, 0), end=dt.datetime(2040, 7, 4, 1, 30)
     )
-    html = page(schedule(summer, overnight))
+    html = lists(schedule(summer, overnight))
     assert (
         when("2040-07-02T14:00:00Z", "10:00", "2040-07-02T15:00:00Z", "11:00")
         + ' <abbr title="America/New_York">EDT</abbr>'
@@ -186,23 +207,25 @@ def test_times_after_2037_and_across_days_are_shown_right() -> None:
 def test_a_session_spanning_days_is_listed_once_under_its_first_day_with_its_last() -> None:
     posters = all_day(dt.date(2024, 11, 19), dt.date(2024, 11, 21))
     talk = timed(start=dt.datetime(2024, 11, 20, 10, 0), end=dt.datetime(2024, 11, 20, 11, 0))
-    parsed = _Page(page(schedule(posters, talk)))
+    found = pages(schedule(posters, talk))
+    parsed = _Page(lists(schedule(posters, talk)))
     assert parsed.by_tag["h2"] == ["Tuesday 19 November 2024", "Wednesday 20 November 2024"]
     assert parsed.by_tag["h3"] == ["Posters", talk.title]
     assert f"All day, Tue 19 Nov {DASH} Thu 21 Nov" in "".join(parsed.text)
-    ids = [attrs["id"] for _, attrs in parsed.tags if attrs.get("id")]
-    assert len(ids) == len(set(ids))
-    assert "session-posters" in ids
-    # A day on which nothing begins has no section; its calendar still holds what runs on it.
-    assert "day-2024-11-21" not in ids
+    for html in found.values():
+        ids = [attrs["id"] for _, attrs in _Page(html).tags if attrs.get("id")]
+        assert len(ids) == len(set(ids))
+    assert 'id="session-posters"' in found["days/2024-11-19.html"]
+    # A day on which nothing begins has no page; its calendar still holds what runs on it.
+    assert "days/2024-11-21.html" not in found
     assert b"UID:posters@" in render(schedule(posters, talk), Split.DAY)["2024-11-21.ics"]
 
 
 def test_a_session_spanning_new_year_gives_the_years() -> None:
     fair = all_day(dt.date(2024, 12, 30), dt.date(2025, 1, 2))
-    assert f"All day, Mon 30 Dec 2024 {DASH} Thu 2 Jan 2025" in page(schedule(fair))
+    assert f"All day, Mon 30 Dec 2024 {DASH} Thu 2 Jan 2025" in lists(schedule(fair))
     night = timed(start=dt.datetime(2024, 12, 31, 22, 0), end=dt.datetime(2025, 1, 1, 1, 0))
-    assert "Wed 1 Jan 2025 01:00" in page(schedule(night))
+    assert "Wed 1 Jan 2025 01:00" in lists(schedule(night))
 
 
 def test_the_page_grows_with_the_sessions_not_with_the_days_they_span() -> None:
@@ -215,7 +238,7 @@ def test_the_page_grows_with_the_sessions_not_with_the_days_they_span() -> None:
         )
 
     # 200 all-day events of a year each made a page of 880 KB per event (each listed 365 times).
-    one, two_hundred = len(page(year_long(1)).encode()), len(page(year_long(200)).encode())
+    one, two_hundred = len(lists(year_long(1)).encode()), len(lists(year_long(200)).encode())
     per_event = (two_hundred - one) / 199
     assert per_event < 2_000
     assert two_hundred < one + 200 * 2_000
@@ -223,7 +246,7 @@ def test_the_page_grows_with_the_sessions_not_with_the_days_they_span() -> None:
 
 def test_the_page_is_structured_for_assistive_technology() -> None:
     events = [
-        timed(),
+        timed(description="What it is about."),
         timed(
             id="b",
             title="B",
@@ -231,36 +254,51 @@ def test_the_page_is_structured_for_assistive_technology() -> None:
             end=dt.datetime(2024, 11, 19, 10, 0),
         ),
     ]
-    parsed = _Page(page(schedule(*events, url="https://sc24.example.org/")))
-    html_attrs = next(attrs for tag, attrs in parsed.tags if tag == "html")
-    assert html_attrs["lang"] == "en"
-    assert parsed.count("h1") == 1
-    assert parsed.count("h2") == 2  # one per day
-    assert parsed.count("h3") == 2  # one per session
-    for landmark in ("header", "nav", "main", "footer"):
-        assert parsed.count(landmark) == 1, landmark
-    assert (
-        "meta",
-        {"name": "viewport", "content": "width=device-width, initial-scale=1"},
-    ) in parsed.tags
-    texts = [text for _, text in parsed.links]
-    assert "Add “Parsl+CWL: Towards Combining the…” to Google Calendar" in texts
-    assert "Add “Parsl+CWL: Towards Combining the…” to Outlook.com" in texts
+    found = pages(schedule(*events, url="https://sc24.example.org/"))
+    assert sorted(found) == ["days/2024-11-18.html", "days/2024-11-19.html", "index.html"]
+    for path, html in found.items():
+        parsed = _Page(html)
+        html_attrs = next(attrs for tag, attrs in parsed.tags if tag == "html")
+        assert html_attrs["lang"] == "en"
+        assert parsed.count("h1") == 1
+        for landmark in ("header", "nav", "main", "footer"):
+            assert parsed.count(landmark) == (landmark != "nav" or path == "index.html"), path
+        assert (
+            "meta",
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+        ) in parsed.tags
+        # Every link's text says where it goes without its surroundings, and no two differ in
+        # target while reading the same.
+        by_text: dict[str, set[str]] = {}
+        for href, text in parsed.links:
+            by_text.setdefault(text, set()).add(href)
+        assert all(len(hrefs) == 1 for hrefs in by_text.values()), by_text
+    day = _Page(found["days/2024-11-18.html"])
+    assert day.by_tag["h2"] == ["Monday 18 November 2024"]  # one per day
+    assert day.count("h3") == 1  # one per session
+    texts = [text for _, text in day.links]
     assert "Download “Parsl+CWL: Towards Combining the…” (.ics)" in texts
+    assert "Abstract of “Parsl+CWL: Towards Combining the…”" in "".join(day.text)
+    texts = [text for _, text in _Page(found["index.html"]).links]
     assert "Download all sessions of Mon 18 Nov (.ics)" in texts
     assert "Download the whole programme (.ics)" in texts
     assert "Subscribe to the whole programme" in texts
-    # Every link's text says where it goes without its surroundings, and no two differ in target
-    # while reading the same.
-    by_text: dict[str, set[str]] = {}
-    for href, text in parsed.links:
-        by_text.setdefault(text, set()).add(href)
-    assert all(len(hrefs) == 1 for hrefs in by_text.values()), by_text
+    assert "Monday 18 November 2024" in texts  # the day's list
+
+
+def test_the_pages_language_is_the_programmes_and_each_sessions_its_own() -> None:
+    sched = schedule(timed(language="de", description="Worum es geht."), language="fr")
+    for html in pages(sched).values():
+        assert '<html lang="fr"' in html
+    assert '<span class="title" lang="de">' in lists(sched)
+    assert '<details class="abstract" lang="de">' in lists(sched)
+    assert '<html lang="en"' in page(schedule(timed()))
+    assert '<html lang="nl"' in page(sched, language="nl")
 
 
 def test_a_speaker_list_is_labelled_as_the_calendars_name_the_speakers() -> None:
     one, two = timed(speakers=["Ada"]), timed(id="b", speakers=["Ada", "Bob"])
-    parsed = _Page(page(schedule(one, two)))
+    parsed = _Page(lists(schedule(one, two)))
     labels = [
         a.get("aria-label") or ""
         for tag, a in parsed.tags
@@ -271,32 +309,55 @@ def test_a_speaker_list_is_labelled_as_the_calendars_name_the_speakers() -> None
 
 
 def test_the_page_requests_nothing_from_anywhere() -> None:
-    html = page(schedule(timed(url="https://example.org/talk"), url="https://example.org/"))
-    parsed = _Page(html)
-    assert not [attrs for _, attrs in parsed.tags if "src" in attrs or "srcset" in attrs]
-    assert [attrs for tag, attrs in parsed.tags if tag == "link"] == [
-        {"rel": "icon", "href": "data:,"}
+    sched = schedule(timed(url="https://example.org/talk"), url="https://example.org/")
+    site = _render_site(sched)
+    for html in pages(sched).values():
+        parsed = _Page(html)
+        assert not [a for _, a in parsed.tags if "srcset" in a]
+        # The one script is the site's own: inline, or beside the page (../app.js from a list).
+        assert [a for tag, a in parsed.tags if "src" in a] in (
+            [],
+            [{"src": "../app.js", "defer": None}],
+        )
+        assert [a for tag, a in parsed.tags if tag == "link" and a["rel"] != "preload"] == [
+            {"rel": "icon", "href": "data:,"}
+        ]
+        css = parsed.by_tag["style"][0]
+        assert "url(" not in css
+        assert "@import" not in css
+        assert "@font-face" not in css
+    preload = [a for _, a in _Page(page(sched)).tags if a.get("rel") == "preload"]
+    assert preload == [
+        {"rel": "preload", "href": "data/sessions.json", "as": "fetch", "crossorigin": None}
     ]
-    css = parsed.by_tag["style"][0]
-    assert "url(" not in css
-    assert "@import" not in css
-    assert "@font-face" not in css
-    assert "fetch(" not in parsed.by_tag["script"][0]
-    assert "XMLHttpRequest" not in parsed.by_tag["script"][0]
+    # The scripts name no address of their own: they fetch the site's files, relative to it.
+    for script in (site[""]["app.js"], site[""]["sw.js"]):
+        text = script.decode("utf-8")
+        assert not re.search(r"https?:|[\"']//", text)
+        assert "XMLHttpRequest" not in text
+        assert "importScripts" not in text
 
 
 def test_print_hides_the_link_clutter() -> None:
     css = _Page(page(schedule(timed()))).by_tag["style"][0]
     print_css = css[css.index("@media print") :]
     assert re.search(r"nav, \.links, \.whole[^{]*\{ display: none", print_css)
+    # Abstracts unfolded on paper.
+    assert "details::details-content { content-visibility: visible; display: block; }" in print_css
+    assert re.search(r"details > :not\(summary\) \{ display: block", print_css)
 
 
 def test_cancelled_sessions_offer_no_add_links() -> None:
-    html = page(schedule(timed(status="cancelled")))
-    assert "calendar.google.com" not in html
-    assert "outlook.live.com" not in html
+    sched = schedule(timed(status="cancelled"), timed(id="b", title="B"))
+    html = lists(sched)
     assert '<span class="status">cancelled</span>' in html
-    assert 'href="sessions/parsl-cwl.ics"' in html
+    assert 'href="../sessions/parsl-cwl.ics"' in html
+    data = _render_site(sched)["data"]
+    rows = json.loads(data["sessions.json"])["sessions"]
+    links = dict(zip([row[0] for row in rows], json.loads(data["links-0.json"]), strict=True))
+    assert links["parsl-cwl"] is None
+    assert links["b"][0].startswith("https://calendar.google.com/")
+    assert links["b"][1].startswith("https://outlook.live.com/")
 
 
 def test_subscribe_links_appear_only_with_a_url() -> None:
@@ -318,7 +379,7 @@ def test_the_page_does_not_depend_on_the_machines_zone(monkeypatch: pytest.Monke
         for zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
             monkeypatch.setenv("TZ", zone)
             time.tzset()
-            pages.append(page(schedule(timed(), timed(id="b", title="B"))))
+            pages.append(_render_site(schedule(timed(), timed(id="b", title="B"))))
     finally:
         monkeypatch.undo()  # TZ as it was, for the tests that follow
         time.tzset()
@@ -336,23 +397,62 @@ def test_build_site_writes_the_page_and_the_calendars_it_links_to(tmp_path: Path
         assert (tmp_path / "days" / name).read_bytes() == data
     for name, data in render(sched, Split.EVENT).items():
         assert (tmp_path / "sessions" / name).read_bytes() == data
-    html = (tmp_path / "index.html").read_text("utf-8")
-    local_links = {
-        href
-        for href, _ in _Page(html).links
-        if not href.startswith(("https:", "http:", "webcal:", "#"))
-    }
-    # The posters run on the 20th too, but begin on the 19th, under which the page lists them:
+    # Without JavaScript: from the page, by plain links, to every list and every calendar.
+    reached: set[str] = set()
+    todo = ["index.html"]
+    while todo:
+        path = todo.pop()
+        reached.add(path)
+        for href, _ in _Page((tmp_path / path).read_text("utf-8")).links:
+            if href.startswith(("https:", "http:", "webcal:", "#")):
+                continue
+            target = urllib.parse.urljoin(f"/{path}", href).lstrip("/")
+            assert (tmp_path / target).is_file(), (path, href)
+            if target.endswith(".html") and target not in reached:
+                todo.append(target)
+            reached.add(target)
+    # The posters run on the 20th too, but begin on the 19th, under which the pages list them:
     # days/2024-11-20.ics is written, not linked.
     assert (tmp_path / "days" / "2024-11-20.ics").is_file()
-    assert local_links == {
+    assert reached == {
+        "index.html",
         CALENDAR_FILE,
+        "days/2024-11-18.html",
+        "days/2024-11-19.html",
         "days/2024-11-18.ics",
         "days/2024-11-19.ics",
         "sessions/parsl-cwl.ics",
         "sessions/posters.ics",
     }
-    assert all((tmp_path / link).is_file() for link in local_links)
+
+
+def test_every_session_is_on_its_day_its_track_and_its_room_list() -> None:
+    sched = schedule(
+        timed(track="Workflows", location="Hall A"),
+        timed(id="b", title="B", track="Workflows", location="Hall B"),
+        timed(id="c", title="C", track="Ünïcode & <Tags>", location="Hall B"),
+        timed(id="d", title="D", track="unicode tags", location=None),
+    )
+    found = pages(sched)
+    assert sorted(p for p in found if p.startswith(("tracks/", "rooms/"))) == [
+        "rooms/hall-a.html",
+        "rooms/hall-b.html",
+        "tracks/unicode-tags-2.html",
+        "tracks/unicode-tags.html",
+        "tracks/workflows.html",
+    ]
+
+    def ids(path: str) -> set[str]:
+        return set(re.findall(r'<article class="card" id="session-([^"]+)"', found[path]))
+
+    assert ids("tracks/workflows.html") == {"parsl-cwl", "b"}
+    # Two names, one slug: the second in name order gets a number.
+    assert ids("tracks/unicode-tags.html") == {"d"}
+    assert ids("tracks/unicode-tags-2.html") == {"c"}
+    assert ids("rooms/hall-b.html") == {"b", "c"}
+    assert "<h1>Track: Ünïcode &amp; &lt;Tags&gt;</h1>" in found["tracks/unicode-tags-2.html"]
+    index = _Page(found["index.html"])
+    assert ("tracks/unicode-tags-2.html", "Ünïcode & <Tags>") in index.links
 
 
 def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Path) -> None:
@@ -362,6 +462,20 @@ def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Pat
     assert not (tmp_path / "sessions" / "gone.ics").exists()
     assert tmp_path / "index.html" in changed
     assert build_site(schedule(timed()), tmp_path) == []  # unchanged: nothing rewritten
+
+
+def test_a_rebuild_removes_the_lists_and_data_that_are_gone(tmp_path: Path) -> None:
+    build_site(schedule(timed(track="Old", location="Hall")), tmp_path)
+    assert (tmp_path / "tracks" / "old.html").is_file()
+    build_site(schedule(timed(track="New", location="Hall")), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == [".confcal-files", "new.html"]
+    build_site(schedule(timed(location="Hall")), tmp_path)
+    assert not (tmp_path / "tracks").exists()
+    many = [timed(id=f"s{n}", title=f"S{n}") for n in range(40)]
+    build_site(schedule(*many), tmp_path)
+    assert (tmp_path / "data" / "links-1.json").is_file()
+    build_site(schedule(*many[:5]), tmp_path)
+    assert not (tmp_path / "data" / "links-1.json").exists()
 
 
 def _events_json(path: Path, **calendar: object) -> Path:
@@ -440,21 +554,29 @@ def test_38c3_page_lists_each_session_on_its_day_with_its_utc_times() -> None:
     sched = confcal.load(folder / "events.json")
     expected = json.loads((folder / "expected.json").read_text("utf-8"))
     days = json.loads((folder / "days.json").read_text("utf-8"))
-    html = page(sched)
-    # The sessions of each day, in the order of the page.
-    sections = re.split(r'<section id="day-', html)[1:]
-    assert [s[:10] for s in sections] == sorted(days)
-    for section in sections:
-        day = section[:10]
-        found = set(re.findall(r'href="sessions/([^"]+)\.ics"', section))
-        assert found == set(days[day]), day
-    # Every session's Google link carries the source's own UTC times.
-    checked = set()
-    for article in re.split(r"<article", html)[1:]:
-        (session,) = re.findall(r'href="sessions/([^"]+)\.ics"', article)
-        (google,) = re.findall(r'href="(https://calendar\.google\.com/[^"]+)"', article)
-        start, end = (expected[session][k] for k in ("start_utc", "end_utc"))
+    site = _render_site(sched)
+    # The sessions of each day, on that day's list.
+    day_pages = sorted(name for name in site["days"] if name.endswith(".html"))
+    assert [name.removesuffix(".html") for name in day_pages] == sorted(days)
+    for name in day_pages:
+        found = set(re.findall(r'href="../sessions/([^"]+)\.ics"', site["days"][name].decode()))
+        assert found == set(days[name.removesuffix(".html")]), name
+    # Every session's Google link, in the script's data, carries the source's own UTC times.
+    rows = json.loads(site["data"]["sessions.json"])["sessions"]
+    chunks = sorted(
+        (name for name in site["data"] if name.startswith("links-")),
+        key=lambda name: int(name[6:-5]),
+    )
+    links = [row for name in chunks for row in json.loads(site["data"][name])]
+    assert len(links) == len(rows) == len(sched.events)
+    for row, (google, outlook) in zip(rows, links, strict=True):
+        start, end = (expected[row[0]][k] for k in ("start_utc", "end_utc"))
         compact = f"{start}/{end}".replace("-", "").replace(":", "")
-        assert query(google.replace("&amp;", "&"))["dates"] == compact, session
-        checked.add(session)
-    assert checked == {event.id for event in sched.events}
+        assert query(google)["dates"] == compact, row[0]
+        assert (query(outlook)["startdt"], query(outlook)["enddt"]) == (start, end), row[0]
+        assert (row[3], row[4]) == (_epoch(start), _epoch(end))
+    assert {row[0] for row in rows} == {event.id for event in sched.events}
+
+
+def _epoch(utc: str) -> int:
+    return int(dt.datetime.fromisoformat(utc.replace("Z", "+00:00")).timestamp())

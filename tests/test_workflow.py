@@ -339,7 +339,10 @@ def test_a_filtered_calendar_keeps_the_uids_and_name_of_the_whole(
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
-        (["--type", "Keynot"], "--type: no event has the type 'Keynot' (the types are: BOF,"),
+        (
+            ["--type", "Keynot"],
+            "--type: no event has the type 'Keynot'; did you mean 'Keynote'? (the",
+        ),
         (["--day", "2025-03-30"], "--day: 2025-03-30 is not a day of the programme (its days"),
         (["--id", "nope"], "--id: no event has the id 'nope'"),
         (

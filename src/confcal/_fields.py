@@ -26,6 +26,7 @@ __all__ = [
     "ID_PATTERN",
     "MAX_ID_LENGTH",
     "MAX_LENGTH",
+    "MAX_SEQUENCE",
     "NOT_A_LIST",
     "STATUSES",
     "YEARS",
@@ -36,7 +37,9 @@ __all__ = [
     "check_dtstamp",
     "check_id",
     "check_language",
+    "check_last_modified",
     "check_refresh",
+    "check_sequence",
     "check_speakers",
     "check_status",
     "check_uid_domain",
@@ -49,6 +52,7 @@ __all__ = [
     "line",
     "one_text",
     "optional_text",
+    "optional_utc",
     "problem",
     "required",
     "show",
@@ -93,6 +97,8 @@ _USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
 YEARS = range(1900, 2200)
 #: The longest an event may last.
 MAX_LENGTH = dt.timedelta(days=366)
+#: The largest SEQUENCE: an RFC 5545 INTEGER (3.3.8) is a signed 32-bit number.
+MAX_SEQUENCE = 2**31 - 1
 #: The DTSTAMP of a schedule that says nothing of when it changed (never the clock).
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -107,6 +113,14 @@ def text(value: str) -> str:
     if not isinstance(value, str):
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
+
+
+def calendar_text(value: str, *, single_line: bool = False) -> str:
+    """``value`` as a calendar can hold it, for text a reader repairs rather than refuses (a file
+    someone else published): line breaks as ``\\n`` (a space in a one-line field), without the
+    control characters and lone surrogates the fields refuse."""
+    cleaned = _CONTROL.sub("", text(value))
+    return cleaned.replace("\n", " ") if single_line else cleaned
 
 
 def optional_text(value: str | None) -> str | None:
@@ -439,6 +453,11 @@ def utc(value: dt.datetime) -> dt.datetime:
         return value  # knows, and a tzinfo of the caller's may raise anything: the check says so
 
 
+def optional_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """:func:`utc`, for a time that may be ``None``."""
+    return None if value is None else utc(value)
+
+
 def check_dtstamp(_: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
     as_dtstamp(attribute.name, value)
 
@@ -457,3 +476,19 @@ def as_dtstamp(field: str, value: object) -> dt.datetime:
         raise problem(field, f"{value.isoformat()} is out of range: it is no instant in UTC", value)
     check_year(field, value, stamp.year, written=show(stamp))
     return stamp
+
+
+def check_sequence(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A revision number (SEQUENCE): a whole number from 0 to :data:`MAX_SEQUENCE`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise wrong_type(attribute.name, "a whole number (int)", value)
+    if not 0 <= value <= MAX_SEQUENCE:
+        raise problem(
+            attribute.name, f"{value} is not a whole number from 0 to {MAX_SEQUENCE}", value
+        )
+
+
+def check_last_modified(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None``, or an instant as :func:`as_dtstamp` takes it (LAST-MODIFIED is one, too)."""
+    if value is not None:
+        as_dtstamp(attribute.name, value)

@@ -60,9 +60,18 @@ def safe_folder(name: str) -> bool:
     return safe_name(name) and not name.startswith(".")
 
 
+#: The kinds of file the site writes besides calendars: its pages, script and data.
+_SITE_SUFFIXES = (".ics", ".html", ".js", ".json")
+
+
 def _prunable(name: str) -> bool:
-    """Whether a listed name may be removed: a calendar or the page, in the folder itself."""
-    return safe_name(name) and (name.endswith(".ics") or name == _PAGE) and not name.startswith(".")
+    """Whether a listed name may be removed: a calendar or a file of the site, in the folder
+    itself (a track's page, a day's data, when the track or day is gone)."""
+    return (
+        safe_name(name)
+        and (name.endswith(_SITE_SUFFIXES) or name == _PAGE)
+        and not name.startswith(".")
+    )
 
 
 def _listing(names: Collection[str], folders: Collection[str] = ()) -> bytes:
@@ -224,6 +233,7 @@ def write_tree(
     *,
     prune: bool,
     inputs: set[tuple[int, int]],
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for top itself): {file name: bytes}}``, whose names are checked
     (:func:`safe_name`, :func:`safe_folder`), into ``top``, whose lock the caller holds; returns
@@ -264,26 +274,24 @@ def write_tree(
         ordered = [plans[sub] if sub else top_plan for sub in tree]
         if "" not in tree:
             ordered.append(top_plan)
-        return _carry_out(ordered)
+        return _carry_out(ordered, progress)
     finally:
         for folder in opened:
             folder.close()
 
 
-def _carry_out(plans: list[_Plan]) -> list[Path]:
-    """Carry out the plans in the crash-safe order (see the module's docstring)."""
+def _carry_out(
+    plans: list[_Plan], progress: Callable[[int, int], None] | None = None
+) -> list[Path]:
+    """Carry out the plans in the crash-safe order (see the module's docstring); ``progress``
+    is told ``(files written, files)``."""
     gone = [sub for plan in plans for sub in plan.gone]
     for plan in [*plans, *gone]:
         plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
     if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
         for plan in plans:
             plan.folder.sync()
-    changed = [
-        plan.folder.path / name
-        for plan in plans
-        for name, data in plan.files.items()
-        if plan.folder.write(name, data)
-    ]
+    changed = _write_files(plans, progress)
     for plan in [*plans, *gone]:
         for name in plan.remove:
             plan.folder.remove(name)
@@ -294,6 +302,18 @@ def _carry_out(plans: list[_Plan]) -> list[Path]:
     if changed or any(plan.remove or plan.gone for plan in [*plans, *gone]):
         for plan in plans:
             plan.folder.sync()
+    return changed
+
+
+def _write_files(plans: list[_Plan], progress: Callable[[int, int], None] | None) -> list[Path]:
+    """Write every plan's files; the ones whose content changed."""
+    writes = [(plan.folder, name, data) for plan in plans for name, data in plan.files.items()]
+    changed = []
+    for done, (folder, name, data) in enumerate(writes, start=1):
+        if folder.write(name, data):
+            changed.append(folder.path / name)
+        if progress is not None:
+            progress(done, len(writes))
     return changed
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "scan",
     "state",
     "transitions",
+    "tzdata_names",
     "tzdata_zone",
     "tzif_transitions",
 ]
@@ -49,6 +50,13 @@ _EPOCH_FLOOR = dt.datetime(1850, 1, 1, tzinfo=UTC)
 
 def _tzif(name: str) -> bytes:
     return importlib.resources.files("tzdata").joinpath("zoneinfo", *name.split("/")).read_bytes()
+
+
+def tzdata_names() -> list[str]:
+    """Every zone name the ``tzdata`` package lists, sorted: the names :func:`tzdata_zone`
+    knows."""
+    listed = importlib.resources.files("tzdata").joinpath("zones").read_text("utf-8")
+    return sorted(listed.split())
 
 
 def tzdata_zone(name: str) -> zoneinfo.ZoneInfo:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib.resources
 import os
 import re
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import attrs
 import click
+from click.shell_completion import CompletionItem
 
-from . import dumps, load, zones
+from . import changes, dumps, history, load, zones
 from ._version import __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
@@ -22,21 +26,35 @@ from .files import (
     check_output,
     check_stdout,
     render,
+    silence_stdout,
     stderr_input,
     write_atomic,
     write_files,
     write_stdout,
 )
-from .ical import MAX_ALARM
+from .ical import MAX_ALARM, Progress
 from .listing import table
 from .model import EPOCH, Schedule
-from .readers import FORMATS, Format, parse_refresh
+from .readers import FORMATS, TRUSTS, Format, Trust, parse_refresh
 
 __all__ = ["cli", "main"]
 
 #: --alarm in minutes, at most the library's limit.
 _MAX_ALARM_MINUTES = MAX_ALARM // dt.timedelta(minutes=1)
-EVENTS = click.Path(dir_okay=False, path_type=Path, allow_dash=False)
+
+
+class _Programme(click.Path):
+    """A programme's path; ``-`` is stdin, read as ``/dev/stdin`` so that every check of the
+    input (never the output, nor stdout's or stderr's file) holds for it too."""
+
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:  # fmt: skip
+        return Path("/dev/stdin") if value == "-" else super().convert(value, param, ctx)
+
+
+EVENTS = _Programme(dir_okay=False, path_type=Path, allow_dash=False)
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
@@ -74,6 +92,14 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     return value
 
 
+def _complete_zone(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Zone names for shell completion, ignoring case: ``--tz europe/be<TAB>``."""
+    folded = incomplete.casefold()
+    return [CompletionItem(name) for name in zones.names() if name.casefold().startswith(folded)]
+
+
 def _filters(command: _F) -> _F:
     """The options that choose events; they compose with every split, and with each other."""
     options = [
@@ -83,31 +109,48 @@ def _filters(command: _F) -> _F:
                      help="Only events on this conference day; repeat for several."),
         click.option("--id", "ids", multiple=True, metavar="ID",
                      help="Only the event with this id; repeat for several."),
+        click.option("--track", "tracks", multiple=True, metavar="TRACK",
+                     help="Only events of this track (ignoring case); repeat for several."),
+        click.option("--room", "rooms", multiple=True, metavar="ROOM",
+                     help="Only events in this room (ignoring case); repeat for several."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _select(
-    schedule: Schedule, events: Path, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...],
-) -> Schedule:  # fmt: skip
+@attrs.frozen
+class _Filters:
+    """What the filter options (:func:`_filters`) chose, as ``Schedule.select`` takes it."""
+
+    types: tuple[str, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    ids: tuple[str, ...] = ()
+    tracks: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+
+    def given(self) -> str:
+        """The options as typed, for a message."""
+        return " ".join(
+            f"--{option} {value}"
+            for option, values in zip(
+                ("type", "day", "id", "track", "room"), attrs.astuple(self), strict=True
+            )
+            for value in values
+        )
+
+
+def _select(schedule: Schedule, events: Path, chosen: _Filters) -> Schedule:
     """The events the filters choose; an error naming the option when a value matches nothing."""
     try:
-        return schedule.select(types=types, days=days, ids=ids)
+        return schedule.select(**attrs.asdict(chosen, recurse=False))
     except InvalidInput as error:
-        given = " ".join(
-            [f"--type {t}" for t in types]
-            + [f"--day {d}" for d in days]
-            + [f"--id {i}" for i in ids]
-        )
         raise InvalidInput(
             [
                 attrs.evolve(p, source=str(events), field=f"--{p.field}")
                 if p.field
                 else attrs.evolve(
-                    p, source=str(events), field=None, message=f"{p.message} ({given})"
+                    p, source=str(events), field=None, message=f"{p.message} ({chosen.given()})"
                 )
                 for p in error.problems
             ]
@@ -175,6 +218,61 @@ def _emit(data: bytes, output: Path | None, source: Path) -> None:
         write_atomic(output, data, inputs=[source])
 
 
+class _Bar:
+    """A progress bar on stderr for a run that lasts (100,000 sessions take minutes): shown only
+    when stderr is a terminal, and only once the run has taken :data:`DELAY` seconds, so short
+    runs, pipes, logs and CI print nothing."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+        self.shown: click._termui_impl.ProgressBar[int] | None = None
+        self.label = ""
+        self.next = 0.0
+        try:
+            self.wanted = sys.stderr is not None and sys.stderr.isatty()
+        except (OSError, ValueError):
+            self.wanted = False
+
+    def phase(self, label: str) -> Progress | None:
+        """What the library tells of one phase (``(done, total)``), or ``None`` to tell nothing."""
+        if not self.wanted:
+            return None
+        began = time.time()
+
+        def tell(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - self.began < self.DELAY or (now < self.next and done < total):
+                return
+            self.next = now + 0.1  # a bar redrawn per session would cost more than the session
+            with contextlib.suppress(OSError, ValueError):
+                if self.shown is None or self.label != label:
+                    self.close()
+                    self.shown = click.progressbar(length=total, label=label, file=sys.stderr)
+                    self.shown.start = began  # the estimate counts from the phase's start
+                    self.label = label
+                self.shown.update(done - self.shown.pos)
+
+        return tell
+
+    def close(self) -> None:
+        """Ends the bar's line, if one was shown, before any other message."""
+        if self.shown is not None:
+            shown, self.shown = self.shown, None
+            with contextlib.suppress(OSError, ValueError):
+                shown.render_finish()
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[_Bar]:
+    bar = _Bar()
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
 def _say(message: str) -> None:
     """A line on stderr; lost, not fatal, if stderr is gone (``2>&1 | head``)."""
     with contextlib.suppress(OSError):
@@ -185,25 +283,112 @@ def _warn(warning: LoadWarning) -> None:
     _say(f"warning: {warning}")
 
 
-def _load(
-    path: Path, format: Format = "auto", timezone: str | None = None,
-    dtstamp: dt.datetime | None = None,
-) -> Schedule:  # fmt: skip
-    return load(path, format=format, timezone=timezone, on_warning=_warn, dtstamp=dtstamp)
+@attrs.frozen
+class _Reading:
+    """How a command reads its programme: the options every such command takes."""
+
+    format: Format = "auto"
+    timezone: str | None = None
+    trust: Trust = "auto"
+    strict: bool = False
+    quiet: bool = False
+
+    def load(self, path: Path, dtstamp: dt.datetime | None = None) -> Schedule:
+        return load(
+            path,
+            format=self.format,
+            timezone=self.timezone,
+            trust=self.trust,
+            strict=self.strict,
+            on_warning=None if self.quiet else _warn,
+            dtstamp=dtstamp,
+        )
 
 
 def _programme_options(command: _F) -> _F:
-    """``--format`` and ``--timezone``, for every command that reads a programme."""
+    """The options of every command that reads a programme, given to it as one ``reading``."""
+
+    @functools.wraps(command)
+    def reading_command(
+        *args: object, format_: Format, timezone: str | None, trust: Trust, strict: bool,
+        quiet: bool, **kwargs: object,
+    ) -> object:  # fmt: skip
+        reading = _Reading(format_, timezone, trust, strict, quiet)
+        return command(*args, reading=reading, **kwargs)
+
+    options = [
+        click.option(
+            "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+            help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
+            "auto: by content.",
+        ),
+        click.option(
+            "--timezone", metavar="ZONE", default=None, callback=_zone,
+            shell_complete=_complete_zone,
+            help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the "
+            "one it names); an .ics's floating times are in it.",
+        ),
+        click.option(
+            "--trust", type=click.Choice(TRUSTS), default="auto", show_default=True,
+            help="Where a pretalx/frab date's UTC offset and the time it prints disagree: "
+            "publish the offset's instant or the printed time (auto: the printed time if "
+            "--timezone is given or most sessions disagree by one amount).",
+        ),
+        click.option(
+            "--strict", is_flag=True,
+            help="Refuse a file that needs repairs: each warning is an error (exit 1, nothing "
+            "written).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        reading_command = option(reading_command)
+    return reading_command  # type: ignore[return-value]
+
+
+def _history_options(command: _F) -> _F:
+    """``--history PATH`` and ``--no-history``, for the commands that publish."""
     command = click.option(
-        "--timezone", metavar="ZONE", default=None, callback=_zone,
-        help="IANA zone of a pretalx/frab schedule or .ics that names none (overrides the one it "
-        "names); an .ics's floating times are in it.",
+        "--no-history", is_flag=True,
+        help="Use no history file, not even the one beside the programme.",
     )(command)  # fmt: skip
     return click.option(
-        "--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
-        help="events.json, a pretalx/frab schedule.json or schedule.xml, or an .ics (ics); "
-        "auto: by content.",
+        "--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+        default=None, metavar="PATH",
+        help="The programme's history (SEQUENCE and LAST-MODIFIED of sessions that moved): read, "
+        "updated, created if missing. Default: PROGRAMME.history.json beside the programme, when "
+        "it exists.",
     )(command)  # fmt: skip
+
+
+def _history_path(events: Path, given: Path | None, off: bool) -> Path | None:
+    """The history file to use: ``--history``, else the one beside a programme file when there
+    is one (not beside stdin), none with ``--no-history``."""
+    if off:
+        if given is not None:
+            raise click.UsageError("--history and --no-history: give one of them")
+        return None
+    if given is not None:
+        return given
+    if events == Path("/dev/stdin"):
+        return None
+    beside = history.default_path(events)
+    return beside if beside.is_file() else None
+
+
+def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, history.History | None]:
+    """``schedule`` with the SEQUENCE and LAST-MODIFIED its history gives, and the history to
+    write once the calendars are written."""
+    if path is None:
+        return schedule, None
+    return history.revise(schedule, history.load(path))
+
+
+def _save(path: Path | None, revised: history.History | None, events: Path) -> None:
+    """The history, after the calendars: a run that failed before leaves it as it was, and the
+    next one gives every session the same SEQUENCE again."""
+    if path is not None and revised is not None:
+        write_atomic(path, history.dumps(revised).encode("utf-8"), inputs=[events])
 
 
 #: Problems printed before the rest are only counted: the first ones point at what is wrong, and
@@ -214,6 +399,21 @@ _SHOWN_PROBLEMS = 50
 class _Group(click.Group):
     """Turns every :class:`ConfcalError` into ``error:`` lines on stderr and exit code 1, and
     a reader that stopped reading stdout (``| head``) into a silent exit 0."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        # --help and --version print while the options are parsed, before invoke: click would
+        # exit 1 on a closed pipe there (`confcal --help | head -1`).
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            silence_stdout()
+            raise click.exceptions.Exit(0) from None
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -229,6 +429,7 @@ class _Group(click.Group):
             for problem in last:
                 _say(f"error: {problem}")
         except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
+            silence_stdout()  # a subcommand's --help, printed by click
             ctx.exit(0)
         except ConfcalError as error:
             _say(f"error: {error}")
@@ -255,11 +456,13 @@ def cli() -> None:
 @click.argument("events", type=EVENTS)
 @click.option(
     "-o", "--output", type=click.Path(), default=None,
-    help="File to write (default: stdout), or the folder for --split day|event.",
+    help="File to write (default: stdout), or the folder for --split day|event|track|room.",
 )  # fmt: skip
 @click.option(
     "--split", type=click.Choice([s.value for s in Split]), default=Split.NONE.value,
-    show_default=True, help="One calendar, one file per conference day, or one per session.",
+    show_default=True,
+    help="One calendar, one file per conference day, one per session, or one feed per track or "
+    "room.",
 )  # fmt: skip
 @_filters
 @click.option(
@@ -271,11 +474,13 @@ def cli() -> None:
     help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
     "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
 )  # fmt: skip
+@_history_options
 @_programme_options
 def export(
     events: Path, output: str | None, split: str, types: tuple[str, ...],
-    days: tuple[dt.date, ...], ids: tuple[str, ...], alarm: int | None,
-    refresh: dt.timedelta | None, format_: Format, timezone: str | None,
+    days: tuple[dt.date, ...], ids: tuple[str, ...], tracks: tuple[str, ...],
+    rooms: tuple[str, ...], alarm: int | None, refresh: dt.timedelta | None,
+    history_file: Path | None, no_history: bool, reading: _Reading,
 ) -> None:  # fmt: skip
     """Write the programme as iCalendar.
 
@@ -284,8 +489,12 @@ def export(
       confcal export events.json -o parsl-sc24.ics
       confcal export events.json --split day -o calendars/days
       confcal export events.json --split event -o calendars/sessions
+      confcal export events.json --split track -o calendars/tracks
+      confcal export schedule.xml --room 'Saal 1' -o saal-1.ics
       confcal export events.json --type BOF --day 2024-11-19 --alarm 15 -o bofs.ics
       confcal export schedule.xml --split day -o calendars/days
+      confcal export - -o all.ics < events.json
+      confcal export events.json --history events.history.json -o all.ics
     """
     _refuse_stderr(events)
     kind = Split(split)
@@ -296,22 +505,32 @@ def export(
         if path is None:
             raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
     _refuse_input(path, events)
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    kept = _history_path(events, history_file, no_history)
+    if kept is not None:
+        check_output(kept, [events])
+    chosen = _Filters(types, days, ids, tracks, rooms)
+    schedule, revised = _revised(reading.load(events), kept)
+    schedule = _select(schedule, events, chosen)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
-    files = render(schedule, kind, alarm=reminder, days=days)
-    if kind is Split.NONE:
-        _emit(files[""], path, events)
-        return
-    assert path is not None
-    write_files(path, files, prune=not (types or days or ids), inputs=[events])
+    with _progress() as bar:
+        files = render(schedule, kind, alarm=reminder, days=days, progress=bar.phase("rendering"))
+        if kind is Split.NONE:
+            _emit(files[""], path, events)
+        else:
+            assert path is not None
+            write_files(
+                path, files, prune=not chosen.given(), inputs=[events],
+                progress=bar.phase("writing"),
+            )  # fmt: skip
+    _save(kept, revised, events)
 
 
 @cli.command()
 @click.argument("events", type=EVENTS)
 @_programme_options
-def check(events: Path, format_: Format, timezone: str | None) -> None:
+def check(events: Path, reading: _Reading) -> None:
     """Check a programme and summarize it; exit code 1 and every problem if it has any.
 
     \b
@@ -321,7 +540,7 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _load(events, format_, timezone)
+    schedule = reading.load(events)
     days = list(schedule.days())
     span = f" ({days[0]} to {days[-1]})" if days else ""
     write_stdout(
@@ -334,14 +553,14 @@ def check(events: Path, format_: Format, timezone: str | None) -> None:
 @cli.command("list")
 @click.argument("events", type=EVENTS)
 @click.option(
-    "--tz", metavar="ZONE", callback=_zone, default=None,
+    "--tz", metavar="ZONE", callback=_zone, default=None, shell_complete=_complete_zone,
     help="Show times in this IANA zone (e.g. Europe/Berlin) instead of the conference's.",
 )  # fmt: skip
 @_filters
 @_programme_options
 def list_(
     events: Path, tz: str | None, types: tuple[str, ...], days: tuple[dt.date, ...],
-    ids: tuple[str, ...], format_: Format, timezone: str | None,
+    ids: tuple[str, ...], tracks: tuple[str, ...], rooms: tuple[str, ...], reading: _Reading,
 ) -> None:  # fmt: skip
     """Print the programme as a table, by day, in the conference's zone or yours.
 
@@ -353,7 +572,8 @@ def list_(
     """
     _refuse_stderr(events)
     check_stdout([events])
-    schedule = _select(_load(events, format_, timezone), events, types, days, ids)
+    chosen = _Filters(types, days, ids, tracks, rooms)
+    schedule = _select(reading.load(events), events, chosen)
     write_stdout(table(schedule, tz))
 
 
@@ -364,7 +584,7 @@ def list_(
     help="events.json to write (default: stdout).",
 )  # fmt: skip
 @_programme_options
-def convert(schedule: Path, output: str | None, format_: Format, timezone: str | None) -> None:
+def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
     """Write a pretalx/frab schedule.json or schedule.xml, or an .ics, as events.json, to edit
     by hand.
 
@@ -378,7 +598,7 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
     _refuse_input(path, schedule)
     # No DTSTAMP from the clock or the file's age: events.json holds `updated` only if the input
     # did, so that the converted file's own modification time takes over as it is edited.
-    converted = dumps(_load(schedule, format_, timezone, dtstamp=EPOCH))
+    converted = dumps(reading.load(schedule, dtstamp=EPOCH))
     _emit(converted.encode("utf-8"), path, schedule)
 
 
@@ -386,17 +606,23 @@ def convert(schedule: Path, output: str | None, format_: Format, timezone: str |
 @click.argument("events", type=EVENTS)
 @click.option(
     "-o", "--output", type=click.Path(file_okay=False), required=True,
-    help="Folder to write index.html and its calendars into (created if missing).",
+    help="Folder to write the site into (created if missing).",
 )  # fmt: skip
+@_history_options
 @_programme_options
-def site(events: Path, output: str, format_: Format, timezone: str | None) -> None:
-    """Write the attendees' page: index.html and the .ics files it links to.
+def site(
+    events: Path, output: str, history_file: Path | None, no_history: bool, reading: _Reading
+) -> None:  # fmt: skip
+    """Write the attendees' site: a page to search, filter and star sessions
+    (also offline), plain lists, and the .ics files they link to.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
     subscribe link points there). It holds:
 
     \b
-      index.html              the programme, with download and add-to-calendar links
+      index.html              search, filters, now and next, My agenda
+      app.js, sw.js, data/    its script, offline worker and data
+      days/YYYY-MM-DD.html    every session of a day (tracks/, rooms/ too)
       calendar.ics            the whole programme
       days/YYYY-MM-DD.ics     one calendar per conference day
       sessions/<id>.ics       one calendar per session
@@ -412,7 +638,41 @@ def site(events: Path, output: str, format_: Format, timezone: str | None) -> No
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])
-    build_site(_load(events, format_, timezone), path, inputs=[events])
+    kept = _history_path(events, history_file, no_history)
+    if kept is not None:
+        check_output(kept, [events])
+    schedule, revised = _revised(reading.load(events), kept)
+    build_site(schedule, path, inputs=[events])
+    _save(kept, revised, events)
+
+
+@cli.command()
+@click.argument("old", type=EVENTS)
+@click.argument("new", type=EVENTS)
+@click.option(
+    "--exit-code", is_flag=True,
+    help="Exit with 1 when anything changed, 0 when nothing did (as git diff --exit-code).",
+)  # fmt: skip
+@_programme_options
+def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
+    """Print the sessions added, removed, moved (time, length or room), cancelled, reinstated
+    or changed in status from OLD to NEW, one line each, matched by id; nothing if none.
+
+    \b
+    Examples:
+      confcal diff published/events.json events.json
+      git show HEAD~1:events.json | confcal diff - events.json
+      confcal diff old-schedule.xml schedule.xml --exit-code || echo changed
+    """
+    for source in (old, new):
+        _refuse_stderr(source)
+    check_stdout([old, new])
+    before = reading.load(old, dtstamp=EPOCH)
+    after = reading.load(new, dtstamp=EPOCH)
+    found = changes.diff(before, after)
+    write_stdout(changes.describe(found, before, after))
+    if exit_code and found:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

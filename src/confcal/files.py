@@ -32,11 +32,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import io
 import os
 import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Collection, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -46,7 +48,7 @@ from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import to_ical
+from .ical import Progress, to_ical
 from .model import Schedule
 
 __all__ = [
@@ -54,7 +56,9 @@ __all__ = [
     "Split",
     "check_output",
     "check_stdout",
+    "feed_slug",
     "render",
+    "silence_stdout",
     "stderr_input",
     "write_atomic",
     "write_files",
@@ -72,6 +76,9 @@ class Split(StrEnum):
     NONE = "none"
     DAY = "day"
     EVENT = "event"
+    #: One feed per track (``track``), one per room (``location``), named by :func:`feed_slug`.
+    TRACK = "track"
+    ROOM = "room"
 
 
 def render(
@@ -80,30 +87,81 @@ def render(
     *,
     alarm: dt.timedelta | None = None,
     days: Collection[dt.date] = (),
+    progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """The files of a split as ``{file name: iCalendar bytes}``; one unnamed entry for NONE.
 
     ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
+    ``progress`` is told ``(events written, events to write)`` over all the files.
 
     Raises:
         InvalidInput: ``alarm`` is no duration up to 366 days (as :func:`confcal.to_ical`).
     """
+    parts = _parts(schedule, split, days)
+    total = sum(len(part.events) for part in parts.values())
+    files = {}
+    base = 0
+    for name, part in parts.items():
+        tell = None if progress is None else _offset(progress, base, total)
+        files[name] = to_ical(part, alarm=alarm, progress=tell)
+        base += len(part.events)
+    return files
+
+
+def _offset(progress: Progress, base: int, total: int) -> Progress:
+    return lambda done, _: progress(base + done, total)
+
+
+def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[str, Schedule]:
+    """Each file of a split with the calendar it holds."""
     if split is Split.NONE:
-        return {"": to_ical(schedule, alarm=alarm)}
+        return {"": schedule}
     if split is Split.DAY:
         return {
-            f"{day.isoformat()}.ics": to_ical(part, alarm=alarm)
+            f"{day.isoformat()}.ics": part
             for day, part in schedule.days().items()
             if not days or day in days
         }
+    if split in (Split.TRACK, Split.ROOM):
+        groups = schedule.tracks() if split is Split.TRACK else schedule.rooms()
+        parts = {f"{feed_slug(name)}.ics": part for name, part in groups.items()}
+        if len(parts) != len(groups):  # two names, one 48-bit hash: never seen, never written
+            raise OutputError(f"two {split.value}s share a file name: {sorted(groups)}")
+        return parts
     return {
         # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": to_ical(
-            schedule.subset([event], name=" ".join(event.title.split())), alarm=alarm
-        )
+        f"{event.id}.ics": schedule.subset([event], name=" ".join(event.title.split()), feed=False)
         for event in schedule.sorted_events()
     }
+
+
+#: The longest part of a feed's file name taken from the track's or room's own letters.
+_SLUG_LENGTH = 60
+
+
+def feed_slug(name: str) -> str:
+    """The file name (without ``.ics``) of a track's or room's feed: stable, as subscribers keep
+    its URL, and never the same for two names that :meth:`~confcal.model.Schedule.select` tells
+    apart, whatever else the programme holds.
+
+    A name of ASCII letters and digits in words separated by single spaces or dots is its own
+    slug, in lower case with hyphens for the spaces (``Open Source Design`` →
+    ``open-source-design``, ``K.4.201`` → ``k.4.201``): such names differ (ignoring case) exactly
+    when their slugs do. Any other name (``C++``, ``Hall 1/2``,
+    ``Café``, ``東京``) gets its letters as far as ASCII has them, cut at 60 characters, then
+    ``--`` and a hash of the name ignoring case (``c--5f0e9a3c``): no plain slug holds ``--``,
+    and the hash keeps such names apart from each other.
+    """
+    folded = name.casefold()
+    if _PLAIN.fullmatch(folded) and len(folded) <= _SLUG_LENGTH:
+        return folded.replace(" ", "-")
+    ascii_ = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_)[:_SLUG_LENGTH].strip("-") or "x"
+    return f"{base}--{hashlib.sha256(folded.encode()).hexdigest()[:12]}"
+
+
+_PLAIN = re.compile(r"[a-z0-9]+(?:[ .][a-z0-9]+)*")
 
 
 # --- Paths the user names ----------------------------------------------------------------------
@@ -499,6 +557,7 @@ def write_tree(
     prune: bool = True,
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -508,7 +567,8 @@ def write_tree(
     unless it holds exactly what would be written. Crash-safe order: each manifest first lists
     the old and the new files, then the files are written and the old ones removed, then each
     manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
-    the caller in the error for a file at ``folder``.
+    the caller in the error for a file at ``folder``; ``progress`` is told ``(files written,
+    files)``.
     """
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
@@ -521,13 +581,18 @@ def write_tree(
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(top, tree, prune=prune, inputs=protected)
+            return _manifest.write_tree(top, tree, prune=prune, inputs=protected, progress=progress)
     finally:
         top.close()
 
 
 def write_files(
-    folder: Path, files: dict[str, bytes], *, prune: bool = True, inputs: Collection[Path] = ()
+    folder: Path,
+    files: dict[str, bytes],
+    *,
+    prune: bool = True,
+    inputs: Collection[Path] = (),
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write a split into ``folder``; remove what an earlier run wrote there and this one did not.
 
@@ -541,13 +606,15 @@ def write_files(
             another run holds its lock past ``CONFCAL_LOCK_TIMEOUT``. Nothing is
             half-written: each file is complete, old or new.
     """
-    return write_tree(folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split")
+    return write_tree(
+        folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split", progress=progress
+    )
 
 
 # --- stdout ------------------------------------------------------------------------------------
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """Point stdout at /dev/null once it failed, so what is still buffered does not fail again
     (and print a traceback) when Python exits."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -571,10 +638,10 @@ def write_stdout(data: bytes | str) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         raise PipeClosed("stdout: the reader closed the pipe") from None
     except OSError as error:
-        _silence_stdout()
+        silence_stdout()
         raise failed("stdout", "write", error) from None
     except UnicodeEncodeError as error:
         raise OutputError(

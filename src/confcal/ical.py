@@ -11,6 +11,7 @@ and is byte for byte what icalendar writes for :func:`to_calendar`. Both follow 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import icalendar
 
@@ -22,7 +23,7 @@ from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
 
-__all__ = ["MAX_ALARM", "to_calendar", "to_ical", "to_vevent"]
+__all__ = ["MAX_ALARM", "Progress", "to_calendar", "to_ical", "to_vevent"]
 
 PRODID = f"-//confcal//confcal {__version__}//EN"
 #: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
@@ -56,6 +57,13 @@ def to_vevent(
     component = icalendar.Event()
     component.add("uid", event.uid(uid_domain))
     component.add("dtstamp", stamp)
+    # A session changed since it was first published (confcal.history): clients that keep
+    # events by UID take the one with the higher SEQUENCE (RFC 5545 3.8.7.4, RFC 5546 2.1.5).
+    # None is written for a session never changed, so a programme without history keeps its bytes.
+    if event.last_modified is not None:
+        component.add("last-modified", event.last_modified)
+    if event.sequence:
+        component.add("sequence", event.sequence)
     _add_when(component, "dtstart", event.start)
     _add_when(component, "dtend", event.end)
     # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
@@ -101,11 +109,18 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
     return cal
 
 
-def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
+#: Told ``(done, total)`` as work goes on: how a long run shows its progress.
+Progress = Callable[[int, int], None]
+
+
+def to_ical(
+    schedule: Schedule, *, alarm: dt.timedelta | None = None, progress: Progress | None = None
+) -> bytes:
     """The iCalendar bytes of ``schedule`` (RFC 5545: CRLF line ends, folded at 75 octets).
 
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
-    a VEVENT is serialized once however many files it is written into.
+    a VEVENT is serialized once however many files it is written into. ``progress`` is told
+    ``(events done, events)`` after each event (a progress bar for 100,000 sessions).
 
     Raises:
         InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
@@ -119,7 +134,12 @@ def to_ical(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> bytes:
     )
     parts = [head]
     parts += [_serialize.vtimezone_bytes(definition) for definition in definitions]
-    parts += [_serialize.vevent_bytes(event, context, _event_component) for event in events]
+    if progress is None:
+        parts += [_serialize.vevent_bytes(event, context, _event_component) for event in events]
+    else:
+        for done, event in enumerate(events, start=1):
+            parts.append(_serialize.vevent_bytes(event, context, _event_component))
+            progress(done, len(events))
     parts.append(_serialize.END)
     return b"".join(parts)
 

@@ -13,9 +13,10 @@ never imports.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -33,7 +34,9 @@ from ._fields import (
     check_dtstamp,
     check_id,
     check_language,
+    check_last_modified,
     check_refresh,
+    check_sequence,
     check_speakers,
     check_status,
     check_uid_domain,
@@ -44,6 +47,7 @@ from ._fields import (
     line,
     one_text,
     optional_text,
+    optional_utc,
     problem,
     required,
     show,
@@ -89,6 +93,13 @@ class Event:
     )
     #: The language of the session's text (and talk), a BCP 47 tag such as ``"en"``.
     language: str | None = attrs.field(default=None, validator=check_language)
+    #: How often the session's time, length, room or status changed since it was first
+    #: published (SEQUENCE, 0: never), and when the last change was (LAST-MODIFIED). Not in
+    #: events.json: :mod:`confcal.history` sets them from the programme's history file.
+    sequence: int = attrs.field(default=0, validator=check_sequence)
+    last_modified: dt.datetime | None = attrs.field(
+        default=None, converter=optional_utc, validator=check_last_modified
+    )
 
     def __attrs_post_init__(self) -> None:
         # Each field is checked on its own by its validator (line breaks in a title or location
@@ -224,6 +235,9 @@ class Schedule:
     day_change: dt.time = attrs.field(default=dt.time(), validator=check_day_change)
     dtstamp: dt.datetime = attrs.field(default=EPOCH, converter=utc, validator=check_dtstamp)
     refresh: dt.timedelta | None = attrs.field(default=DEFAULT_REFRESH, validator=check_refresh)
+    #: The language of the programme's text (BCP 47, ``"en"``): the ``lang`` of the attendees'
+    #: pages; a session's own ``language`` marks its title and abstract.
+    language: str | None = attrs.field(default=None, validator=check_language)
 
     @property
     def uid_host(self) -> str:
@@ -255,59 +269,92 @@ class Schedule:
         return sorted(self.events, key=lambda e: e.sort_key(self.timezone))
 
     def days(self) -> dict[dt.date, Schedule]:
-        """Each conference day (a local date in the calendar's zone) with that day's events."""
+        """Each conference day (a local date in the calendar's zone) with that day's events: a
+        download each, without refresh hints."""
         by_day: dict[dt.date, list[Event]] = {}
         for event in self.sorted_events():
             for day in event.days(self.timezone, self.day_change):
                 by_day.setdefault(day, []).append(event)
         return {
-            day: self.subset(by_day[day], name=f"{self.name} ({day.isoformat()})")
+            day: self.subset(by_day[day], name=f"{self.name} ({day.isoformat()})", feed=False)
             for day in sorted(by_day)
         }
 
-    def subset(self, events: Iterable[Event], *, name: str) -> Schedule:
-        """A part of the calendar (a day, a session), whose UIDs stay those of the full calendar.
+    def tracks(self) -> dict[str, Schedule]:
+        """Each track with its events, a feed each (refresh hints kept); see :meth:`_groups`."""
+        return self._groups(lambda e: e.track)
 
-        A part is a download to import, not a feed to subscribe to, so it has no ``refresh``.
+    def rooms(self) -> dict[str, Schedule]:
+        """Each room (``location``) with its events, a feed each; see :meth:`_groups`."""
+        return self._groups(lambda e: e.location)
+
+    def _groups(self, key: Callable[[Event], str | None]) -> dict[str, Schedule]:
+        """The events grouped by ``key``, ignoring case as ``select`` does (the spelling of the
+        first event in programme order names the group), in that order. Events without one
+        belong to no group: they are in the whole calendar only."""
+        groups: dict[str, tuple[str, list[Event]]] = {}
+        for event in self.sorted_events():
+            value = key(event)
+            if value:
+                groups.setdefault(value.casefold(), (value, []))[1].append(event)
+        return {
+            value: self.subset(events, name=f"{self.name} ({' '.join(value.split())})")
+            for value, events in groups.values()
+        }
+
+    def subset(self, events: Iterable[Event], *, name: str, feed: bool = True) -> Schedule:
+        """A part of the calendar (a track, a day, a session), whose UIDs stay those of the full
+        calendar.
+
+        A feed (a track's or a room's calendar, to subscribe to) keeps the ``refresh`` hint; a
+        download to import once (a day, a session: ``feed=False``) has none.
         """
-        return attrs.evolve(self, name=name, events=events, uid_domain=self.uid_host, refresh=None)
+        refresh = self.refresh if feed else None
+        return attrs.evolve(
+            self, name=name, events=events, uid_domain=self.uid_host, refresh=refresh
+        )
 
     def select(
         self,
         *,
-        types: Iterable[str] = (),
+        types: Iterable[str] | str = (),
         days: Iterable[dt.date] = (),
-        ids: Iterable[str] = (),
+        ids: Iterable[str] | str = (),
+        tracks: Iterable[str] | str = (),
+        rooms: Iterable[str] | str = (),
     ) -> Schedule:
         """The same calendar with only the events that pass every filter given.
 
-        An event passes a filter when it matches one of its values: its ``type`` (ignoring case),
-        one of its conference days (as :meth:`days` counts them), its ``id`` (ignoring case, as ids
-        are unique). An empty filter lets every event pass. A value that matches no event of the
-        calendar is most likely a typo, so it raises :class:`InvalidInput` (naming every such
-        value); so does a combination that leaves no event.
+        An event passes a filter when it matches one of its values: its ``type``, ``track`` or
+        room (``location``), ignoring case; one of its conference days (as :meth:`days` counts
+        them); its ``id`` (ignoring case, as ids are unique). An empty filter lets every event
+        pass. A value that matches no event of the calendar is most likely a typo, so it raises
+        :class:`InvalidInput` (naming every such value); so does a combination that leaves no
+        event.
 
-        Each filter is a collection of values: a bare text (``types="BOF"``) is refused rather
-        than read letter by letter, and so is anything of another type, naming the parameter.
+        Each filter is a collection of values, or one text as one value (``types="BOF"`` is
+        ``types=["BOF"]``, never the letters B, O, F); anything else is refused, naming the
+        parameter.
         """
-        chosen_types = _filter("types", types, str, "types (text)")
-        chosen_days = _filter("days", days, dt.date, "dates (datetime.date)")
-        chosen_ids = _filter("ids", ids, str, "ids (text)")
-        if not (chosen_types or chosen_days or chosen_ids):
+        texts = {
+            "type": _filter("types", types, str, "types (text)"),
+            "track": _filter("tracks", tracks, str, "tracks (text)"),
+            "room": _filter("rooms", rooms, str, "rooms (text)"),
+            "id": _filter("ids", ids, str, "ids (text)"),
+        }
+        chosen_days = set(_filter("days", days, dt.date, "dates (datetime.date)"))
+        if not (chosen_days or any(texts.values())):
             return self
-        wanted_types = {t.casefold() for t in chosen_types}
-        wanted_ids = {i.casefold() for i in chosen_ids}
-        wanted_days = set(chosen_days)
         event_days = {e.id: set(e.days(self.timezone, self.day_change)) for e in self.events}
-        problems = self._unmatched(chosen_types, wanted_days, chosen_ids, event_days)
+        problems = self._unmatched(texts, chosen_days, event_days)
         if problems:
             raise InvalidInput(problems)
+        wanted = {field: {v.casefold() for v in values} for field, values in texts.items()}
         chosen = [
             e
             for e in self.events
-            if (not wanted_types or (e.type or "").casefold() in wanted_types)
-            and (not wanted_days or event_days[e.id] & wanted_days)
-            and (not wanted_ids or e.id.casefold() in wanted_ids)
+            if all(not w or (_FIELDS[f](e) or "").casefold() in w for f, w in wanted.items())
+            and (not chosen_days or event_days[e.id] & chosen_days)
         ]
         if not chosen:
             raise InvalidInput.single("no event matches all the filters together")
@@ -315,25 +362,22 @@ class Schedule:
 
     def _unmatched(
         self,
-        types: Collection[str],
+        texts: dict[str, tuple[str, ...]],
         days: set[dt.date],
-        ids: Collection[str],
         event_days: dict[str, set[dt.date]],
     ) -> list[Problem]:
         """A problem for each filter value that no event of the calendar matches."""
-        known_types = sorted({e.type for e in self.events if e.type}, key=str.casefold)
+        problems = []
+        for field, values in texts.items():
+            if not values:
+                continue
+            known: dict[str, str | None] = {}
+            for event in self.sorted_events():  # spelt as the first event in programme order
+                known.setdefault((_FIELDS[field](event) or "").casefold(), _FIELDS[field](event))
+            problems += [
+                _no_match(field, value, known) for value in values if value.casefold() not in known
+            ]
         known_days = sorted(set().union(*event_days.values()))
-        known_ids = {e.id.casefold() for e in self.events}
-        problems = [
-            Problem(
-                f"no event has the type {shown(t)} "
-                f"(the types are: {', '.join(known_types) or 'none'})",
-                field="type",
-                value=t,
-            )
-            for t in types
-            if t.casefold() not in {k.casefold() for k in known_types}
-        ]
         problems += [
             Problem(
                 f"{d.isoformat()} is not a day of the programme ({_days_phrase(known_days)})",
@@ -342,17 +386,44 @@ class Schedule:
             )
             for d in sorted(days - set(known_days))
         ]
-        problems += [
-            Problem(f"no event has the id {shown(i)}", field="id", value=i)
-            for i in ids
-            if i.casefold() not in known_ids
-        ]
         return problems
+
+
+#: What each text filter of :meth:`Schedule.select` compares, by the name its problems give.
+_FIELDS: dict[str, Callable[[Event], str | None]] = {
+    "type": lambda e: e.type,
+    "track": lambda e: e.track,
+    "room": lambda e: e.location,
+    "id": lambda e: e.id,
+}
+#: How many of the known values a message lists before it says how many more there are.
+_LISTED = 20
+
+
+def _no_match(field: str, value: str, known: dict[str, str | None]) -> Problem:
+    """The problem for a filter ``value`` that no event has: for an id that is all; for a type,
+    track or room, a close spelling (``did you mean``) and what the programme has."""
+    if field == "id":
+        return Problem(f"no event has the id {shown(value)}", field=field, value=value)
+    names = sorted({k for k in known.values() if k}, key=str.casefold)
+    close = difflib.get_close_matches(value.casefold(), [n.casefold() for n in names], n=1)
+    hint = f"; did you mean {shown(known[close[0]])}?" if close else ""
+    listed = ", ".join(names[:_LISTED]) or "none"
+    if len(names) > _LISTED:
+        listed += f", and {len(names) - _LISTED} more"
+    what = "rooms" if field == "room" else f"{field}s"
+    return Problem(
+        f"no event has the {field} {shown(value)}{hint} (the {what} are: {listed})",
+        field=field,
+        value=value,
+    )
 
 
 def _filter(parameter: str, values: Iterable[_T], kind: type[_T], what: str) -> tuple[_T, ...]:
     """The values of one :meth:`Schedule.select` filter, each checked to be a ``kind``."""
     if isinstance(values, str):
+        if kind is str:  # one text is one value, never its letters
+            return (values,)  # type: ignore[return-value]
         raise one_text(parameter, f"a list of {what}", values)
     if isinstance(values, NOT_A_LIST) or not isinstance(values, Iterable):
         raise wrong_type(parameter, f"a list of {what}", values)

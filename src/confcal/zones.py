@@ -28,7 +28,7 @@ import zoneinfo
 import pytz
 from pytz.tzinfo import BaseTzInfo
 
-from ._tzif import tzdata_zone
+from ._tzif import tzdata_names, tzdata_zone
 from .errors import InvalidInput, shown
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "get_zone",
     "is_ambiguous",
     "localize",
+    "names",
     "to_local",
     "utc_offset",
     "zone_name",
@@ -59,6 +60,12 @@ def get_zone(name: str) -> zoneinfo.ZoneInfo:
             value=name,
         )
     return _get_zone(name)
+
+
+def names() -> list[str]:
+    """Every IANA zone name :func:`get_zone` may take (the ``tzdata`` package's), sorted: what
+    the command line completes ``--timezone`` and ``--tz`` from."""
+    return tzdata_names()
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -28,7 +29,9 @@ from confcal.model import EPOCH, Schedule
 
 from . import events_json, frab_json, frab_xml, ics
 from ._common import (
+    TRUSTS,
     Imported,
+    Trust,
     check_options,
     check_text,
     model_problems,
@@ -40,8 +43,10 @@ from ._json import decode, parse_json
 
 __all__ = [
     "FORMATS",
+    "TRUSTS",
     "Format",
     "Imported",
+    "Trust",
     "detect",
     "load",
     "loads",
@@ -53,42 +58,47 @@ Format = Literal["auto", "events", "frab-json", "frab-xml", "ics"]
 FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml", "ics")
 
 
-def load(
+def load(  # noqa: PLR0913 - keyword-only options, each with a default
     path: str | os.PathLike[str],
     *,
     format: Format = "auto",
     timezone: str | None = None,
     on_warning: Callable[[LoadWarning], None] | None = None,
     dtstamp: dt.datetime | None = None,
+    trust: Trust = "auto",
+    strict: bool = False,
 ) -> Schedule:
     """Read events.json, a pretalx/frab schedule.json or schedule.xml, or an iCalendar file.
 
     The format is recognised by content unless ``format`` names it; ``timezone`` is the zone of a
-    schedule that names none. Whatever confcal read but not as the file says is passed to
-    ``on_warning`` (dropped without one). Raises :class:`~confcal.errors.InvalidInput` listing
-    every problem.
+    schedule that names none. A file someone else published (pretalx/frab, .ics) is repaired
+    where confcal can (see the README, "Repairs"): each kind of repair is one
+    :class:`~confcal.errors.LoadWarning`, passed to ``on_warning`` (dropped without one), or,
+    with ``strict``, an error. ``trust`` says whether a pretalx/frab date's UTC offset or the time
+    it prints wins where they disagree (``auto``: the README's "UTC offsets that disagree").
+    Raises :class:`~confcal.errors.InvalidInput` listing every problem.
 
     DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
-    modification time: never the clock, so the same file always gives the same calendars. Given
+    modification time: never the clock, so the same file always gives the same calendars. A pipe
+    or a device (``/dev/stdin`` fed by a pipe) has no time of its own (its "modification time"
+    is when it was written to, the clock), so without the first two that is an error. Given
     ``dtstamp``, it is ``calendar.updated``, else ``dtstamp``, as :func:`loads` has it: neither the
     environment nor the file's time is looked at (``dtstamp=EPOCH``, 1970, is how ``confcal
     convert`` reads a schedule it writes as events.json, whose own time must then take over).
     """
     path = _path(path)
-    _check(format=format, on_warning=on_warning, timezone=timezone, dtstamp=dtstamp)
+    options = _Options(format=format, timezone=timezone, trust=trust)
+    _check(options, on_warning=on_warning, dtstamp=dtstamp, strict=strict)
     source = str(path)
     data, modified = _contents(path, source)
     if dtstamp is not None:
-        imported = _read(data, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
+        imported = _read(data, options, source=source, dtstamp=dtstamp)
     else:
-        imported = _reproducible(
-            data, format=format, source=source, timezone=timezone, file=modified
-        )
-    _warn(on_warning, imported.warnings)
-    return imported.schedule
+        imported = _reproducible(data, options, source=source, file=modified)
+    return _warned(imported, on_warning, strict=strict)
 
 
-def loads(
+def loads(  # noqa: PLR0913 - keyword-only options, each with a default
     text: str | bytes,
     *,
     format: Format = "auto",
@@ -96,6 +106,8 @@ def loads(
     timezone: str | None = None,
     on_warning: Callable[[LoadWarning], None] | None = None,
     dtstamp: dt.datetime | None = None,
+    trust: Trust = "auto",
+    strict: bool = False,
 ) -> Schedule:
     """Read a programme from a string (or its bytes); ``source`` names it in messages.
 
@@ -107,10 +119,10 @@ def loads(
             its event and field), or an argument has the wrong type.
     """
     text = check_text(text)
-    _check(format=format, on_warning=on_warning, source=source, timezone=timezone, dtstamp=dtstamp)
-    imported = _read(text, format=format, source=source, timezone=timezone, dtstamp=dtstamp)
-    _warn(on_warning, imported.warnings)
-    return imported.schedule
+    options = _Options(format=format, timezone=timezone, trust=trust)
+    _check(options, on_warning=on_warning, source=source, dtstamp=dtstamp, strict=strict)
+    imported = _read(text, options, source=source, dtstamp=dtstamp)
+    return _warned(imported, on_warning, strict=strict)
 
 
 def detect(data: bytes | str) -> Format:
@@ -152,20 +164,31 @@ def _path(path: object) -> Path:
     raise wrong_type("path", "a file path (str or pathlib.Path)", path)
 
 
+@attrs.frozen
+class _Options:
+    """How the caller asked for the file to be read, whichever reader reads it."""
+
+    format: Format
+    timezone: str | None
+    trust: Trust
+
+
 def _check(
+    options: _Options,
     *,
-    format: object,
     on_warning: object,
     source: object = "<string>",
-    timezone: object = None,
     dtstamp: object = None,
+    strict: object = False,
 ) -> None:
     """The options of :func:`load` and :func:`loads`, checked before the file is read."""
-    if not isinstance(format, str) or format not in FORMATS:
-        raise wrong_type("format", f"one of {', '.join(FORMATS)}", format)
+    if not isinstance(options.format, str) or options.format not in FORMATS:
+        raise wrong_type("format", f"one of {', '.join(FORMATS)}", options.format)
     if on_warning is not None and not callable(on_warning):
         raise wrong_type("on_warning", "a function taking a LoadWarning, or None", on_warning)
-    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
+    if not isinstance(strict, bool):
+        raise wrong_type("strict", "True or False", strict)
+    check_options(source=source, timezone=options.timezone, dtstamp=dtstamp, trust=options.trust)
 
 
 #: The largest programme :func:`load` reads, 512 MiB, so that ``/dev/zero`` or ``yes |`` is an
@@ -175,15 +198,16 @@ def _check(
 INPUT_LIMIT = 512 << 20
 
 
-def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
-    """The file's bytes and modification time (1970, unknown, where Python cannot hold it); a
+def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime | None]:
+    """The file's bytes and modification time (1970, unknown, where Python cannot hold it;
+    ``None`` for what is not a regular file, whose time is the clock's); a
     path no file can have (a NUL byte in it) is "no such file", as a missing one is. A file
     larger than :data:`INPUT_LIMIT` is an error, found without reading more than that."""
     try:
         with path.open("rb") as file:
             status = os.fstat(file.fileno())
             data = _at_most(file, status.st_size)
-            mtime = status.st_mtime
+            mtime = status.st_mtime if stat.S_ISREG(status.st_mode) else None
     except (FileNotFoundError, ValueError):
         raise InvalidInput([Problem("no such file", source=source)]) from None
     except OSError as error:
@@ -192,6 +216,8 @@ def _contents(path: Path, source: str) -> tuple[bytes, dt.datetime]:
         limit = f"{INPUT_LIMIT >> 20} MiB"
         message = f"larger than {limit}; confcal reads programmes up to {limit}"
         raise InvalidInput([Problem(message, source=source)])
+    if mtime is None:
+        return data, None
     try:
         modified = dt.datetime.fromtimestamp(int(mtime), dt.UTC)
     except (OverflowError, ValueError, OSError):
@@ -219,20 +245,28 @@ def _at_most(file: BinaryIO, size: int) -> bytes | None:
 
 
 def _reproducible(
-    data: bytes, *, format: Format, source: str, timezone: str | None, file: dt.datetime
+    data: bytes, options: _Options, *, source: str, file: dt.datetime | None
 ) -> Imported:
     """The programme with the reproducible-builds DTSTAMP: ``SOURCE_DATE_EPOCH`` wins over the
-    file's ``updated``, which wins over the file's time. A bad ``SOURCE_DATE_EPOCH`` is reported
-    first, with the file's own problems."""
+    file's ``updated``, which wins over the file's time (``None``: a pipe, which has none, so
+    one of the others must say it). A bad ``SOURCE_DATE_EPOCH`` is reported first, with the
+    file's own problems."""
     epoch, problem = _source_date_epoch()
     try:
-        imported = _read(data, format=format, source=source, timezone=timezone, dtstamp=file)
+        imported = _read(data, options, source=source, dtstamp=file)
     except InvalidInput as error:
         if problem is None:
             raise
         raise InvalidInput([problem, *error.problems], stopped=error.stopped) from None
     if problem is not None:
         raise InvalidInput([problem])
+    if epoch is None and file is None and imported.schedule.dtstamp == EPOCH:
+        message = (
+            "read from a pipe, which has no modification time: say when the programme changed "
+            "with calendar.updated (an .ics: LAST-MODIFIED) or SOURCE_DATE_EPOCH, as confcal "
+            "never takes DTSTAMP from the clock"
+        )
+        raise InvalidInput([Problem(message, source=source)])
     if epoch is None or imported.schedule.dtstamp == epoch:
         return imported
     return attrs.evolve(imported, schedule=attrs.evolve(imported.schedule, dtstamp=epoch))
@@ -272,36 +306,60 @@ _ASCII_DIGITS = re.compile("[0-9]+")
 
 
 def _read(
-    data: bytes | str,
-    *,
-    format: Format,
-    source: str,
-    timezone: str | None,
-    dtstamp: dt.datetime | None,
+    data: bytes | str, options: _Options, *, source: str, dtstamp: dt.datetime | None
 ) -> Imported:
     """The programme ``data`` holds, read by the reader ``format`` names or its content says."""
+    format, timezone, trust = options.format, options.timezone, options.trust
     if format == "ics" or (format == "auto" and _is_ics(data)):
-        return ics.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
+        imported = ics.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
+        return _ignored(imported, source, trust=trust)
     if format == "frab-xml" or (format == "auto" and _is_xml(data)):
-        return frab_xml.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
+        return frab_xml.loads(data, source=source, timezone=timezone, dtstamp=dtstamp, trust=trust)
     # Decoded and parsed once, whichever reader then reads it.
     document = parse_json(data if isinstance(data, str) else decode(data, source), source)
     if format == "frab-json" or (format == "auto" and _json_format(document) == "frab-json"):
-        return frab_json._read(document, source=source, timezone=timezone, dtstamp=dtstamp)
+        return frab_json._read(
+            document, source=source, timezone=timezone, dtstamp=dtstamp, trust=trust
+        )
     schedule = events_json._read(document, source=source, dtstamp=dtstamp)
-    if timezone is None:
-        return Imported(schedule)
-    message = "ignored the time zone given: events.json names its zone in calendar.timezone"
-    return Imported(schedule, (LoadWarning(message, source=source, value=timezone),))
+    return _ignored(Imported(schedule), source, timezone=timezone, trust=trust)
 
 
-def _warn(
-    callback: Callable[[LoadWarning], None] | None, warnings: tuple[LoadWarning, ...]
-) -> None:
-    """Hand each warning to ``callback`` (none: they are dropped, as a caller asked for)."""
+def _ignored(
+    imported: Imported, source: str, *, timezone: str | None = None, trust: Trust = "auto"
+) -> Imported:
+    """What the caller asked that the file's format has no use for, said (not silently
+    dropped): a zone for events.json, which names its own; ``trust`` for events.json and .ics,
+    whose times have no printed clock to trust instead of their offsets."""
+    said = []
+    if timezone is not None:
+        message = "ignored the time zone given: events.json names its zone in calendar.timezone"
+        said.append(LoadWarning(message, source=source, value=timezone))
+    if trust != "auto":
+        message = (
+            f"ignored --trust {trust}: it chooses between a pretalx/frab date's UTC offset and "
+            "the time it prints, and this file has no such dates"
+        )
+        said.append(LoadWarning(message, source=source, value=trust))
+    return attrs.evolve(imported, warnings=(*imported.warnings, *said)) if said else imported
+
+
+def _warned(
+    imported: Imported, callback: Callable[[LoadWarning], None] | None, *, strict: bool
+) -> Schedule:
+    """The schedule, each warning handed to ``callback`` (none: dropped, as a caller asked);
+    with ``strict``, the warnings as an :class:`InvalidInput` instead."""
+    if strict and imported.warnings:
+        raise InvalidInput(
+            [
+                Problem(w.message, source=w.source, event=w.event, field=w.field, value=w.value)
+                for w in imported.warnings
+            ]
+        )
     if callback is not None:
-        for warning in warnings:
+        for warning in imported.warnings:
             callback(warning)
+    return imported.schedule
 
 
 _ICS_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*BEGIN:VCALENDAR", re.IGNORECASE)

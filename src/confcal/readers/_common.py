@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Literal, TypeVar
 
 import attrs
 import icalendar
@@ -28,8 +29,11 @@ from ._json import twice
 
 __all__ = [
     "LIMIT",
+    "SHOWN_SESSIONS",
+    "TRUSTS",
     "Collector",
     "Imported",
+    "Trust",
     "check_options",
     "check_text",
     "event_label",
@@ -38,11 +42,20 @@ __all__ = [
     "parse_clock",
     "parse_duration",
     "parse_refresh",
+    "quoted",
+    "session",
     "wrong_type",
     "xml_codec",
 ]
 
+_T = TypeVar("_T")
+
 # --- What a caller passes ------------------------------------------------------------------------
+
+#: Which a pretalx/frab ``date`` means where its UTC offset and the time it prints disagree:
+#: ``auto`` decides (:mod:`._frab_offsets`), the others choose (``--trust``).
+Trust = Literal["auto", "offsets", "clock"]
+TRUSTS: tuple[Trust, ...] = ("auto", "offsets", "clock")
 
 
 def check_text(text: object, parameter: str = "text") -> str | bytes:
@@ -52,8 +65,12 @@ def check_text(text: object, parameter: str = "text") -> str | bytes:
     return text
 
 
-def check_options(*, source: object, timezone: object = None, dtstamp: object = None) -> None:
+def check_options(
+    *, source: object, timezone: object = None, dtstamp: object = None, trust: object = "auto"
+) -> None:
     """The keyword arguments every reader takes, checked before the file is looked at."""
+    if not isinstance(trust, str) or trust not in TRUSTS:
+        raise wrong_type("trust", f"one of {', '.join(TRUSTS)}", trust)
     if not isinstance(source, str):
         raise wrong_type("source", "text (str) naming the input in messages", source)
     if timezone is not None and not isinstance(timezone, str):
@@ -93,18 +110,37 @@ def name(key: str) -> str:
     return key if len(key) <= 40 and key.isprintable() else shown(key)
 
 
-def event_label(position: int, *names: object) -> str:
-    """How a message names an event: the first of ``names`` (its id; for pretalx/frab its guid,
-    else its title) that is one printable line of at most 200 characters, in double quotes as
-    written; else ``#N``, its position in the file.
+def quoted(text: str, limit: int = 60) -> str:
+    """A name from the file as a message shows it: in double quotes, on one line, shortened.
 
-    Anything else could garble the message or the terminal, or bury it (an escape sequence, a
-    line break, a guid of megabytes); its own problem or warning shows it, escaped and shortened.
+    What could act on the terminal or break the message's line (a CR/LF in a title, an escape
+    sequence) is written as its escape (``\\n``, ``\\x1b``), so one warning stays one line.
     """
+    # Only what can be shown is escaped: a 10 MB title costs no more than a short one.
+    one_line = text.strip()[: limit + 1]
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in one_line)
+    if len(escaped) > limit:
+        escaped = f"{escaped[: limit - 3].rstrip()}..."
+    return f'"{escaped}"'
+
+
+def session(when: str | None, room: str | None, title: str | None) -> str | None:
+    """A session as a person finds it in the printed programme: ``2024-12-27 14:00 "Saal 1"
+    "Title"``; ``None`` when the file gives none of the three."""
+    parts = [when.strip()[:16].replace("T", " ")] if when and when.strip() else []
+    parts += [quoted(text, 40) for text in (room, title) if text and text.strip()]
+    return " ".join(parts) or None
+
+
+def event_label(position: int, *names: object, place: str | None = None) -> str:
+    """How a message names an event: the first of ``names`` (its guid, then its id) that is not
+    blank, :func:`quoted`; else ``place`` (its :func:`session`: date, room and title); else
+    ``#N``, its position in the file. The same for every format, so a label is always escaped,
+    one line and short, whatever the file holds."""
     for candidate in names:
-        if isinstance(candidate, str) and 0 < len(candidate) <= 200 and candidate.isprintable():
-            return f'"{candidate}"'
-    return f"#{position}"
+        if isinstance(candidate, str) and candidate.strip():
+            return quoted(candidate.strip())
+    return place or f"#{position}"
 
 
 # --- Syntax that more than one format writes ------------------------------------------------------
@@ -183,6 +219,10 @@ class Imported:
 LIMIT = 1000
 
 
+#: The sessions a repair's one warning names; the rest are counted.
+SHOWN_SESSIONS = 3
+
+
 class _TooMany(Exception):
     """Raised at :data:`LIMIT` problems, to stop reading."""
 
@@ -197,6 +237,8 @@ class Collector:
         self.problems: list[Problem] = []
         self.warnings: list[LoadWarning] = []
         self.more_warnings = 0
+        # A repair's words -> the sessions it was made to (as :func:`session` names them).
+        self.repairs: dict[str, list[str]] = {}
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -212,11 +254,29 @@ class Collector:
             raise InvalidInput([*self.problems[:LIMIT], stopped], stopped=True) from None
 
     def all_warnings(self) -> tuple[LoadWarning, ...]:
-        """The warnings kept, then one that counts those past :data:`LIMIT`, if any."""
-        if not self.more_warnings:
-            return tuple(self.warnings)
-        more = LoadWarning(f"and {self.more_warnings} more warning(s)", source=self.source)
-        return (*self.warnings, more)
+        """One warning per kind of repair (:meth:`repair`), then the warnings kept, then one that
+        counts those past :data:`LIMIT`, if any."""
+        # In the order of the sessions they name, so not in the order of the file.
+        kinds = sorted(self.repairs.items(), key=lambda kind: (min(kind[1]), kind[0]))
+        said = [self._repaired(words, sessions) for words, sessions in kinds]
+        if self.more_warnings:
+            more = f"and {self.more_warnings} more warning(s)"
+            said.append(LoadWarning(more, source=self.source))
+        return (*said[: len(self.repairs)], *self.warnings, *said[len(self.repairs) :])
+
+    def repair(self, words: str, session: str) -> None:
+        """Note that ``session`` was repaired as ``words`` say (``"without a title, titled
+        'Untitled session'"``): said once for every session so repaired, with their count and
+        the first few (:data:`SHOWN_SESSIONS`), however many there are."""
+        self.repairs.setdefault(words, []).append(session)
+
+    def _repaired(self, words: str, sessions: list[str]) -> LoadWarning:
+        ordered = sorted(sessions)  # by date first: the order of the file is not the reader's
+        shown_ = "; ".join(ordered[:SHOWN_SESSIONS])
+        rest = len(ordered) - SHOWN_SESSIONS
+        more = f"; and {rest} more" if rest > 0 else ""
+        noun = "session" if len(ordered) == 1 else "sessions"
+        return LoadWarning(f"{len(ordered)} {noun} {words}: {shown_}{more}", source=self.source)
 
     def problem(
         self,
@@ -302,8 +362,8 @@ class Collector:
         return True
 
     def localized(
-        self, make: Callable[[], dt.datetime], text: str, *, event: str | None, field: str
-    ) -> dt.datetime | None:
+        self, make: Callable[[], _T], text: str, *, event: str | None, field: str
+    ) -> _T | None:
         """``make()`` (a :mod:`confcal.zones` call), its :class:`InvalidInput` located here.
 
         The zones name the wall-clock time they refused (the problem's ``value``); the text as

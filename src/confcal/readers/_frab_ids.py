@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable
 
 from confcal._fields import ID_CHARACTERS, MAX_ID_LENGTH, is_usable_id
 
-__all__ = ["identifiers"]
+__all__ = ["identifiers", "made_of"]
 
 #: What an id may not hold: the model's characters, complemented.
 _ID_BAD = re.compile(f"[^{ID_CHARACTERS}]+")
@@ -55,6 +55,15 @@ def identifiers(originals: Iterable[str]) -> dict[str, tuple[str, bool]]:
         taken.add(candidate.lower())
         ids[original] = (candidate, hashed)
     return ids
+
+
+def made_of(title: str, *facts: str) -> str:
+    """The id of a session the file gives no guid, id or UID: its title's letters and a hash of
+    its title and ``facts`` (its start, its room), so the same session gets the same id on every
+    run and in any order of the file."""
+    digest = _digest("\0".join((title, *facts)))
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
+    return f"{slug or 'event'}-{digest[:8]}"
 
 
 def _free(candidate: str, hashed: bool, original: str, taken: Collection[str]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ._common import Collector
+from ._common import Collector, session
 
 __all__ = ["EVENT_TEXT", "Day", "Parsed", "RawEvent", "clean", "no_days"]
 
@@ -38,6 +38,16 @@ class RawEvent:
     day: Day | None
     # (field, message, value) found while reading the form
     problems: tuple[tuple[str, str, object], ...] = ()
+
+    @property
+    def place(self) -> str:
+        """The session as the printed programme shows it, for warnings: its date and time, room
+        and title as the file writes them (:func:`~._common.session`); else its position."""
+        when = clean(self.text.get("date"))
+        if when is None and self.day is not None and self.day.date:
+            when = f"{self.day.date} {(clean(self.text.get('start')) or '').strip()}"
+        text = {key: clean(self.text.get(key)) for key in ("room", "title")}
+        return session(when, text["room"], text["title"]) or f"#{self.position}"
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from confcal._fields import text as line_breaks
 from ._frab_parsed import clean
 from ._html import is_html, to_text
 
-__all__ = ["description", "language", "text", "title"]
+__all__ = ["description", "language", "repeats", "text", "title"]
 
 # Title and subtitle are joined with ": ", or a space after a title that ends in punctuation.
 _ENDS_IN_PUNCTUATION = re.compile(r"[:;,.!?\-\u2013\u2014]$")
@@ -58,13 +58,13 @@ def title(title: str | None, subtitle: str | None) -> str:
     """
     main = (title or "").strip()
     extra = clean(subtitle)
-    if extra is None or not main or _repeats(extra, main):
+    if extra is None or not main or repeats(extra, main):
         return main
     separator = " " if _ENDS_IN_PUNCTUATION.search(main) else ": "
     return f"{main}{separator}{extra.strip()}"
 
 
-def _repeats(subtitle: str, title: str) -> bool:
+def repeats(subtitle: str, title: str) -> bool:
     """Whether ``subtitle``'s words are ``title``'s, or a run of them (ignoring case, spacing
     and punctuation); a subtitle of punctuation alone adds nothing either."""
     words = " ".join(_WORD.findall(subtitle.casefold()))

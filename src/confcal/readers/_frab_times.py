@@ -20,7 +20,7 @@ from confcal.errors import shown
 from ._common import Collector, parse_clock
 from ._frab_parsed import RawEvent, clean
 
-__all__ = ["Setting", "end", "parse_instant", "pretalx_durations", "start"]
+__all__ = ["Setting", "end", "parse_instant", "pretalx_durations", "printed", "start"]
 
 
 @attrs.frozen
@@ -33,6 +33,9 @@ class Setting:
     zone: str
     day_change: dt.time
     pretalx_durations: bool = False
+    #: Read an offset-bearing ``date`` (and ``end``) as the wall-clock time it prints, in
+    #: :attr:`zone`, not as the instant its UTC offset makes it (:mod:`._frab_offsets`).
+    clock: bool = False
 
 
 def pretalx_durations(texts: Iterable[str | None]) -> bool:
@@ -57,42 +60,29 @@ def start(setting: Setting, raw: RawEvent, label: str) -> dt.datetime | None:
         return None
     if not out.in_years(parsed, date_text, event=label, field="date"):
         return None
-    if parsed.tzinfo is None:
-        return _localize(setting, parsed, label, "date", date_text)
-    local = out.localized(
-        lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
-    )
-    complaints = [] if local is None else _disagreements(setting.zone, start_text, parsed, local)
-    if local is not None and complaints:
-        setting.out.warn(
-            f"{shown(date_text)}: {', and '.join(complaints)}; kept the instant, "
-            f"{local.strftime('%Y-%m-%d %H:%M')} {setting.zone}",
-            event=label, field="date", value=date_text,
-        )  # fmt: skip
+    local: dt.datetime | None
+    if parsed.tzinfo is None or setting.clock:
+        local = _printed(setting, parsed, raw, label, "date", date_text)
+    else:
+        local = out.localized(
+            lambda: zones.from_instant(parsed, setting.zone), date_text, event=label, field="date"
+        )
+    if local is not None and _printed_elsewhere(start_text, parsed):
+        out.repair(
+            "whose start is not the time their date prints, published at the date's", raw.place
+        )
     return local
 
 
-def _disagreements(
-    zone: str, start_text: str | None, parsed: dt.datetime, local: dt.datetime
-) -> list[str]:
-    """Where the file's offset or its printed ``start`` disagree with the instant kept."""
+def _printed_elsewhere(start_text: str | None, date: dt.datetime) -> bool:
+    """Whether the file's ``start`` is another time of day than its ``date`` prints (a start
+    to the minute agrees with a date to the second: 11:42 with 11:42:23). Where the date's
+    offset is what disagrees, :mod:`._frab_offsets` says so."""
     printed = parse_clock(start_text) if start_text else None
-    wall = local.time().replace(tzinfo=None, microsecond=0)
-    if printed is not None and not printed.second:
-        wall = wall.replace(second=0)  # a start printed to the minute (11:42 for 11:42:23)
-    complaints = []
-    given, actual = parsed.utcoffset(), local.utcoffset()
-    if given is not None and actual is not None and given != actual:
-        complaints.append(
-            f"its UTC offset {zones.format_offset(given)} disagrees with {zone}, "
-            f"which is {zones.format_offset(actual)} then"
-        )
-    if printed is not None and printed != wall:
-        complaints.append(
-            f"the programme's start {shown(start_text.strip() if start_text else '')} is "
-            f"not the {wall.strftime('%H:%M')} that instant is in {zone}"
-        )
-    return complaints
+    if printed is None:
+        return False
+    wall = date.time().replace(tzinfo=None, microsecond=0)
+    return printed != (wall.replace(second=0) if not printed.second else wall)
 
 
 def _start_from_day(
@@ -120,15 +110,52 @@ def _start_from_day(
     if clock < setting.day_change:
         day_date += dt.timedelta(days=1)
     naive = dt.datetime.combine(day_date, clock)
-    return _localize(setting, naive, label, "start", start_text)
+    return _printed(setting, naive, raw, label, "start", start_text or "")
 
 
-def _localize(
-    setting: Setting, naive: dt.datetime, label: str, field: str, text: str | None
+def _printed(
+    setting: Setting, written: dt.datetime, raw: RawEvent, label: str, field: str, text: str
 ) -> dt.datetime | None:
-    return setting.out.localized(
-        lambda: zones.localize(naive, setting.zone), text or "", event=label, field=field
+    """The time ``written`` prints, in the zone (:func:`printed`), its repair said; a problem
+    where the zone cannot have it (before the zone kept standard time)."""
+    naive, offset = written.replace(tzinfo=None), written.utcoffset()
+    found = setting.out.localized(
+        lambda: printed(naive, setting.zone, offset), text, event=label, field=field
     )
+    if found is None:
+        return None
+    instant, repaired = found
+    if repaired is not None:
+        setting.out.repair(repaired, raw.place)
+    return instant
+
+
+def printed(
+    naive: dt.datetime, zone: str, written: dt.timedelta | None = None
+) -> tuple[dt.datetime, str | None]:
+    """The instant a wall-clock time a programme prints is in ``zone``, and the words of the
+    repair that took, if one did.
+
+    A time the clocks repeat is the one the file's own offset (``written``) names, where it
+    names one of the two; else the first. A time the clocks skip is read as RFC 5545 reads one,
+    with the offset before the gap (02:30 on a spring-forward night is 03:30). Either is a
+    session the file has, which is published rather than refused: the file is not the
+    organizer's to fix.
+    """
+    if zones.is_ambiguous(naive, zone):
+        first = zones.utc_offset(naive, zone, 0)
+        if written is not None and written in (first, zones.utc_offset(naive, zone, 1)):
+            return zones.localize(naive, zone, written), None
+        words = f"at a time the clocks repeat in {zone}, read as the first of the two"
+        return zones.localize(naive, zone, first), words
+    if not zones.exists(naive, zone):
+        instant = (naive - zones.utc_offset(naive, zone, 0)).replace(tzinfo=dt.UTC)
+        words = (
+            f"at a time the clocks skip in {zone}, read with the offset before the gap, as "
+            "RFC 5545 reads one (02:30 on a spring-forward night is 03:30)"
+        )
+        return zones.from_instant(instant, zone), words
+    return zones.localize(naive, zone), None
 
 
 def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.datetime | None:
@@ -141,13 +168,11 @@ def end(setting: Setting, raw: RawEvent, label: str, start: dt.datetime) -> dt.d
         if duration is None:
             return None
     if end_text is not None:
-        end_instant = _end_instant(out, end_text, label)
+        end_instant = _end_instant(setting, end_text, raw, label)
         if end_instant is not None and duration is not None and end_instant - start != duration:
-            out.warn(
-                f"{shown(end_text)} is not the start plus the duration {shown(duration_text)}; "
-                "using the end",
-                event=label, field="end", value=end_text,
-            )  # fmt: skip
+            out.repair(
+                "whose end is not their start plus their duration, ending at the end", raw.place
+            )
     elif duration_text is not None and duration is not None:
         elapsed = out.end_after(start, duration, duration_text, event=label, field="duration")
         end_instant = elapsed if isinstance(elapsed, dt.datetime) else None
@@ -181,7 +206,8 @@ def _duration(setting: Setting, text: str, label: str) -> dt.timedelta | None:
     return duration
 
 
-def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
+def _end_instant(setting: Setting, text: str, raw: RawEvent, label: str) -> dt.datetime | None:
+    out = setting.out
     end = parse_instant(text)
     if end is None or end.tzinfo is None:
         out.problem(
@@ -189,7 +215,11 @@ def _end_instant(out: Collector, text: str, label: str) -> dt.datetime | None:
             event=label, field="end", value=text,
         )  # fmt: skip
         return None
-    return end if out.in_years(end, text, event=label, field="end") else None
+    if not out.in_years(end, text, event=label, field="end"):
+        return None
+    if setting.clock:
+        return _printed(setting, end, raw, label, "end", text)
+    return end
 
 
 def _clock_duration(text: str, *, pretalx: bool = False) -> dt.timedelta | None:

@@ -37,6 +37,7 @@ __all__ = ["dumps", "loads"]
 
 _CALENDAR_KEYS = (
     "name", "timezone", "description", "url", "uid_domain", "day_change", "updated", "refresh",
+    "language",
 )  # fmt: skip
 _EVENT_KEYS = (
     "id", "title", "start", "end", "duration", "timezone", "type", "track", "location",
@@ -122,6 +123,15 @@ class _Reader(FieldReader):
             what = f"must be a list, not {kind(events)}: {shown(events)}"
             self.problem("is required" if events is None else what, field="events", value=events)
             events = []
+        elif not events:
+            # An empty feed would silently take every session from its subscribers (the frab
+            # and .ics readers refuse one too): most likely a file cut short or a bad merge.
+            self.problem(
+                "is empty: the programme lists no events, so there is nothing to export "
+                "(subscribers would lose every session)",
+                field="events",
+                value=events,
+            )
         before = len(self.problems)
         fields = self.calendar_fields(calendar)
         schedule = self.calendar(fields) if len(self.problems) == before else None
@@ -150,7 +160,7 @@ class _Reader(FieldReader):
         zone = self.text(calendar, "timezone", where=where, required=True)
         if zone is not None and self.zone(zone, field="calendar.timezone"):
             fields["timezone"] = zone
-        for key in ("description", "url", "uid_domain"):
+        for key in ("description", "url", "uid_domain", "language"):
             value = self.text(calendar, key, where=where)
             if value is not None:
                 fields[key] = value
@@ -280,7 +290,7 @@ def dumps(schedule: Schedule) -> str:
     if not isinstance(schedule, Schedule):
         raise wrong_type("schedule", "a confcal Schedule", schedule)
     calendar: dict[str, str] = {"name": schedule.name, "timezone": schedule.timezone}
-    for key in ("description", "url", "uid_domain"):
+    for key in ("description", "url", "uid_domain", "language"):
         value = getattr(schedule, key)
         if value is not None:
             calendar[key] = value

@@ -18,6 +18,7 @@ from . import _frab_map
 from ._common import (
     Collector,
     Imported,
+    Trust,
     check_options,
     check_text,
     name,
@@ -37,17 +38,22 @@ def loads(
     source: str = "<string>",
     timezone: str | None = None,
     dtstamp: dt.datetime | None = None,
+    trust: Trust = "auto",
 ) -> Imported:
     """A ``schedule.json`` as a schedule, with what confcal had to say about the file.
 
     ``timezone`` is the zone of a file that names none (and overrides one it names, with a
-    warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
+    warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown); ``trust``
+    whether a date's UTC offset or the time it prints wins where they disagree (``auto``: see
+    the README, "UTC offsets that disagree"). Raises
     :class:`InvalidInput` listing every problem.
     """
     if not isinstance(check_text(text), str):
         raise wrong_type("text", "text (str)", text)
-    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
-    return _read(parse_json(text, source), source=source, timezone=timezone, dtstamp=dtstamp)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp, trust=trust)
+    return _read(
+        parse_json(text, source), source=source, timezone=timezone, dtstamp=dtstamp, trust=trust
+    )
 
 
 def _read(
@@ -56,14 +62,17 @@ def _read(
     source: str = "<string>",
     timezone: str | None = None,
     dtstamp: dt.datetime | None = None,
+    trust: Trust = "auto",
 ) -> Imported:
     """A ``schedule.json`` already parsed by :func:`._json.parse_json` (so that telling the
     formats apart and reading do not parse the file twice); otherwise as :func:`loads`."""
-    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp, trust=trust)
     collector = Collector(source)
     with collector.reading():
         parsed = _parsed(document, collector)
-        return _frab_map.schedule(parsed, collector, timezone=timezone, dtstamp=dtstamp)
+        return _frab_map.schedule(
+            parsed, collector, timezone=timezone, dtstamp=dtstamp, trust=trust
+        )
 
 
 class _Found:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from confcal.errors import InvalidInput, Problem, shown
 
 from . import _frab_map
-from ._common import Collector, Imported, check_options, check_text, name, xml_codec
+from ._common import Collector, Imported, Trust, check_options, check_text, name, xml_codec
 from ._frab_parsed import EVENT_TEXT, Day, Parsed, RawEvent, clean, no_days
 
 if TYPE_CHECKING:
@@ -33,19 +33,24 @@ def loads(
     source: str = "<string>",
     timezone: str | None = None,
     dtstamp: dt.datetime | None = None,
+    trust: Trust = "auto",
 ) -> Imported:
     """A ``schedule.xml`` as a schedule, with what confcal had to say about the file.
 
     ``timezone`` is the zone of a file that names none (and overrides one it names, with a
-    warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown). Raises
+    warning when they differ); ``dtstamp`` the DTSTAMP (default 1970: unknown); ``trust``
+    whether a date's UTC offset or the time it prints wins where they disagree (``auto``: see
+    the README, "UTC offsets that disagree"). Raises
     :class:`InvalidInput` listing every problem.
     """
     check_text(data, "data")
-    check_options(source=source, timezone=timezone, dtstamp=dtstamp)
+    check_options(source=source, timezone=timezone, dtstamp=dtstamp, trust=trust)
     collector = Collector(source)
     with collector.reading():
         parsed = _parsed(_root(_decoded(data, source), source), collector)
-        return _frab_map.schedule(parsed, collector, timezone=timezone, dtstamp=dtstamp)
+        return _frab_map.schedule(
+            parsed, collector, timezone=timezone, dtstamp=dtstamp, trust=trust
+        )
 
 
 def _decoded(data: bytes | str, source: str) -> bytes | str:

@@ -13,8 +13,6 @@ a count and the first events; what it cannot read is an :class:`InvalidInput` na
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
 import re
 import warnings
 from collections import Counter
@@ -25,19 +23,31 @@ from typing import Any
 import attrs
 import icalendar
 
+from confcal import zones
+from confcal._fields import calendar_text
+from confcal._fields import text as line_breaks
 from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
 from . import _ics_recurrence, _ics_times
-from ._common import Collector, Imported, check_options, check_text, event_label, model_problems
-from ._frab_ids import identifiers
+from ._common import (
+    Collector,
+    Imported,
+    check_options,
+    check_text,
+    event_label,
+    model_problems,
+    quoted,
+    session,
+)
+from ._frab_ids import identifiers, made_of
 from ._ics_times import Clock, iana_name, stamp
 from ._json import decode
+from ._repairs import UNTITLED, unique
 
 __all__ = ["UNTITLED", "loads"]
 
 #: The title of a VEVENT without SUMMARY (which is warned).
-UNTITLED = "Untitled session"
 #: The PRODID confcal writes: its DESCRIPTION ends with the speakers, which are read back.
 _CONFCAL_PRODID = re.compile(r"-//confcal//", re.IGNORECASE)
 _SPEAKERS = re.compile(r"(?:\A|\n\n)(Speakers?): ([^\n]+)\Z")
@@ -127,30 +137,14 @@ _SAID = {
     "200), given one made of it",
     "categories": "with more than two CATEGORIES: the first is the type, the second the track, "
     "the rest are left out",
+    "control": "with control characters a calendar cannot hold, or line breaks in a category, "
+    "removed",
+    "language": "with a LANGUAGE that is not a language tag (such as en or pt-BR), left out",
     "status": "with a STATUS other than CONFIRMED, TENTATIVE or CANCELLED, left out",
     "url": "with a URL confcal does not publish (not one word, or with a password), left out",
     "skipped": "at a time the clocks skip, read as RFC 5545 says: with the offset before the "
     "gap (02:30 on a spring-forward night is 03:30)",
-    "twice": "listed twice, the same UID and content, kept once",
-    "shared": "sharing a UID with other sessions that differ, kept, with ids suffixed -2, -3 in "
-    "the order they start",
 }  # fmt: skip
-
-
-class _Tally:
-    """Repairs by kind, to be said as one warning each: a count and the first few events."""
-
-    def __init__(self) -> None:
-        self.kinds: dict[str, list[str]] = {}
-
-    def add(self, kind: str, label: str) -> None:
-        self.kinds.setdefault(kind, []).append(label)
-
-    def report(self, out: Collector) -> None:
-        for kind, labels in self.kinds.items():
-            first = ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else "")
-            noun = "session" if len(labels) == 1 else "sessions"
-            out.warn(f"{len(labels)} {noun} {_SAID[kind]}: {first}")
 
 
 # --- The calendar --------------------------------------------------------------------------------
@@ -171,7 +165,6 @@ class _Reader:
     def __init__(self, calendar: icalendar.Calendar, out: Collector, timezone: str | None):
         self.calendar = calendar
         self.out = out
-        self.tally = _Tally()
         self.vevents = [c for c in calendar.subcomponents if isinstance(c, icalendar.Event)]
         self.confcal = bool(_CONFCAL_PRODID.match(_text(calendar, "PRODID") or ""))
         definitions = {
@@ -184,6 +177,8 @@ class _Reader:
         if zone is None:
             raise out.fail()
         self.expanded: list[int] = []
+        #: The ids made of other properties of VEVENTs without UID (lower case), and of which.
+        self.made_ids: dict[str, str] = {}
 
     # The zones.
 
@@ -234,17 +229,17 @@ class _Reader:
             raise self.out.fail()
         sessions, domain = self._sessions()
         built = [self._event(session) for session in sessions]
-        events = _unique([e for e in built if e is not None], self.tally, self.clock.zone)
+        kept = [e for e in built if e is not None]
+        events = unique(kept, self.out, self.clock.zone, key="UID", made=self.made_ids)
         if self.out.problems:
             raise self.out.fail()
         for label in self.clock.skipped:
-            self.tally.add("skipped", label)
+            self.out.repair(_SAID["skipped"], label)
         if self.expanded:
             self.out.warn(
                 f"expanded {len(self.expanded)} recurring event(s) (RRULE, RDATE) into "
                 f"{sum(self.expanded)} sessions, each with an id of its UID and start"
             )
-        self.tally.report(self.out)
         try:
             made = Schedule(
                 name=self._name(),
@@ -285,17 +280,18 @@ class _Reader:
             if label is None:
                 self.out.warn("is not a URL confcal publishes; left out", field="URL", value=url)
             else:
-                self.tally.add("url", label)
+                self.out.repair(_SAID["url"], self._place(component))
             return None
         return url
 
     def _updated(self) -> dt.datetime | None:
         """When the programme last changed, as the file says: the calendar's LAST-MODIFIED,
-        else its events' latest; for a calendar confcal wrote, its DTSTAMP (the programme's)."""
+        else its events' latest; for a calendar confcal wrote, its DTSTAMP (the programme's: an
+        event's LAST-MODIFIED there is when that session last moved, from the history)."""
         own = _instant(self.calendar.get("LAST-MODIFIED"))
         if own is not None:
             return own
-        names = ("LAST-MODIFIED", "DTSTAMP") if self.confcal else ("LAST-MODIFIED",)
+        names = ("DTSTAMP",) if self.confcal else ("LAST-MODIFIED",)
         for name in names:
             found = [i for e in self.vevents if (i := _instant(e.get(name))) is not None]
             if found and max(found) != EPOCH:
@@ -333,10 +329,17 @@ class _Reader:
 
     def _label(self, index: int) -> str:
         event = self.vevents[index]
-        uid, title = _text(event, "UID"), _text(event, "SUMMARY")
-        return event_label(
-            index + 1, uid.strip() if uid else None, title.strip() if title else None
-        )
+        return event_label(index + 1, _text(event, "UID"), place=self._place(event))
+
+    def _place(self, component: icalendar.Component) -> str:
+        """A VEVENT as a warning lists it: its start (in the calendar's zone, as a printed
+        programme has it; a floating or all-day one as written), its LOCATION and SUMMARY."""
+        start = _ics_times.value(component.get("DTSTART"))
+        if isinstance(start, dt.datetime) and start.tzinfo is not None:
+            start = zones.to_local(start, self.clock.zone)
+        when = start.isoformat() if isinstance(start, dt.date) else None
+        found = session(when, _text(component, "LOCATION"), _text(component, "SUMMARY"))
+        return found or "a VEVENT with no DTSTART, LOCATION or SUMMARY"
 
     def _base_ids(self) -> tuple[list[str], str | None]:
         """Each VEVENT's id before occurrences: its UID, or the part before ``@`` where every UID
@@ -351,14 +354,16 @@ class _Reader:
         ids = identifiers(originals)
         bases = []
         for index, original in enumerate(originals):
-            label = self._label(index)
             if not original:
-                self.tally.add("no uid", label)
+                self.out.repair(_SAID["no uid"], self._place(self.vevents[index]))
                 bases.append(self._made(self.vevents[index]))
+                self.made_ids[bases[-1].lower()] = "title and start"
                 continue
             made, _ = ids[original]
             if made != original:
-                self.tally.add("made id", f"{shown(original)} as {shown(made)}")
+                place = self._place(self.vevents[index])
+                made_of_uid = f"{place} ({quoted(original)} as {quoted(made)})"
+                self.out.repair(_SAID["made id"], made_of_uid)
             bases.append(made)
         if domain is not None and model_problems(Schedule, "uid_domain", domain):
             domain = None
@@ -366,12 +371,9 @@ class _Reader:
 
     @staticmethod
     def _made(event: icalendar.Event) -> str:
-        """The id of a VEVENT without UID: its title's letters and a hash of title and start."""
-        title = _text(event, "SUMMARY") or ""
+        """The id of a VEVENT without UID: made of its title and start."""
         start = _ics_recurrence.written(event.get("DTSTART"))
-        digest = hashlib.sha256(f"{title}\0{start}".encode("utf-8", "surrogatepass"))
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
-        return f"{slug or 'event'}-{digest.hexdigest()[:8]}"
+        return made_of(_text(event, "SUMMARY") or "", start)
 
     def _expand(self, components: list[icalendar.Event], label: str) -> list[icalendar.Event]:
         """The occurrences of a recurring event (see :mod:`._ics_recurrence`); none, with a
@@ -425,26 +427,49 @@ class _Reader:
 
     def _fields(self, component: icalendar.Event, label: str) -> dict[str, Any]:
         """An event's fields besides id and times, as the model has them."""
-        title = _text(component, "SUMMARY")
+        held = _Held()
+        title = held(_text(component, "SUMMARY"))
         if title is None:
-            self.tally.add("untitled", label)
-        categories = _categories(component)
+            self.out.repair(_SAID["untitled"], self._place(component))
+        categories = [c for c in (held(c, one_line=True) for c in _categories(component)) if c]
         if len(categories) > 2:
-            self.tally.add("categories", label)
-        description = _text(component, "DESCRIPTION")
+            self.out.repair(_SAID["categories"], self._place(component))
+        description = held(_text(component, "DESCRIPTION"))
         speakers: Sequence[str] = ()
         if self.confcal and description is not None:
             description, speakers = _speakers(description)
-        return {
+        fields = {
             "title": title or UNTITLED,
             "type": categories[0] if categories else None,
             "track": categories[1] if len(categories) > 1 else None,
-            "location": _text(component, "LOCATION"),
+            "location": held(_text(component, "LOCATION")),
             "description": description,
             "url": self._url(component, label),
             "speakers": speakers,
             "status": self._status(component, label),
+            "language": self._language(component),
+            # What clients compare when the session is imported again (RFC 5545 3.8.7.4).
+            "sequence": _sequence(component),
+            "last_modified": _instant(component.get("LAST-MODIFIED")),
         }
+        if held.changed:
+            self.out.repair(_SAID["control"], self._place(component))
+        return fields
+
+    def _language(self, component: icalendar.Component) -> str | None:
+        """The session's language: the LANGUAGE parameter of its SUMMARY, else of its
+        DESCRIPTION (RFC 5545 3.2.10), as confcal writes it; one that is no language tag is
+        left out, warned."""
+        for name in ("SUMMARY", "DESCRIPTION"):
+            prop = component.get(name)
+            params = getattr(prop, "params", None)
+            language = params.get("LANGUAGE") if params is not None else None
+            if isinstance(language, str) and language.strip():
+                if model_problems(Event, "language", language.strip()):
+                    self.out.repair(_SAID["language"], self._place(component))
+                    return None
+                return language.strip()
+        return None
 
     def _status(self, component: icalendar.Event, label: str) -> str | None:
         written = _text(component, "STATUS")
@@ -453,8 +478,16 @@ class _Reader:
         status = written.strip().lower()
         if status in STATUSES:
             return status
-        self.tally.add("status", label)
+        self.out.repair(_SAID["status"], self._place(component))
         return None
+
+
+def _sequence(component: icalendar.Event) -> int:
+    """SEQUENCE, where it is a revision number the model takes; else 0, as if not written."""
+    value = component.get("SEQUENCE")
+    if isinstance(value, int) and not model_problems(Event, "sequence", int(value)):
+        return int(value)
+    return 0
 
 
 def _instant(prop: object) -> dt.datetime | None:
@@ -473,6 +506,21 @@ def _tzid(prop: object) -> object:
     """The TZID parameter of a property (``None`` without one)."""
     params = getattr(prop, "params", None)
     return params.get("TZID") if isinstance(params, dict) else None
+
+
+class _Held:
+    """Text as a calendar can hold it (:func:`~confcal._fields.calendar_text`), and whether any
+    had to change: a control character removed, a line break in a category a space."""
+
+    def __init__(self) -> None:
+        self.changed = False
+
+    def __call__(self, value: str | None, *, one_line: bool = False) -> str | None:
+        if value is None:
+            return None
+        kept = calendar_text(value, single_line=one_line)
+        self.changed = self.changed or kept != line_breaks(value)
+        return kept
 
 
 def _categories(component: icalendar.Event) -> list[str]:
@@ -496,33 +544,3 @@ def _speakers(description: str) -> tuple[str | None, tuple[str, ...]]:
     listed = found[2].split(", ") if found[1] == "Speakers" else [found[2]]
     names = tuple(n.strip() for n in listed if n.strip())
     return description[: found.start()] or None, names
-
-
-def _unique(events: list[Event], tally: _Tally, zone: str) -> list[Event]:
-    """The events with distinct ids: one listed twice (same UID and content) kept once; others
-    sharing an id kept, the later ones (by start, then title) suffixed ``-2``, ``-3``..."""
-    groups: dict[str, list[Event]] = {}
-    for event in events:
-        groups.setdefault(event.id.lower(), []).append(event)
-    taken = set(groups)
-    kept: list[Event] = []
-    for group in groups.values():
-        distinct = list(dict.fromkeys(group))
-        for _ in range(len(group) - len(distinct)):
-            tally.add("twice", f'"{group[0].id}"')
-        distinct.sort(key=lambda e: (e.sort_key(zone), e.title, e.location or "", str(e.end)))
-        kept.append(distinct[0])
-        for number, event in enumerate(distinct[1:], start=2):
-            tally.add("shared", f'"{event.id}"')
-            made = _free(event.id, number, taken)
-            taken.add(made.lower())
-            kept.append(attrs.evolve(event, id=made))
-    return kept
-
-
-def _free(base: str, number: int, taken: set[str]) -> str:
-    for n in itertools.count(number):
-        made = f"{base[: 198 - len(str(n))].rstrip('._-')}-{n}"
-        if made.lower() not in taken:
-            return made
-    raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends

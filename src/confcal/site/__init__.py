@@ -1,23 +1,33 @@
-"""The attendees' page: one static ``index.html`` and the calendars it links to.
+"""The attendees' site: a small page that finds a session in seconds, plain lists that need no
+script, and the calendars they link to.
 
-Attendees do not run Python: they open a page, read the programme and click to add a session, a
-day or the whole conference to their calendar. :func:`build_site` writes that page with the
-``.ics`` files it links to (the same bytes ``confcal export`` writes), as plain files any web
-server can host. The page is rendered by Jinja2 (``templates/index.html.j2``) with autoescaping
-on, so every text from events.json reaches the browser as text, never as markup.
+Attendees do not run Python: they open a page on a phone, often on bad Wi-Fi. :func:`build_site`
+writes, as plain files any web server can host:
 
-The links to Google Calendar and Outlook.com are :mod:`confcal.site.links`'; what the page shows
-of each session, as plain text for the template, is ``_page``'s.
+- ``index.html``: the programme's header, links to every list below, and the controls of the
+  page's script (``app.js``), which searches and filters the programme from ``data/*.json``,
+  shows what is on now and next, and keeps the visitor's starred sessions ("My agenda");
+- ``days/<date>.html``, ``tracks/<name>.html``, ``rooms/<name>.html``: every session, listed by
+  day, by track and by room, complete without JavaScript;
+- ``sw.js``: the service worker that keeps the site readable offline after the first visit;
+- the ``.ics`` files (the same bytes ``confcal export`` writes): ``calendar.ics``, ``days/`` and
+  ``sessions/``.
 
-Cache: the Jinja2 environment keeps the compiled template (its own LRU cache, 400 entries by
-default, of which this module uses one; Jinja2 locks it, so threads may share it), and checks the
-template file's modification time on each use (``auto_reload``), so an edited template is read
-again.
+Pages are rendered by Jinja2 (``templates/``) with autoescaping on, so every text from the
+programme reaches the browser as text, never as markup; the script sets text, never markup.
+What the pages show of each session is ``_page``'s; the script's data ``_data``'s; the links to
+Google Calendar and Outlook.com :mod:`confcal.site.links`'.
+
+Cache: the Jinja2 environment keeps the compiled templates (its own LRU cache, 400 entries by
+default, of which this module uses a few; Jinja2 locks it, so threads may share it), and checks
+each template file's modification time on each use (``auto_reload``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+import importlib.resources
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import jinja2
@@ -25,7 +35,8 @@ import jinja2
 from confcal.files import Split, render, write_tree
 from confcal.ical import to_ical
 from confcal.model import Schedule
-from confcal.site._page import paragraphs, sessions_by_day
+from confcal.site import _data
+from confcal.site._page import Day, Group, groups, paragraphs, sessions, sessions_by_day
 from confcal.site.links import (
     CALENDAR_FILE,
     DAYS_FOLDER,
@@ -36,6 +47,14 @@ from confcal.site.links import (
 )
 
 __all__ = ["build_site", "page"]
+
+#: The folders of the lists by track and by room, and of the script's data.
+TRACKS_FOLDER = "tracks"
+ROOMS_FOLDER = "rooms"
+DATA_FOLDER = "data"
+#: The page's script, next to it (same-site, no framework): an ordinary file the browser caches.
+SCRIPT = "app.js"
+WORKER = "sw.js"
 
 _environment = jinja2.Environment(
     loader=jinja2.PackageLoader("confcal.site", "templates"),
@@ -48,48 +67,176 @@ _environment = jinja2.Environment(
 )
 
 
-def page(schedule: Schedule) -> str:
-    """The ``index.html`` of ``schedule``: the programme by conference day, with its links."""
-    ics_url = feed_url(schedule.url)
+def _common(schedule: Schedule, language: str) -> dict[str, object]:
+    return {
+        "name": schedule.name,
+        "zone": schedule.timezone,
+        "language": language,
+        "updated": schedule.dtstamp.strftime("%Y-%m-%d %H:%M UTC"),
+        "updated_iso": schedule.dtstamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "script": SCRIPT,
+        "inline_script": None,
+    }
+
+
+def _script() -> bytes:
+    return importlib.resources.files("confcal.site").joinpath("static", SCRIPT).read_bytes()
+
+
+def _inline(script: bytes) -> str:
+    """app.js as the content of a <script> element (the template marks it ``safe``): our own
+    file, never programme text; one with "</" or "<!--" could end the element early, so it is
+    refused here rather than escaped."""
+    text = script.decode("utf-8")
+    if "</" in text or "<!--" in text:
+        raise ValueError("app.js must not contain '</' or '<!--'")
+    return text
+
+
+def _index(
+    schedule: Schedule, days: list[Day], tracks: list[Group], rooms: list[Group], language: str
+) -> str:
     webcal = webcal_link(schedule.url)
     return _environment.get_template("index.html.j2").render(
-        name=schedule.name,
+        {**_common(schedule, language), "inline_script": _inline(_script())},
+        root="",
         description=paragraphs(schedule.description),
-        zone=schedule.timezone,
-        days=list(sessions_by_day(schedule)),
+        days=days,
+        tracks=tracks,
+        rooms=rooms,
         calendar_file=CALENDAR_FILE,
-        ics_url=ics_url,
+        ics_url=feed_url(schedule.url),
         webcal=webcal,
         google_subscribe=google_subscribe_link(webcal) if webcal else None,
-        updated=schedule.dtstamp.strftime("%Y-%m-%d %H:%M UTC"),
-        updated_iso=schedule.dtstamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        worker=WORKER,
     )
 
 
-def _render_site(schedule: Schedule) -> dict[str, dict[str, bytes]]:
+def _list(schedule: Schedule, title: str, heading: str, days: list[Day], language: str) -> str:
+    return _environment.get_template("list.html.j2").render(
+        _common(schedule, language), root="../", title=title, heading=heading, days=days
+    )
+
+
+def _language(schedule: Schedule, language: str | None) -> str:
+    return language or schedule.language or "en"
+
+
+def page(schedule: Schedule, *, language: str | None = None) -> str:
+    """The ``index.html`` of ``schedule``: the programme's front page, with the script's
+    controls and a link to every list. ``language``: the ``lang`` of the page, if not the
+    programme's (``calendar.language``; else English)."""
+    language = _language(schedule, language)
+    listed = sessions(schedule)
+    tracks = groups(listed, lambda s: s.track)
+    rooms = groups(listed, lambda s: s.location)
+    return _index(schedule, list(sessions_by_day(listed)), tracks, rooms, language)
+
+
+def _lists(schedule: Schedule, of: list[Group], what: str, language: str) -> dict[str, bytes]:
+    return {
+        f"{group.slug}.html": _list(
+            schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language
+        ).encode("utf-8")
+        for group in of
+    }
+
+
+#: What the worker keeps as it installs: enough to open the page and read the programme.
+_CORE = ("index.html", SCRIPT, f"{DATA_FOLDER}/sessions.json")
+
+
+def _worker(files: Mapping[str, Mapping[str, bytes]]) -> bytes:
+    """``sw.js``: the files it keeps for offline use, and a version that changes with any file
+    of the site, so a rebuilt site replaces what visitors' browsers kept.
+
+    The page, its script and ``sessions.json`` are kept as the worker installs; the rest (the
+    abstracts, the lists, the calendars) once the page has shown, a few at a time. The sessions'
+    calendars are found in ``sessions.json``, not listed here (10,000 sessions would make the
+    worker, which browsers check on every visit, 400 KB); a day's "add" links once opened.
+    """
+    digest = hashlib.sha256()
+    rest: list[str] = []
+    for folder, names in sorted(files.items()):
+        for name, data in sorted(names.items()):
+            path = f"{folder}/{name}" if folder else name
+            digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
+            if path not in _CORE and folder != SESSIONS_FOLDER and not name.startswith("links-"):
+                rest.append(path)
+    script = importlib.resources.files("confcal.site").joinpath("static", WORKER).read_text("utf-8")
+    header = (
+        "// Generated by confcal: the site's files and their version.\n"
+        f'var VERSION = "{digest.hexdigest()[:16]}";\n'
+        f"var CORE = {_data.dump(['./', *_CORE]).decode('utf-8')};\n"
+        f"var REST = {_data.dump(rest).decode('utf-8')};\n"
+        f'var SESSIONS = "{SESSIONS_FOLDER}/";\n'
+    )
+    return (header + script).encode("utf-8")
+
+
+def _render_site(schedule: Schedule, language: str | None = None) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
     The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
     ``--split event``).
     """
-    return {
-        SESSIONS_FOLDER: render(schedule, Split.EVENT),
-        DAYS_FOLDER: render(schedule, Split.DAY),
-        # index.html last: a page is never published before the files it links to.
-        "": {CALENDAR_FILE: to_ical(schedule), "index.html": page(schedule).encode("utf-8")},
+    language = _language(schedule, language)
+    listed = sessions(schedule)
+    days = list(sessions_by_day(listed))
+    tracks = groups(listed, lambda s: s.track)
+    rooms = groups(listed, lambda s: s.location)
+    whole = to_ical(schedule)
+    day_files = render(schedule, Split.DAY)
+    for day in days:
+        html = _list(schedule, day.label, day.label, [day], language)
+        day_files[f"{day.date}.html"] = html.encode("utf-8")
+    data = {
+        "sessions.json": _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
+        "abstracts.json": _data.abstracts_json(days),
     }
+    data.update(_data.links_json(schedule, days))
+    script = _script()
+    site: dict[str, dict[str, bytes]] = {
+        SESSIONS_FOLDER: render(schedule, Split.EVENT),
+        DAYS_FOLDER: day_files,
+        DATA_FOLDER: data,
+        "": {
+            CALENDAR_FILE: whole,
+            SCRIPT: script,
+            "index.html": _index(schedule, days, tracks, rooms, language).encode("utf-8"),
+        },
+    }
+    # A programme without tracks (or rooms) has no such folder, rather than an empty one.
+    for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
+        if of:
+            site[folder] = _lists(schedule, of, what, language)
+    # The site's own folder last, the worker in it (its scope is the folder it is served from),
+    # and index.html the last file of all: never published before what it links to.
+    site[""] = site.pop("")
+    worker = _worker(site)
+    index = site[""].pop("index.html")
+    site[""].update({WORKER: worker, "index.html": index})
+    return site
 
 
-def build_site(schedule: Schedule, folder: Path, *, inputs: Collection[Path] = ()) -> list[Path]:
-    """Write the page and its calendars into ``folder``; returns the files whose content changed.
+def build_site(
+    schedule: Schedule,
+    folder: Path,
+    *,
+    inputs: Collection[Path] = (),
+    language: str | None = None,
+) -> list[Path]:
+    """Write the site into ``folder``; returns the files whose content changed.
 
     Everything is rendered before anything is written, so bad input writes nothing. The whole
-    site is written under one lock on ``folder`` (days/ and sessions/ included), each file
-    atomically and left alone when unchanged; a rebuild removes the calendars of days and
-    sessions that are gone. ``inputs``: files never to replace (the programme read).
+    site is written under one lock on ``folder`` (its sub-folders included), each file
+    atomically and left alone when unchanged; a rebuild removes the files of days, tracks, rooms
+    and sessions that are gone. ``inputs``: files never to replace (the programme read).
+    ``language``: the ``lang`` of the pages, if not the programme's (``calendar.language``; else
+    English); a session's own language is marked on its title and abstract.
 
     Raises:
         OutputError: as :func:`confcal.files.write_tree`, for the folder and every
             file in it.
     """
-    return write_tree(folder, _render_site(schedule), inputs=inputs, needed_by="the site")
+    return write_tree(folder, _render_site(schedule, language), inputs=inputs, needed_by="the site")

@@ -1,32 +1,26 @@
-"""What the attendees' page shows, as plain values for its template: the view model.
+"""What the attendees' pages show, as plain values for their templates: the view model.
 
 Every session and day is reduced here to text (times already converted to the conference's
-zone, labels in English whatever the machine's locale, links built), so the template only lays
-it out and escapes it. :func:`sessions_by_day` groups the programme as the page lists it.
+zone, labels in English whatever the machine's locale), so the templates only lay it out and
+escape it. :func:`sessions_by_day` groups the programme as the pages list it; :func:`groups`
+gives the lists by track and by room, each a page of its own that works without JavaScript.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
 from confcal import zones
 from confcal.model import Event, Schedule
-from confcal.site.links import (
-    DAYS_FOLDER,
-    ELLIPSIS,
-    SESSIONS_FOLDER,
-    google_link,
-    outlook_link,
-    utc_iso,
-    web_url,
-)
+from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, utc_iso, web_url
 
-__all__ = ["Day", "Session", "paragraphs", "sessions_by_day"]
+__all__ = ["Day", "Group", "Session", "groups", "paragraphs", "sessions", "sessions_by_day"]
 
 DASH = "\N{EN DASH}"
 
@@ -36,6 +30,7 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _day_label(day: dt.date) -> str:
@@ -72,17 +67,21 @@ def paragraphs(text: str | None) -> list[list[str]]:
 
 @attrs.frozen
 class Session:
-    """What the template shows of one session: only text; the template escapes it."""
+    """What the pages show of one session: only text; the templates escape it."""
 
+    id: str
     anchor: str
     title: str
     short_title: str
+    #: The conference day it is listed under (``YYYY-MM-DD``).
+    day: str
     start: str
     end: str
     zone_abbreviation: str
     start_utc: str | None
     end_utc: str | None
     location: str | None
+    track: str | None
     type: str | None
     speakers: tuple[str, ...]
     speaker_line: str | None
@@ -91,15 +90,15 @@ class Session:
     status: str | None
     #: The language of the title and abstract (``lang``), where the programme says it.
     language: str | None
+    #: Relative to the site's folder; a page in a sub-folder prefixes ``../``.
     ics: str
-    google: str
-    outlook: str
 
 
 @attrs.frozen
 class Day:
     """A conference day on the page, with the sessions that begin on it."""
 
+    date: str
     anchor: str
     label: str
     short_label: str
@@ -107,15 +106,30 @@ class Day:
     sessions: list[Session]
 
 
+@attrs.frozen
+class Group:
+    """A track or a room: its own page (``tracks/<slug>.html``), listing its sessions by day."""
+
+    name: str
+    slug: str
+    days: list[Day]
+
+    @property
+    def count(self) -> int:
+        return sum(len(day.sessions) for day in self.days)
+
+
 def _clock(value: dt.datetime) -> str:
     return value.strftime("%H:%M")
 
 
-def _times(event: Event, zone: str) -> tuple[str, str, str]:
+def _times(event: Event, zone: str, day: dt.date) -> tuple[str, str, str]:
     """The session's start and end as printed on the page, in ``zone``, and the zone's
     abbreviation; an all-day event's days as the start and no end.
 
-    A session listed under its first day gives the day it ends on (with the year, when that is
+    A session listed under conference day ``day`` that starts on the next calendar day (after
+    midnight, before the conference's day change) gives its weekday: "Sat 00:30". One ending on
+    another calendar day than it starts gives the day it ends (with the year, when that is
     another year).
     """
     if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
@@ -127,10 +141,13 @@ def _times(event: Event, zone: str) -> tuple[str, str, str]:
             first, final = f"{first} {event.start.year}", f"{final} {last.year}"
         return f"All day, {first} {DASH} {final}", "", ""
     start, end = zones.to_local(event.start, zone), zones.to_local(event.end, zone)
+    begins = _clock(start)
+    if start.date() != day:
+        begins = f"{_WEEKDAYS[start.weekday()][:3]} {begins}"
     if end.date() == start.date():
-        return _clock(start), _clock(end), start.tzname() or ""
-    day = _short_day(end.date()) + (f" {end.year}" if end.year != start.year else "")
-    return _clock(start), f"{day} {_clock(end)}", start.tzname() or ""
+        return begins, _clock(end), start.tzname() or ""
+    ends = _short_day(end.date()) + (f" {end.year}" if end.year != start.year else "")
+    return begins, f"{ends} {_clock(end)}", start.tzname() or ""
 
 
 def _machine_time(value: dt.date) -> str | None:
@@ -139,18 +156,21 @@ def _machine_time(value: dt.date) -> str | None:
     return utc_iso(value) if isinstance(value, dt.datetime) else None
 
 
-def _session(event: Event, schedule: Schedule, anchor: str) -> Session:
-    start, end, abbreviation = _times(event, schedule.timezone)
+def _session(event: Event, schedule: Schedule, day: dt.date) -> Session:
+    start, end, abbreviation = _times(event, schedule.timezone, day)
     return Session(
-        anchor=anchor,
+        id=event.id,
+        anchor=f"session-{event.id}",
         title=event.title,
         short_title=_short_title(event.title),
+        day=day.isoformat(),
         start=start,
         end=end,
         zone_abbreviation=abbreviation,
         start_utc=_machine_time(event.start),
         end_utc=_machine_time(event.end),
         location=event.location,
+        track=event.track,
         type=event.type,
         speakers=event.speakers,
         speaker_line=event.speaker_line,
@@ -159,28 +179,69 @@ def _session(event: Event, schedule: Schedule, anchor: str) -> Session:
         status=event.status,
         language=event.language,
         ics=f"{SESSIONS_FOLDER}/{urllib.parse.quote(event.id)}.ics",
-        google=google_link(event, schedule.timezone),
-        outlook=outlook_link(event),
     )
 
 
-def sessions_by_day(schedule: Schedule) -> Iterator[Day]:
-    """The conference days on which sessions begin, each with the sessions that begin on it.
+def sessions(schedule: Schedule) -> list[Session]:
+    """Every session in programme order, each under its first conference day.
 
     A session spanning days (an all-day exhibition, a three-day workshop) is listed once, under
-    its first day, with the day it ends: the page grows with the number of sessions, not with
+    its first day, with the day it ends: the pages grow with the number of sessions, not with
     the days they cover (200 year-long events would otherwise be listed 73,000 times). The
     per-day calendars still hold every session of their day.
     """
-    by_day: dict[dt.date, list[Session]] = {}
-    for event in schedule.sorted_events():
-        first = event.days(schedule.timezone, schedule.day_change)[0]
-        by_day.setdefault(first, []).append(_session(event, schedule, f"session-{event.id}"))
-    for day, sessions in sorted(by_day.items()):
-        yield Day(
-            anchor=f"day-{day.isoformat()}",
-            label=_day_label(day),
-            short_label=_short_day(day),
-            ics=f"{DAYS_FOLDER}/{day.isoformat()}.ics",
-            sessions=sessions,
+    return [
+        _session(event, schedule, event.days(schedule.timezone, schedule.day_change)[0])
+        for event in schedule.sorted_events()
+    ]
+
+
+def _days(listed: Iterable[Session]) -> list[Day]:
+    by_day: dict[str, list[Session]] = {}
+    for session in listed:
+        by_day.setdefault(session.day, []).append(session)
+    result = []
+    for iso, day_sessions in sorted(by_day.items()):
+        day = dt.date.fromisoformat(iso)
+        result.append(
+            Day(
+                date=iso,
+                anchor=f"day-{iso}",
+                label=_day_label(day),
+                short_label=_short_day(day),
+                ics=f"{DAYS_FOLDER}/{iso}.ics",
+                sessions=day_sessions,
+            )
         )
+    return result
+
+
+def sessions_by_day(schedule: Schedule | list[Session]) -> Iterator[Day]:
+    """The conference days on which sessions begin, each with the sessions that begin on it."""
+    listed = sessions(schedule) if isinstance(schedule, Schedule) else schedule
+    yield from _days(listed)
+
+
+def slug(name: str) -> str:
+    """A file name for a track or room: ASCII letters, digits and dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")[:60].strip("-")
+
+
+def groups(listed: list[Session], key: Callable[[Session], str | None]) -> list[Group]:
+    """The sessions grouped by ``key`` (track, room), groups in name order, each with a unique
+    file name; sessions without one are left out (they are on their day's list)."""
+    by_name: dict[str, list[Session]] = {}
+    for session in listed:
+        name = key(session)
+        if name:
+            by_name.setdefault(name, []).append(session)
+    result, taken = [], set()
+    for name in sorted(by_name, key=lambda n: (n.casefold(), n)):
+        base = slug(name) or "unnamed"
+        unique, n = base, 2
+        while unique in taken:
+            unique, n = f"{base}-{n}", n + 1
+        taken.add(unique)
+        result.append(Group(name=name, slug=unique, days=_days(by_name[name])))
+    return result
