@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import importlib.resources
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from . import changes, dumps, history, load, zones
+from ._version import __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
     Split,
@@ -455,7 +457,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="confcal")
+@click.version_option(version=__version__, prog_name="confcal")
 def cli() -> None:
     """Turn a conference programme (events.json, or pretalx/frab schedule.json or .xml) into
     iCalendar files.
@@ -731,6 +733,33 @@ def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
     write_stdout(changes.describe(found, before, after))
     if exit_code and found:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("path", default="events.json", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def init(path: str, force: bool) -> None:
+    """Write a starter events.json (default: ./events.json, - for stdout) to edit into your
+    programme: one event of each kind, every field used once. An existing file is kept unless
+    --force is given.
+
+    \b
+    Examples:
+      confcal init && confcal export events.json -o programme.ics
+      confcal init my-conference.json
+    """
+    starter = importlib.resources.files("confcal").joinpath("data", "starter.json").read_bytes()
+    output = _output(path, file="give a file name")
+    if _to_stdout(output):
+        write_stdout(starter)
+        return
+    assert output is not None
+    if not force and os.path.lexists(output):
+        raise OutputError(
+            f"{shown_path(output)}: exists already; edit it, or replace it with "
+            "confcal init --force"
+        )
+    write_atomic(output, starter)
 
 
 def _count(number: int, thing: str) -> str:

@@ -47,8 +47,9 @@ from typing import NamedTuple
 from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
+from ._version import __version__
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import Progress, confcal_version, part_to_ical, to_ical
+from .ical import Progress, part_to_ical, to_ical
 from .model import Schedule
 
 __all__ = [
@@ -97,6 +98,9 @@ def render(
     ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
     ``progress`` is told ``(events written, events to write)`` over all the files.
+
+    Raises:
+        InvalidInput: ``alarm`` is no duration up to 366 days (as :func:`confcal.to_ical`).
     """
     if split is Split.EVENT:
         return _sessions(schedule, alarm, progress)
@@ -414,14 +418,22 @@ def _check_target(output: Path, target: Path, fd: int | None, inputs: Collection
 def check_output(output: Path, inputs: Collection[Path]) -> None:
     """Refuse an ``output`` that is one of the ``inputs`` (also through a link, a hard link or
     an open file such as ``/dev/stdout`` or ``/dev/fd/3``), before anything is read: writing it
-    would replace the programme with its calendar, or append to it."""
+    would replace the programme with its calendar, or append to it.
+
+    Raises:
+        OutputError: ``output`` is one of the ``inputs``, or cannot be checked.
+    """
     where = _resolve(output)
     _check_target(output, where.path, where.fd, inputs)
 
 
 def check_stdout(inputs: Collection[Path]) -> None:
     """Refuse to write stdout when it is closed, or one of the ``inputs``
-    (``confcal list events.json >> events.json``), before anything is read."""
+    (``confcal list events.json >> events.json``), before anything is read.
+
+    Raises:
+        OutputError: stdout is closed, or is one of the ``inputs``.
+    """
     if sys.stdout is None:
         raise OutputError("stdout is closed")
     try:
@@ -513,6 +525,11 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
     shell would; a FIFO nobody reads is an error. A symbolic link you (or root) own is followed
     and the file it points to replaced, the link kept; one owned by someone else, here or on
     the way, is refused. ``inputs`` are files never to write (the programme read).
+
+    Raises:
+        OutputError: ``path`` cannot be written (a folder, a disk, another user's
+            link, a FIFO nobody reads, no permission, a full disk) or is one of
+            ``inputs``; the old file, if any, is left as it was.
     """
     where = _resolve(path)
     target, fd = where.path, where.fd
@@ -632,7 +649,7 @@ def build_stamps(source: Path, options: Mapping[str, object]) -> tuple[str, str]
         return "", ""
     digest = hashlib.sha256()
     digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
-    digest.update(f"\0{confcal_version()}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
+    digest.update(f"\0{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
     try:
         with open(source, "rb") as file:
             modified = int(os.fstat(file.fileno()).st_mtime)
@@ -680,6 +697,12 @@ def write_files(
     ``prune=False`` (a filtered export: the other days or sessions still exist) removes nothing
     and keeps the earlier files on the list, so a later full export can still remove them.
     Returns the files whose content changed. See :func:`write_tree`.
+
+    Raises:
+        OutputError: the folder cannot be made or written, holds a file or link
+            confcal did not write where one of ``files`` goes, is one of ``inputs``, or
+            another run holds its lock past ``CONFCAL_LOCK_TIMEOUT``. Nothing is
+            half-written: each file is complete, old or new.
     """
     return write_tree(
         folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split", progress=progress

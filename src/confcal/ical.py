@@ -11,8 +11,6 @@ and is byte for byte what icalendar writes for :func:`to_calendar`. Both follow 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -21,6 +19,7 @@ import icalendar
 from . import _serialize, zones
 from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
 from ._serialize import Categories, Context, Property, Text
+from ._version import __version__
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
@@ -29,27 +28,8 @@ _NONE: Mapping[str, str] = MappingProxyType({})  # no parameters
 
 __all__ = ["MAX_ALARM", "Progress", "to_calendar", "to_ical", "to_vevent"]
 
-
-@functools.cache
-def confcal_version() -> str:
-    """confcal's version: ``confcal.__version__`` where the package has one (a literal, read
-    for free), else the installed package's metadata, looked up when first needed rather than
-    at start-up (``importlib.metadata`` imports email, zipfile and csv: 22 ms of ``--help``)."""
-    package = sys.modules.get(__name__.rpartition(".")[0])
-    given = getattr(package, "__version__", None)
-    if isinstance(given, str):
-        return given
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("confcal")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0"
-
-
-def prodid() -> str:
-    """The PRODID of every calendar confcal writes, naming its version."""
-    return f"-//confcal//confcal {confcal_version()}//EN"
+#: The PRODID of every calendar confcal writes, naming its version.
+PRODID = f"-//confcal//confcal {__version__}//EN"
 
 
 #: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
@@ -65,8 +45,14 @@ def to_vevent(
 ) -> icalendar.Event:
     """The VEVENT of ``event``; its UID is ``<id>@<uid_domain>``.
 
-    ``alarm``: a VALARM that long before a timed session starts; all-day events (no time to be
-    reminded of) and cancelled sessions get none. What it holds: :func:`_event_properties`.
+    Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
+    invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
+    starts; all-day events (no time to be reminded of) and cancelled sessions get none.
+
+    Raises:
+        InvalidInput: a ``uid_domain`` that is no domain name, a naive ``dtstamp`` or
+            one outside 1900-2199, an ``alarm`` that is no duration up to 366 days, or
+            an argument of the wrong type, naming the parameter.
     """
     _check_alarm(alarm)
     # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
@@ -147,7 +133,12 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
     """The VCALENDAR of ``schedule``: its properties, one VTIMEZONE per zone used, its events.
 
     ``alarm``: a reminder that long before each timed session (see :func:`to_vevent`).
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)
     events, definitions, context = _plan(schedule, alarm)
     cal = _calendar_properties(schedule)
@@ -170,7 +161,12 @@ def to_ical(
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
     a VEVENT is serialized once however many files it is written into. ``progress`` is told
     ``(events done, events)`` after each event (a progress bar for 100,000 sessions).
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)  # before it is part of a cache key
     return _assemble(schedule, schedule.sorted_events(), alarm, progress=progress)
 
@@ -224,6 +220,11 @@ def _definitions(events: list[Event]) -> list[ZoneDefinition]:
         zone_definition(zone, first, last)
         for zone, (first, last) in sorted(_zone_spans(events).items())
     ]
+
+
+def _check_schedule(schedule: object) -> None:
+    if not isinstance(schedule, Schedule):
+        raise wrong_type("schedule", "a confcal Schedule", schedule)
 
 
 def _plan(
@@ -318,7 +319,7 @@ def _calendar_properties(schedule: Schedule) -> icalendar.Calendar:
     """A VCALENDAR holding only the calendar's own properties: its name, and its zone,
     description, URL and refresh hints (see :func:`_calendar_context`)."""
     cal = icalendar.Calendar()
-    cal.add("prodid", prodid())
+    cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")

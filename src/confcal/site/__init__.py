@@ -283,6 +283,10 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
     ``stamp``: what the schedule was made from, recorded for :func:`confcal.files.up_to_date`.
     ``rendering`` and ``writing`` are told ``(done, total)`` as the calendars are rendered and
     as the files are written.
+
+    Raises:
+        OutputError: as :func:`confcal.files.write_tree`, for the folder and every
+            file in it.
     """
     tree = _render_site(schedule, language, alarm=alarm, progress=rendering)
     return write_tree(
