@@ -27,7 +27,6 @@ import attrs
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import EPOCH, Schedule
 
-from . import events_json, frab_json, frab_xml, ics
 from ._common import (
     TRUSTS,
     Imported,
@@ -309,18 +308,27 @@ def _read(
     data: bytes | str, options: _Options, *, source: str, dtstamp: dt.datetime | None
 ) -> Imported:
     """The programme ``data`` holds, read by the reader ``format`` names or its content says."""
+    # Each reader is imported when a file of its format is read: `confcal --help` reads none.
     format, timezone, trust = options.format, options.timezone, options.trust
     if format == "ics" or (format == "auto" and _is_ics(data)):
+        from . import ics
+
         imported = ics.loads(data, source=source, timezone=timezone, dtstamp=dtstamp)
         return _ignored(imported, source, trust=trust)
     if format == "frab-xml" or (format == "auto" and _is_xml(data)):
+        from . import frab_xml
+
         return frab_xml.loads(data, source=source, timezone=timezone, dtstamp=dtstamp, trust=trust)
     # Decoded and parsed once, whichever reader then reads it.
     document = parse_json(data if isinstance(data, str) else decode(data, source), source)
     if format == "frab-json" or (format == "auto" and _json_format(document) == "frab-json"):
+        from . import frab_json
+
         return frab_json._read(
             document, source=source, timezone=timezone, dtstamp=dtstamp, trust=trust
         )
+    from . import events_json
+
     schedule = events_json._read(document, source=source, dtstamp=dtstamp)
     return _ignored(Imported(schedule), source, timezone=timezone, trust=trust)
 
