@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Unpack
 
+import attrs
 import icalendar
 import pytest
 from click.testing import CliRunner
@@ -822,3 +823,114 @@ def test_a_programme_without_updated_is_rebuilt_when_touched(tmp_path: Path) -> 
     os.utime(path, (1_800_000_000, 1_800_000_000))  # its time is the DTSTAMP
     _publish(path, tmp_path / "public")
     assert b"DTSTAMP:20270115T080000Z" in (tmp_path / "public" / CALENDAR_FILE).read_bytes()
+
+
+# --- Programme changes: the marks of the last publication --------------------------------------
+
+
+def _move(programme: Path, updated: str, **a: object) -> None:
+    """The programme republished at ``updated`` with session a's fields ``a`` changed."""
+    document = json.loads(programme.read_text("utf-8"))
+    document["calendar"]["updated"] = updated
+    document["events"][0] |= a
+    programme.write_text(json.dumps(document), "utf-8")
+
+
+def _card(html: str, id: str) -> str:
+    found = re.search(rf'<article [^>]*id="session-{id}">.*?</article>', html, re.DOTALL)
+    assert found, id
+    return found.group(0)
+
+
+def _changes(folder: Path) -> dict[str, str]:
+    data = json.loads((folder / "data" / "sessions.json").read_text("utf-8"))
+    column = data["fields"].index("change")
+    return {row[0]: row[column] for row in data["sessions"]}
+
+
+def test_a_moved_session_is_marked_and_listed_and_an_unchanged_one_is_not(
+    programme: Path, tmp_path: Path
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public, "--history", str(tmp_path / "events.history.json"))
+    _move(programme, "2024-11-02T00:00:00Z", start="2024-11-18T10:00", location="Hall 2")
+    _publish(programme, public)
+    day = (public / "days" / "2024-11-18.html").read_text("utf-8")
+    assert '<p class="change">moved from Hall 1, 09:00</p>' in _card(day, "a")
+    assert 'class="change"' not in _card((public / "days/2024-11-19.html").read_text(), "b")
+    assert _changes(public) == {"a": "moved from Hall 1, 09:00", "b": ""}
+    index = (public / "index.html").read_text("utf-8")
+    assert "<summary>Changes in this update (1)</summary>" in index
+    assert '<a href="days/2024-11-18.html#session-a">A</a>: moved from Hall 1, 09:00' in index
+    # A republication that moves nothing (a title fixed) keeps the last move's marks.
+    _move(programme, "2024-11-03T00:00:00Z", title="A!")
+    _publish(programme, public)
+    assert _changes(public) == {"a": "moved from Hall 1, 09:00", "b": ""}
+    # The next move replaces them: b's alone, its old time in the conference zone, 24-hour.
+    document = json.loads(programme.read_text("utf-8"))
+    document["calendar"]["updated"] = "2024-11-04T00:00:00Z"
+    document["events"][1] |= {"start": "2024-11-19T15:00", "duration": "PT30M"}
+    programme.write_text(json.dumps(document), "utf-8")
+    _publish(programme, public)
+    assert _changes(public) == {"a": "", "b": f"was 09:00{DASH}10:00"}
+    assert "Changes in this update (1)" in (public / "index.html").read_text("utf-8")
+
+
+def test_a_build_without_history_has_no_marks(programme: Path, tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public, "--history", str(tmp_path / "events.history.json"))
+    _move(programme, "2024-11-02T00:00:00Z", location="Hall 2")
+    _publish(programme, public, "--no-history")
+    assert set(_changes(public).values()) == {""}
+    assert "Changes in this" not in (public / "index.html").read_text("utf-8")
+    assert 'class="change"' not in (public / "days" / "2024-11-18.html").read_text("utf-8")
+
+
+def test_a_first_publication_lists_no_changes(programme: Path, tmp_path: Path) -> None:
+    _publish(programme, tmp_path / "public", "--history", str(tmp_path / "events.history.json"))
+    assert (tmp_path / "events.history.json").exists()
+    assert "Changes in this" not in (tmp_path / "public" / "index.html").read_text("utf-8")
+
+
+def test_marks_say_what_changed_in_the_conference_zone_escaped() -> None:
+    from confcal.changes import State
+
+    moved = timed("m", "Moved", dt.datetime(2024, 11, 19, 16), dt.datetime(2024, 11, 19, 17))
+    longer = timed("l", "Longer", dt.datetime(2024, 11, 18, 9), dt.datetime(2024, 11, 18, 11))
+    gone = timed("c", "Gone", status="cancelled", location="Hall 1")
+    kept = timed("k", "Kept")
+    changes = {
+        # New York is UTC-5 in November: 19:00Z is 14:00 there, on the day before.
+        "m": State("2024-11-18T19:00:00Z", "2024-11-18T20:00:00Z", "<b>Hall</b> 1"),
+        "l": State("2024-11-18T14:00:00Z", "2024-11-18T15:00:00Z"),
+        "c": attrs.evolve(State.of(gone), status=None),
+    }
+    sched = schedule(moved, longer, gone, kept)
+    tree = _render_site(sched, changes=changes)
+    html = "".join(d.decode() for n, d in tree["days"].items() if n.endswith(".html"))
+    assert "moved from &lt;b&gt;Hall&lt;/b&gt; 1, Mon 18 Nov 14:00" in _card(html, "m")
+    assert f"was 09:00{DASH}10:00" in _card(html, "l")
+    assert 'class="change"' not in _card(html, "c")  # "cancelled" is shown already
+    assert 'class="change"' not in _card(html, "k")
+    index = tree[""]["index.html"].decode()
+    assert "Changes in this update (3)" in index
+    assert "Gone</a>: cancelled" in index
+    assert "<b>Hall" not in index
+    assert "Changes in this" not in page(sched)  # no changes given: the library's own page
+
+
+def test_last_changes_are_those_of_the_latest_publication_that_changed_anything() -> None:
+    from confcal.changes import State
+    from confcal.history import History, Revision, last_changes
+
+    a, b = timed("a", "A"), timed("b", "B")
+    old, new = State("2024-11-18T14:00:00Z", "2024-11-18T15:00:00Z"), State.of(a)
+    history = History(
+        {
+            "a": Revision(new, 2, dt.datetime(2024, 11, 2, tzinfo=dt.UTC), old),
+            "b": Revision(State.of(b), 1, dt.datetime(2024, 11, 1, tzinfo=dt.UTC), old),
+            "gone": Revision(old, 3, dt.datetime(2024, 11, 9, tzinfo=dt.UTC), new),
+        }
+    )
+    assert last_changes(schedule(a, b), history) == {"a": old}
+    assert last_changes(schedule(a, b), History()) == {}

@@ -36,6 +36,7 @@ import icalendar
 import pytest
 
 import confcal
+import confcal.changes
 import confcal.files
 import readers
 from confcal.site import build_site
@@ -196,7 +197,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         events = folder.parent / "events.json"
         events.write_text(json.dumps(_programme(url)), "utf-8")
         schedule = confcal.load(events)
-        build_site(schedule, folder)
+        # The first session as if it had been in another room before: hostile text, marked.
+        first = confcal.changes.State.of(schedule.events[0])
+        build_site(schedule, folder, changes={"parsl-cwl": attrs.evolve(first, room=HOSTILE)})
         yield Site(url, folder, server.requests, schedule)
 
 
@@ -473,6 +476,7 @@ def test_the_app_sets_text_never_markup(app: App) -> None:
     assert HOSTILE in app.seen["first"]["titles"]  # shown as text
     assert app.seen["first"]["title"] == "Parsl at SC24"  # its script did not run
     assert app.seen["first"]["images"] == 0
+    assert app.seen["first"]["changes"] == [f"moved from {HOSTILE}"]  # the card's mark, as text
     paths = {urllib.parse.urlsplit(url).path for url in app.seen["requests"]}
     assert "/pwned" not in paths
 

@@ -681,6 +681,7 @@ def site(
         build_site(
             schedule, path, inputs=[events], alarm=reminder, stamp=stamp,
             rendering=bar.phase("rendering"), writing=bar.phase("writing"),
+            changes=None if revised is None else history.last_changes(schedule, revised),
         )  # fmt: skip
     _save(kept, revised, events)
 

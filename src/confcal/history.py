@@ -41,7 +41,17 @@ from .changes import State
 from .errors import InvalidInput, Problem, shown
 from .model import Schedule
 
-__all__ = ["FORMAT", "History", "Revision", "default_path", "dumps", "load", "loads", "revise"]
+__all__ = [
+    "FORMAT",
+    "History",
+    "Revision",
+    "default_path",
+    "dumps",
+    "last_changes",
+    "load",
+    "loads",
+    "revise",
+]
 
 #: The first key of every history file: what it is, and which version of its layout.
 FORMAT = "confcal-history/1"
@@ -240,3 +250,21 @@ def _time(field: str, value: Any, *, instant: bool = False) -> None:
 
 def _bad(field: str | None, message: str, value: object) -> InvalidInput:
     return InvalidInput([Problem(f"{message}: {shown(value)}", field=field, value=value)])
+
+
+def last_changes(schedule: Schedule, history: History) -> dict[str, State]:
+    """What the last publication that changed anything changed: the state before it of each
+    session of ``schedule`` it changed, by id (for the page's marks, as :func:`revise` left the
+    history). The latest ``modified`` among the programme's sessions, not the programme's own
+    DTSTAMP: a republication that moves nothing (a title fixed) keeps the marks of the last move.
+    """
+    revisions = [history.sessions.get(event.id) for event in schedule.events]
+    changed = [r for r in revisions if r is not None and r.previous and r.modified]
+    if not changed:
+        return {}
+    last = max(r.modified for r in changed if r.modified)
+    return {
+        event.id: revision.previous
+        for event, revision in zip(schedule.events, revisions, strict=True)
+        if revision is not None and revision.previous and revision.modified == last
+    }

@@ -87,6 +87,7 @@ mark("launched");
   result.first.yours = await page.$$eval("#results .yours", (n) => n.map((x) => x.textContent));
   result.first.title = await page.title();
   result.first.images = await page.$$eval("#programme img, #programme script", (n) => n.length);
+  result.first.changes = await page.$$eval("#results .change", (n) => n.map((x) => x.textContent));
   result.fits_index = await fits(page);
   // Unfold an abstract and "Add to calendar": their text and links are loaded then.
   await page.click("#results details.abstract summary");

@@ -36,6 +36,7 @@ from pathlib import Path
 import attrs
 import jinja2
 
+from confcal.changes import State
 from confcal.files import Split, feed_slug, render_all, write_tree
 from confcal.ical import Progress
 from confcal.model import Schedule
@@ -108,6 +109,7 @@ def _index(
         days=days,
         tracks=tracks,
         rooms=rooms,
+        changed=[s for day in days for s in day.sessions if s.change],
         calendar_file=CALENDAR_FILE,
         ics_url=feed_url(schedule.url),
         webcal=webcal,
@@ -138,12 +140,17 @@ def _language(schedule: Schedule, language: str | None) -> str:
     return language or schedule.language or "en"
 
 
-def page(schedule: Schedule, *, language: str | None = None) -> str:
+def page(
+    schedule: Schedule,
+    *,
+    language: str | None = None,
+    changes: Mapping[str, State] | None = None,
+) -> str:
     """The ``index.html`` of ``schedule``: the programme's front page, with the script's
     controls and a link to every list. ``language``: the ``lang`` of the page, if not the
-    programme's (``calendar.language``; else English)."""
+    programme's (``calendar.language``; else English). ``changes``: as for :func:`build_site`."""
     language = _language(schedule, language)
-    listed = sessions(schedule)
+    listed = sessions(schedule, changes)
     tracks, rooms = _feeds(schedule, listed)
     return _index(schedule, list(sessions_by_day(listed)), tracks, rooms, language)
 
@@ -221,6 +228,7 @@ def _render_site(
     *,
     alarm: dt.timedelta | None = None,
     progress: Progress | None = None,
+    changes: Mapping[str, State] | None = None,
 ) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
@@ -229,7 +237,7 @@ def _render_site(
     VEVENT is serialized once. ``progress`` is told how the calendars' sessions go.
     """
     language = _language(schedule, language)
-    listed = sessions(schedule)
+    listed = sessions(schedule, changes)
     days = list(sessions_by_day(listed))
     tracks, rooms = _feeds(schedule, listed)
     calendars = render_all(schedule, alarm=alarm, progress=progress)
@@ -270,6 +278,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
     stamp: str = "",
     rendering: Progress | None = None,
     writing: Progress | None = None,
+    changes: Mapping[str, State] | None = None,
 ) -> list[Path]:
     """Write the site into ``folder``; returns the files whose content changed.
 
@@ -282,13 +291,15 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
     title and abstract. ``alarm``: a reminder in every calendar (see :func:`confcal.to_vevent`).
     ``stamp``: what the schedule was made from, recorded for :func:`confcal.files.up_to_date`.
     ``rendering`` and ``writing`` are told ``(done, total)`` as the calendars are rendered and
-    as the files are written.
+    as the files are written. ``changes``: what the last publication changed, each session's
+    state before it by id (:func:`confcal.history.last_changes`); the cards mark those sessions
+    ("moved from Hall 1, 14:00") and the front page lists them. None: no marks (no history).
 
     Raises:
         OutputError: as :func:`confcal.files.write_tree`, for the folder and every
             file in it.
     """
-    tree = _render_site(schedule, language, alarm=alarm, progress=rendering)
+    tree = _render_site(schedule, language, alarm=alarm, progress=rendering, changes=changes)
     return write_tree(
         folder, tree, inputs=inputs, needed_by="the site", stamp=stamp, progress=writing
     )

@@ -33,10 +33,10 @@ __all__ = [
 #: position: rows of arrays are a third the size of objects). Indexes point into the lists
 #: ``days``, ``rooms``, ``tracks`` and ``types``; -1 is none. Times are seconds since the epoch
 #: (UTC), ``null`` for an all-day session; ``abstract`` is 1 where
-#: ``abstracts.json`` has one.
+#: ``abstracts.json`` has one; ``change`` what the last publication changed, "" if nothing.
 FIELDS = (
     "id", "title", "day", "start", "end", "when", "room", "track", "type", "speakers",
-    "lang", "status", "url", "abstract",
+    "lang", "status", "url", "abstract", "change",
 )  # fmt: skip
 
 # At the start of a line: a text such as a description may say "BEGIN:VEVENT" too.
@@ -92,6 +92,7 @@ def sessions_json(schedule: Schedule, days: list[Day], agenda: dict[str, str]) -
             s.status or "",
             s.url or "",
             1 if s.description else 0,
+            s.change or "",
         ]
         for s in listed
     ]

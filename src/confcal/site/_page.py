@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import attrs
 
 from confcal import zones
+from confcal.changes import State
 from confcal.files import feed_slug
 from confcal.model import Event, Schedule
 from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, utc_iso, web_url
@@ -91,6 +92,8 @@ class Session:
     language: str | None
     #: Relative to the site's folder; a page in a sub-folder prefixes ``../``.
     ics: str
+    #: What the last publication changed ("moved from Hall 1, 14:00", "cancelled"), if anything.
+    change: str | None = None
 
 
 @attrs.frozen
@@ -159,7 +162,54 @@ def _machine_time(value: dt.date) -> str | None:
     return utc_iso(value) if isinstance(value, dt.datetime) else None
 
 
-def _session(event: Event, schedule: Schedule, day: dt.date) -> Session:
+def _parsed(value: str) -> dt.date:
+    """A :class:`State`'s time: a UTC instant, or an all-day session's date."""
+    if "T" in value:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt.date.fromisoformat(value)
+
+
+def _was(old: State, zone: str, day: dt.date, *, start_only: bool = False) -> str:
+    """When a session was, in ``zone``, 24-hour: "14:00-14:30" (an en dash), with its date where
+    that is not ``day`` (the one it is listed under now): "Fri 27 Dec 14:00"."""
+    start, end = _parsed(old.start), _parsed(old.end)
+    if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+        last = end - dt.timedelta(days=1)
+        days = _short_day(start) + ("" if last == start else f" {DASH} {_short_day(last)}")
+        return f"all day, {days}"
+    start, end = zones.to_local(start, zone), zones.to_local(end, zone)
+    begins = _clock(start) if start.date() == day else f"{_short_day(start.date())} {_clock(start)}"
+    if start_only:
+        return begins
+    ends = _clock(end) if end.date() == start.date() else f"{_short_day(end.date())} {_clock(end)}"
+    return f"{begins}{DASH}{ends}"
+
+
+def _mark(event: Event, old: State, zone: str, day: dt.date) -> str | None:
+    """What changed from ``old`` (the session as published before), in a few words, the most
+    important first: a cancelled session's new room matters to no one."""
+    new = State.of(event)
+    if "cancelled" in (old.status, new.status):
+        return "cancelled" if new.status == "cancelled" else "no longer cancelled"
+    timed = (old.start, old.end) != (new.start, new.end)
+    room = " ".join((old.room or "").split())
+    if old.room != new.room and room:
+        # Same length: where and when it began is enough ("moved from Hall 1, 14:00").
+        same = _parsed(old.end) - _parsed(old.start) == event.end - event.start
+        when = f", {_was(old, zone, day, start_only=same)}" if timed else ""
+        return f"moved from {room}{when}"
+    if timed:
+        return f"was {_was(old, zone, day)}"
+    if old.room != new.room:
+        return "room added"
+    if old.status == new.status:
+        return None
+    return f"was {old.status}" if old.status else f"now {new.status}"
+
+
+def _session(
+    event: Event, schedule: Schedule, day: dt.date, previous: State | None = None
+) -> Session:
     start, end, abbreviation = _times(event, schedule.timezone, day)
     return Session(
         id=event.id,
@@ -182,19 +232,28 @@ def _session(event: Event, schedule: Schedule, day: dt.date) -> Session:
         status=event.status,
         language=event.language,
         ics=f"{SESSIONS_FOLDER}/{urllib.parse.quote(event.id)}.ics",
+        change=None if previous is None else _mark(event, previous, schedule.timezone, day),
     )
 
 
-def sessions(schedule: Schedule) -> list[Session]:
-    """Every session in programme order, each under its first conference day.
+def sessions(schedule: Schedule, changes: Mapping[str, State] | None = None) -> list[Session]:
+    """Every session in programme order, each under its first conference day; each id in
+    ``changes`` (what the session was before the last publication changed it) with its
+    :attr:`Session.change`.
 
     A session spanning days (an all-day exhibition, a three-day workshop) is listed once, under
     its first day, with the day it ends: the pages grow with the number of sessions, not with
     the days they cover (200 year-long events would otherwise be listed 73,000 times). The
     per-day calendars still hold every session of their day.
     """
+    changes = changes or {}
     return [
-        _session(event, schedule, event.days(schedule.timezone, schedule.day_change)[0])
+        _session(
+            event,
+            schedule,
+            event.days(schedule.timezone, schedule.day_change)[0],
+            changes.get(event.id),
+        )
         for event in schedule.sorted_events()
     ]
 

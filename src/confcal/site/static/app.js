@@ -124,7 +124,7 @@
         start: row[f.start], end: row[f.end], when: row[f.when],
         room: json.rooms[row[f.room]] || "", track: json.tracks[row[f.track]] || "",
         type: json.types[row[f.type]] || "", speakers: row[f.speakers], lang: row[f.lang],
-        status: row[f.status], url: row[f.url], abstract: row[f.abstract]
+        status: row[f.status], url: row[f.url], abstract: row[f.abstract], change: row[f.change]
       };
       return s;
     });
@@ -324,6 +324,8 @@
     return el("article", { "class": "card" + (s.status === "cancelled" ? " cancelled" : "") }, [
       when,
       el("h3", {}, [el("span", { "class": "title", lang: s.lang || null }, [s.title]), status ? " " : null, status]),
+      // What the last publication changed (a cancelled one says so above): as the lists show it.
+      s.change && s.status !== "cancelled" ? el("p", { "class": "change" }, [s.change]) : null,
       meta.length ? metaLine : null,
       s.speakers.length ? el("ul", { "class": "speakers", "aria-label": (s.speakers.length > 1 ? "Speakers: " : "Speaker: ") + s.speakers.join(", ") },
         s.speakers.map(function (name) { return el("li", {}, [name]); })) : null,
