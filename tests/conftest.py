@@ -5,12 +5,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from confcal import readers
 from confcal.errors import LoadWarning
 from confcal.readers import Imported
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Speed is measured in benchmarks, never in tests: hypothesis's per-example deadline (200 ms)
+# made tests fail on a loaded machine (a CI run with other work on both cores).
+settings.register_profile("confcal", deadline=None)
+settings.load_profile("confcal")
 
 
 def programmes_dir() -> Path | None:
