@@ -164,6 +164,12 @@ def loads(text: str, *, source: str = "<string>") -> History:
     except json.JSONDecodeError as error:
         message = f"not JSON ({error.msg}, line {error.lineno} column {error.colno})"
         raise InvalidInput([Problem(message, source=source)]) from None
+    except RecursionError:
+        message = "not JSON confcal wrote: nested too deep"
+        raise InvalidInput([Problem(message, source=source)]) from None
+    except ValueError:  # a number of more than 4,300 digits, which no history holds
+        message = "not JSON confcal wrote: a number too long"
+        raise InvalidInput([Problem(message, source=source)]) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         message = f'not a confcal history: it must be a JSON object with "format": "{FORMAT}"'
         raise InvalidInput([Problem(message, source=source)])
