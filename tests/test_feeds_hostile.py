@@ -201,3 +201,39 @@ def test_split_track_of_a_programme_without_tracks_is_an_error_not_an_empty_fold
     result = run("export", programme, "--split", "track", "-o", out, "--no-history")
     assert result.exit_code == 1
     assert "track" in result.stderr
+
+
+def test_a_history_never_publishes_a_lower_sequence_than_the_programme_has(
+    programme: Path, tmp_path: Path
+) -> None:
+    # The programme is an .ics (another tool's export, which confcal reads back with its
+    # SEQUENCE). Its author bumped talk-a's SEQUENCE to 4 for a change confcal does not count
+    # (the title): without a history confcal publishes 4, with one it went back to 0.
+    upstream = tmp_path / "upstream.ics"
+    kept = tmp_path / "h.json"
+    assert run("export", programme, "--no-history", "-o", upstream).exit_code == 0
+    assert run("export", upstream, "--history", kept, "-o", tmp_path / "1.ics").exit_code == 0
+    text = upstream.read_bytes().replace(
+        b"SUMMARY:Talk A\r\n", b"SUMMARY:Talk A (new title)\r\nSEQUENCE:4\r\n"
+    )
+    upstream.write_bytes(text)
+    out = tmp_path / "2.ics"
+    assert run("export", upstream, "--history", kept, "-o", out).exit_code == 0
+    calendar = icalendar.Calendar.from_ical(out.read_bytes())
+    (talk,) = [e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("talk-a@")]
+    assert talk.get("SEQUENCE", 0) >= 4
+
+
+@pytest.mark.parametrize("option", ["--track", "--room", "--type"])
+def test_an_empty_filter_value_is_an_error_not_the_sessions_without_one(
+    programme: Path, option: str
+) -> None:
+    # `--track ''` (an unset Makefile variable: --track '$(TRACK)') matched every session
+    # without a track, and `Schedule.select(tracks="")` the same, though the docstring says a
+    # value no event has is refused.
+    document = json.loads(programme.read_text("utf-8"))
+    for event in document["events"][:2]:
+        event.pop({"--track": "track", "--room": "location", "--type": "type"}[option], None)
+    programme.write_text(json.dumps(document), "utf-8")
+    result = run("list", programme, option, "")
+    assert result.exit_code == 1, result.stdout
