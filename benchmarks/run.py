@@ -9,6 +9,9 @@ from other processes on the machine hits both sides alike, and reports medians a
   per-event files (``confcal.files.render``), vs the baseline's single full export;
 - the command line, in subprocesses: ``confcal export`` vs ``python baseline.py``, both to stdout;
   ``confcal --help`` vs ``python -c "import icalendar, pytz, attrs, click"``;
+- the whole publish, in subprocesses: ``confcal site`` into a fresh folder (the page, the whole
+  calendar, one per day and one per session, written durably) vs ``python baseline.py``; and the
+  rebuild of that folder when nothing changed;
 - growth, every export in a fresh subprocess: time per session and peak memory (VmHWM) of a full
   export, at 1,000 sessions and at the default size (``--big``: also at 100,000, which is slow).
 
@@ -33,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -76,6 +80,7 @@ def _confcal_command() -> list[str]:
 _GROWTH_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
+from types import ModuleType
 path, which = Path(sys.argv[1]), sys.argv[3]
 sys.path.insert(0, sys.argv[2])
 if which == "confcal":
@@ -171,33 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_ratio_line(label, medians["all"], medians["baseline"], "<= 1.3"))
 
         if not args.skip_cli:
-            confcal_cmd = _confcal_command()
-            # Bytecode as an installed package has it (pip compiles on install; an editable
-            # install, under PYTHONDONTWRITEBYTECODE, would otherwise compile on every start).
-            compileall.compile_dir(Path(confcal.__file__).parent, quiet=1)
-            cli = alternate(
-                {
-                    "confcal": _run([*confcal_cmd, "export", str(path)]),
-                    "baseline": _run([sys.executable, str(HERE / "baseline.py"), str(path)]),
-                },
-                args.repeat,
-            )
-            print(
-                _ratio_line(f"command line export, {n}", cli["confcal"], cli["baseline"], "<= 1.0")
-            )
-            imports = "import icalendar, pytz, attrs, click"
-            startup = alternate(
-                {
-                    "help": _run([*confcal_cmd, "--help"]),
-                    "imports": _run([sys.executable, "-c", imports]),
-                },
-                max(2, 2 * args.repeat),
-            )
-            print(
-                f"confcal --help: {startup['help']:.3f} s, python -c {imports!r}: "
-                f"{startup['imports']:.3f} s -> ratio {startup['help'] / startup['imports']:.2f} "
-                "(goal <= 1.3)"
-            )
+            command_line(confcal, path, work, n, args.repeat)
 
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [1_000, args.sessions]
         if args.big and BIG not in sizes:
@@ -228,10 +207,65 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _version() -> str:
-    from importlib.metadata import version
+def command_line(confcal: ModuleType, path: Path, work: Path, n: str, repeat: int) -> None:
+    """The subprocess comparisons: export, the whole publish and its unchanged rebuild, --help."""
+    confcal_cmd = _confcal_command()
+    # Bytecode as an installed package has it (pip compiles on install; an editable
+    # install, under PYTHONDONTWRITEBYTECODE, would otherwise compile on every start).
+    compileall.compile_dir(Path(confcal.__file__).parent, quiet=1)
+    cli = alternate(
+        {
+            "confcal": _run([*confcal_cmd, "export", str(path)]),
+            "baseline": _run([sys.executable, str(HERE / "baseline.py"), str(path)]),
+        },
+        repeat,
+    )
+    print(_ratio_line(f"command line export, {n}", cli["confcal"], cli["baseline"], "<= 1.0"))
+    publish(confcal_cmd, path, work, n, repeat)
+    imports = "import icalendar, pytz, attrs, click"
+    startup = alternate(
+        {
+            "help": _run([*confcal_cmd, "--help"]),
+            "imports": _run([sys.executable, "-c", imports]),
+        },
+        max(2, 2 * repeat),
+    )
+    print(
+        f"confcal --help: {startup['help']:.3f} s, python -c {imports!r}: "
+        f"{startup['imports']:.3f} s -> ratio {startup['help'] / startup['imports']:.2f} "
+        "(goal <= 1.3)"
+    )
 
-    return version("confcal")
+
+def publish(confcal_cmd: list[str], path: Path, work: Path, n: str, rounds: int) -> None:
+    """``confcal site`` into a fresh folder, and again into the same one (nothing changed), each
+    against the baseline's single full export, all in subprocesses."""
+    fresh = iter(range(1_000_000))
+    site = [*confcal_cmd, "site", str(path), "-o"]
+
+    def first() -> object:
+        return _run([*site, str(work / f"site-{next(fresh)}")])()
+
+    rebuilt = work / "site-rebuilt"
+    _run([*site, str(rebuilt)])()
+    measured = alternate(
+        {
+            "publish": first,
+            "unchanged": _run([*site, str(rebuilt)]),
+            "baseline": _run([sys.executable, str(HERE / "baseline.py"), str(path)]),
+        },
+        rounds,
+    )
+    label = f"whole publish (confcal site, fresh folder), {n}"
+    print(_ratio_line(label, measured["publish"], measured["baseline"], "<= 1.0"))
+    label = f"unchanged rebuild (confcal site again), {n}"
+    print(_ratio_line(label, measured["unchanged"], measured["baseline"], "<= 0.2"))
+
+
+def _version() -> str:
+    import confcal.ical
+
+    return confcal.ical.confcal_version()
 
 
 if __name__ == "__main__":

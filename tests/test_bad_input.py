@@ -25,6 +25,21 @@ from confcal.cli import cli
 
 BAD = Path(__file__).parent / "bad"
 EXPECTED: dict[str, list[str]] = json.loads((BAD / "expected.json").read_text("utf-8"))
+
+
+def _python_reads_deep_nesting() -> bool:
+    """Whether this Python's json parses ``deeply_nested.json`` (5,000 levels): 3.11 and 3.12
+    stop with a RecursionError, 3.13 reads it."""
+    try:
+        json.loads((BAD / "deeply_nested.json").read_text("utf-8"))
+    except RecursionError:
+        return False
+    return True
+
+
+if _python_reads_deep_nesting():
+    # Read, the nested list is a title that is not text: refused all the same, located.
+    EXPECTED["deeply_nested.json"] = ['event "talk"', "title: must be text, not a list"]
 CASES = sorted(p.name for p in BAD.glob("*.json") if p.name != "expected.json")
 OLD_CALENDAR = b"BEGIN:VCALENDAR\r\nX-OLD:the calendar published before\r\nEND:VCALENDAR\r\n"
 OLD_TIME = 1_000_000_000  # 2001: an mtime no run could set by accident

@@ -28,6 +28,8 @@ def test_runner_prints_every_ratio_line_in_a_tiny_configuration() -> None:
         "full export, 20 sessions: ",
         "full + per-day + per-event exports, 20 sessions: ",
         "command line export, 20 sessions: ",
+        "whole publish (confcal site, fresh folder), 20 sessions: ",
+        "unchanged rebuild (confcal site again), 20 sessions: ",
         "confcal --help: ",
         "growth, 10 sessions: ",
         "growth, 20 sessions: ",
@@ -35,7 +37,7 @@ def test_runner_prints_every_ratio_line_in_a_tiny_configuration() -> None:
     ):
         assert any(line.startswith(start) for line in lines), (start, done.stdout)
     ratios = [line for line in lines if "ratio" in line]
-    assert len(ratios) == 5
+    assert len(ratios) == 7
     assert all("(goal <= " in line for line in ratios)
 
 

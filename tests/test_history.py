@@ -195,13 +195,13 @@ def test_the_history_survives_make_clean(programme: Path, tmp_path: Path) -> Non
     make = ["make", "-s", f"EVENTS={programme}", f"CONFCAL={confcal_exe}"]
     edit(programme, CHANGED, talk_a={"location": "Room 9"})
     subprocess.run(make, cwd=tmp_path, check=True, capture_output=True)
-    built = (tmp_path / "build" / "programme.ics").read_bytes()
+    built = (tmp_path / "build" / "calendar.ics").read_bytes()
     assert vevent(built, "talk-a")["SEQUENCE"] == 1
     subprocess.run([*make, "clean"], cwd=tmp_path, check=True, capture_output=True)
     assert not (tmp_path / "build").exists()
     assert kept.is_file()
     subprocess.run(make, cwd=tmp_path, check=True, capture_output=True)
-    assert (tmp_path / "build" / "programme.ics").read_bytes() == built
+    assert (tmp_path / "build" / "calendar.ics").read_bytes() == built
 
 
 def _reimported(first: bytes, second: bytes, id: str) -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "confcal"
 #: Each module's layer: it imports only from lower layers (or, inside a package, as noted).
 LAYERS = {
     "confcal.errors": 0,
+    "confcal._version": 0,
     "confcal._tzif": 1,
     "confcal._folder": 1,
     "confcal.zones": 2,

@@ -4,6 +4,7 @@ length, and the addresses of the published calendars (confcal.site.links)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.parse
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from confcal.site.links import (
+    ELLIPSIS,
     MAX_LINK_LENGTH,
     feed_url,
     fit_encoded,
@@ -240,3 +242,30 @@ def test_google_subscribe_link_passes_the_webcal_address_as_cid() -> None:
 )
 def test_only_http_addresses_become_links(url: str) -> None:
     assert web_url(url) is None
+
+
+def _fit_encoded_a_character_at_a_time(text: str, budget: int) -> str:
+    """fit_encoded as it was first written: a character at a time, the reference."""
+    room = budget - len(urllib.parse.quote(ELLIPSIS, safe=""))
+    used, end = 0, 0
+    for char in text:
+        used += len(urllib.parse.quote(char, safe="", errors="surrogatepass"))
+        if used > budget:
+            break
+        if used <= room:
+            end += 1
+    else:
+        return text
+    if room < 0:
+        return ""
+    cut = text[:end]
+    boundary = max((m.start() for m in re.finditer(r"\s", cut)), default=-1)
+    if boundary >= len(cut) * 0.8:
+        cut = cut[:boundary]
+    cut = cut.rstrip()
+    return cut + ELLIPSIS if cut else ""
+
+
+@given(text=_TEXT, budget=st.integers(min_value=-5, max_value=600))
+def test_fit_encoded_cuts_where_counting_a_character_at_a_time_does(text: str, budget: int) -> None:
+    assert fit_encoded(text, budget) == _fit_encoded_a_character_at_a_time(text, budget)

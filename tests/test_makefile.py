@@ -13,6 +13,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from confcal.files import feed_slug
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
 # The console script of the confcal under test, beside the Python running the tests.
@@ -30,6 +32,12 @@ SESSIONS = {
     "serverless-hpc-panel", "iri-interfaces-bof", "globus-compute",
 }  # fmt: skip
 DAYS = {"2024-11-18", "2024-11-19", "2024-11-21", "2024-11-22"}
+#: events.json's rooms (it has no tracks): a feed each, in rooms/.
+ROOMS = {"B302", "B302-B305", "B210", "B212", "B313B-B314", "B311"}
+
+
+def room(name: str) -> str:
+    return f"rooms/{feed_slug(name)}.ics"
 
 
 def copy_of_repository(folder: Path) -> Path:
@@ -82,7 +90,7 @@ def calendars(build: Path) -> set[str]:
 
 def everything_built() -> set[str]:
     exports = {f"days/{d}.ics" for d in DAYS} | {f"sessions/{s}.ics" for s in SESSIONS}
-    return {"programme.ics", "site/calendar.ics"} | exports | {f"site/{name}" for name in exports}
+    return {"calendar.ics"} | exports | {room(r) for r in ROOMS}
 
 
 def confcal_commands(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -100,11 +108,12 @@ def test_first_build_makes_the_whole_programme_each_day_and_each_session(
 ) -> None:
     repo, result = first_build
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("confcal export") == 3
-    assert result.stdout.count("confcal site") == 1
+    assert result.stdout.count("confcal export") == 0
+    assert result.stdout.count("confcal site") == 1  # one run writes everything
     build = repo / "examples" / "build"
     assert calendars(build) == everything_built()
-    assert "Parsl+CWL" in (build / "site" / "days" / "2024-11-18.html").read_text("utf-8")
+    assert "Parsl+CWL" in (build / "days" / "2024-11-18.html").read_text("utf-8")
+    assert f'href="{room("B302")}"' in (build / "index.html").read_text("utf-8")
     for name in calendars(build):
         assert icalendar.Calendar.from_ical((build / name).read_bytes()).walk("VEVENT")
 
@@ -134,7 +143,7 @@ def test_touching_events_json_runs_confcal_but_rewrites_no_calendar(built: Path)
     assert make(built, "-q").returncode != 0
     result = make(built)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("confcal export") == 3
+    assert result.stdout.count("confcal site") == 1
     assert {name: t for name, t in mtimes(build).items() if name.endswith(".ics")} == before
     assert make(built, "-q").returncode == 0
 
@@ -148,25 +157,50 @@ def test_an_edit_rewrites_only_its_files_and_removes_what_is_gone(built: Path) -
     document["events"][0]["location"] = "B303"  # parsl-cwl moves
     (built / "events.json").write_text(json.dumps(document), "utf-8")
     assert make(built).returncode == 0
-    gone = {"days/2024-11-22.ics", "sessions/globus-compute.ics"}
-    assert calendars(build) == everything_built() - gone - {f"site/{name}" for name in gone}
-    changed = {n for n, t in mtimes(build).items() if n.endswith(".ics") and t != before[n]}
-    edited = {"days/2024-11-18.ics", "sessions/parsl-cwl.ics"}
-    assert changed == {"programme.ics", "site/calendar.ics"} | edited | {
-        f"site/{n}" for n in edited
-    }
+    gone = {"days/2024-11-22.ics", "sessions/globus-compute.ics", room("B302")}
+    assert calendars(build) == (everything_built() | {room("B303")}) - gone
+    changed = {n for n, t in mtimes(build).items() if n.endswith(".ics") and t != before.get(n)}
+    assert changed == {
+        "calendar.ics", "days/2024-11-18.ics", "sessions/parsl-cwl.ics", room("B303"),
+        room("B311"),  # globus-compute was in B311
+    }  # fmt: skip
 
 
 def test_a_calendar_deleted_by_hand_is_made_again(built: Path) -> None:
     build = built / "examples" / "build"
-    (build / "programme.ics").unlink()
+    (build / "calendar.ics").unlink()
     shutil.rmtree(build / "sessions")
     assert make(built, "-q").returncode != 0
-    # -n prints what would run; the recipes themselves are tested above.
-    assert confcal_commands(make(built, "-n")) == [
-        "export ../events.json -o build/programme.ics",
-        "export ../events.json --split event -o build/sessions",
-    ]
+    assert make(built).returncode == 0
+    assert calendars(build) == everything_built()
+    # One session's file removed by hand: make does not see it, the next confcal run does.
+    (build / "days" / "2024-11-18.ics").unlink()
+    set_mtime(built / "events.json", time.time_ns())
+    assert make(built).returncode == 0
+    assert calendars(build) == everything_built()
+
+
+def test_a_history_edited_by_hand_rebuilds_and_survives_clean(built: Path) -> None:
+    build = built / "examples" / "build"
+    history = built / "events.history.json"
+    # Started once by hand, as the README says; then make finds it beside events.json.
+    started = subprocess.run(
+        [CONFCAL, "site", "../events.json", "--history", "../events.history.json", "-o", "build"],
+        cwd=built / "examples", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert make(built).returncode == 0
+    assert make(built, "-q").returncode == 0
+    document = json.loads(history.read_text("utf-8"))
+    document["sessions"]["parsl-cwl"]["room"] = "B101"  # as if published there before
+    history.write_text(json.dumps(document), "utf-8")
+    assert make(built, "-q").returncode != 0
+    assert make(built).returncode == 0
+    parsl = (build / "sessions" / "parsl-cwl.ics").read_text("utf-8")
+    assert "SEQUENCE:1" in parsl  # moved from B101 since the last publication
+    assert make(built, "clean").returncode == 0
+    assert history.exists()
+    assert json.loads(history.read_text("utf-8"))["sessions"]["parsl-cwl"]["sequence"] == 1
 
 
 def test_a_new_confcal_rebuilds(built: Path, tmp_path: Path) -> None:
@@ -184,12 +218,12 @@ def test_a_new_confcal_rebuilds(built: Path, tmp_path: Path) -> None:
 
 
 def test_clean_removes_what_make_made_and_nothing_else(built: Path) -> None:
-    (built / "examples" / "build" / "index.html").write_text("the organizer's own page")
+    (built / "examples" / "build" / "notes.txt").write_text("the organizer's own notes")
     result = make(built, "clean")
     assert result.returncode == 0, result.stderr
     assert [str(p.relative_to(built)) for p in sorted(built.rglob("*"))] == [
         "events.json", "examples", "examples/Makefile", "examples/build",
-        "examples/build/index.html",
+        "examples/build/notes.txt",
     ]  # fmt: skip
 
 
@@ -204,12 +238,7 @@ def test_input_and_build_folder_are_configurable(repo: Path) -> None:
     (repo / "events.json").rename(repo / "programmes" / "sc24.json")
     result = make(repo, "-n", "EVENTS=../programmes/sc24.json", "OUT=public")
     assert result.returncode == 0, result.stderr
-    assert confcal_commands(result) == [
-        "export ../programmes/sc24.json -o public/programme.ics",
-        "export ../programmes/sc24.json --split day -o public/days",
-        "export ../programmes/sc24.json --split event -o public/sessions",
-        "site ../programmes/sc24.json -o public/site",
-    ]
+    assert confcal_commands(result) == ["site ../programmes/sc24.json -o public"]
 
 
 def test_a_missing_confcal_is_a_clear_error(repo: Path) -> None:

@@ -235,6 +235,8 @@ def test_events_may_come_as_any_iterable_of_events() -> None:
 @pytest.mark.parametrize(
     ("make", "field"),
     [
+        (lambda s: confcal.to_ical(untyped(None)), "schedule"),
+        (lambda s: confcal.to_calendar(untyped(s.events[0])), "schedule"),
         (lambda s: confcal.to_ical(s, alarm=untyped(15)), "alarm"),
         (lambda s: confcal.to_calendar(s, alarm=untyped(15)), "alarm"),
         (lambda s: confcal.to_ical(s, alarm=untyped("PT15M")), "alarm"),

@@ -657,9 +657,12 @@ def test_a_control_character_in_a_string_is_named_once_where_it_is() -> None:
         "column 19 (write it escaped: \\u0000)"
     )
     assert " at at " not in _json_error('{"a": "x\tb"}')
-    assert (
-        _json_error('{"a": "x') == "not valid JSON: Unterminated string starting at line 1 column 7"
-    )
+    # Python's own words ("Unterminated string starting at") differ between versions: only ours
+    # are pinned, and that its "at" is not doubled.
+    unterminated = _json_error('{"a": "x')
+    assert unterminated.startswith("not valid JSON: ")
+    assert unterminated.endswith(" at line 1 column 7")
+    assert " at at " not in unterminated
 
 
 @pytest.mark.parametrize(

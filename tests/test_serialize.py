@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import zoneinfo
+from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+import pytz
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from confcal import Event, Schedule, _serialize, to_calendar, to_ical
+from confcal import Event, InvalidInput, Schedule, _serialize, to_calendar, to_ical, zones
+from confcal._fields import MAX_SEQUENCE
 from confcal.files import Split, render
 from confcal.zones import localize
 
@@ -180,3 +184,127 @@ def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> 
     for minutes in range(1, 50):  # a server answering requests with ever new reminders
         to_ical(schedule, alarm=dt.timedelta(minutes=minutes))
     assert len(_serialize._EVENT_BYTES.of(event)) <= _serialize._CONTEXTS_PER_EVENT
+
+
+# --- The fast VEVENT lines are icalendar's, for every field and zone ----------------------------
+
+#: Every zone zoneinfo knows, and UTC in each form Python code may build it with.
+_ZONES = sorted(zoneinfo.available_timezones())
+_TZINFOS = st.sampled_from(_ZONES).map(zoneinfo.ZoneInfo) | st.sampled_from(
+    [dt.UTC, pytz.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone.min]
+)
+#: Text with everything TEXT escapes or folds around: backslashes (and backslash-N), commas,
+#: semicolons, line breaks, carets, multi-byte characters.
+_TEXT = (
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30)
+        | st.sampled_from(["\\", "\\N", "\\n", ";", ",", "\n", "\t", "^", '"', ":", "é", "😀"]),
+        min_size=1,
+        max_size=12,
+    )
+    .map("".join)
+    .filter(str.strip)
+)
+_LINE = _TEXT.map(lambda text: " ".join(text.split()) or "x")
+
+
+@st.composite
+def _when(draw: st.DrawFn) -> tuple[dt.date, dt.date]:
+    """A start and end: dates (all-day), or times in any zone, also in its repeated hour."""
+    if draw(st.integers(0, 4)) == 0:
+        day = draw(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 1)))
+        return day, day + dt.timedelta(days=draw(st.integers(1, 20)))
+    instant = draw(
+        # From 1930: before, some zones kept local mean time, which the model refuses.
+        st.datetimes(dt.datetime(1930, 1, 1), dt.datetime(2199, 12, 1), timezones=st.just(dt.UTC))
+    ).replace(microsecond=0)
+    tzinfo = draw(_TZINFOS)
+    length = dt.timedelta(seconds=draw(st.integers(1, 3 * 86400)))
+    if isinstance(tzinfo, zoneinfo.ZoneInfo) and draw(st.booleans()):
+        try:  # pytz, as the readers make them
+            return zones.from_instant(instant, tzinfo.key), zones.from_instant(
+                instant + length, tzinfo.key
+            )
+        except InvalidInput:
+            reject()
+    return instant.astimezone(tzinfo), (instant + length).astimezone(tzinfo)
+
+
+#: An instant as LAST-MODIFIED holds it, given in any zone (the model keeps it in UTC).
+_INSTANTS = st.datetimes(
+    dt.datetime(1900, 1, 2), dt.datetime(2199, 12, 1), timezones=st.just(dt.UTC)
+).flatmap(lambda instant: _TZINFOS.map(instant.astimezone))
+
+
+@st.composite
+def _events(draw: st.DrawFn, index: int) -> Event:
+    start, end = draw(_when())
+    return _or_reject(
+        Event,
+        id=f"e{index}" + draw(st.from_regex(r"[A-Za-z0-9._-]{0,8}", fullmatch=True)),
+        title=draw(_TEXT),
+        start=start,
+        end=end,
+        type=draw(st.none() | _LINE),
+        track=draw(st.none() | _LINE),
+        location=draw(st.none() | _TEXT),
+        description=draw(st.none() | _TEXT),
+        url=draw(st.none() | st.sampled_from(["https://c.example/t?a=1&b=2;c,d", "http://x.y/"])),
+        speakers=draw(st.lists(_LINE, max_size=3)),
+        status=draw(st.none() | st.sampled_from(["confirmed", "tentative", "cancelled"])),
+        language=draw(st.none() | st.sampled_from(["en", "de-CH", "zh-Hant-TW", "x-klingon"])),
+        # What a history file gives a changed session (confcal.history): SEQUENCE, LAST-MODIFIED.
+        sequence=draw(st.integers(0, MAX_SEQUENCE)),
+        last_modified=draw(st.none() | _INSTANTS),
+    )
+
+
+def _or_reject(make: Callable[..., Event], **fields: object) -> Event:
+    """The event, unless the model refuses it (a title of spaces and tabs only, say)."""
+    try:
+        return make(**fields)
+    except InvalidInput:
+        reject()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.data(),
+    st.none() | st.sampled_from(["conf.example", "a-b.c_d.example"]),
+    st.datetimes(dt.datetime(1900, 1, 2), dt.datetime(2199, 12, 1), timezones=st.just(dt.UTC)),
+    st.none() | st.builds(dt.timedelta, seconds=st.integers(0, 366 * 86400)),
+)
+def test_the_fast_vevent_lines_are_icalendars_for_every_field_zone_and_alarm(
+    data: st.DataObject,
+    uid_domain: str | None,
+    dtstamp: dt.datetime,
+    alarm: dt.timedelta | None,
+) -> None:
+    events = [data.draw(_events(i)) for i in range(data.draw(st.integers(1, 3)))]
+    try:
+        schedule = Schedule(
+            name="C", timezone=data.draw(st.sampled_from(_ZONES)), events=events,
+            uid_domain=uid_domain, dtstamp=dtstamp,
+        )  # fmt: skip
+    except InvalidInput:
+        reject()
+    assert to_ical(schedule, alarm=alarm) == _expected(schedule, alarm)
+
+
+def test_sequence_and_last_modified_are_written_by_the_fast_path_not_by_icalendar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fallback = _serialize._icalendar_line
+    fell_back: list[str] = []
+
+    def watched(kind: type, name: str, value: object, parameters: dict[str, str]) -> bytes:
+        fell_back.append(name)
+        return fallback(kind, name, value, parameters)
+
+    monkeypatch.setattr(_serialize, "_icalendar_line", watched)
+    schedule = _varied()
+    data = to_ical(schedule)
+    assert b"SEQUENCE:2\r\n" in data
+    assert b"LAST-MODIFIED:20241230T080000Z\r\n" in data
+    assert not {"SEQUENCE", "LAST-MODIFIED"} & set(fell_back)
+    assert data == _expected(schedule)

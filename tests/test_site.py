@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import time
 import urllib.parse
@@ -16,8 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 import confcal
+import confcal.history
+import confcal.site
 from confcal.cli import cli
-from confcal.files import Split, render
+from confcal.files import Split, feed_slug, render
 from confcal.model import Event, Schedule
 from confcal.site import _render_site, build_site, page
 from confcal.site.links import CALENDAR_FILE
@@ -434,25 +437,58 @@ def test_every_session_is_on_its_day_its_track_and_its_room_list() -> None:
         timed(id="d", title="D", track="unicode tags", location=None),
     )
     found = pages(sched)
-    assert sorted(p for p in found if p.startswith(("tracks/", "rooms/"))) == [
-        "rooms/hall-a.html",
-        "rooms/hall-b.html",
-        "tracks/unicode-tags-2.html",
-        "tracks/unicode-tags.html",
-        "tracks/workflows.html",
-    ]
+    tags = f"tracks/{feed_slug('Ünïcode & <Tags>')}.html"
+    assert tags.startswith("tracks/unicode-tags--")
+    assert sorted(p for p in found if p.startswith(("tracks/", "rooms/"))) == sorted(
+        [
+            "rooms/hall-a.html",
+            "rooms/hall-b.html",
+            tags,
+            "tracks/unicode-tags.html",
+            "tracks/workflows.html",
+        ]
+    )
 
     def ids(path: str) -> set[str]:
         return set(re.findall(r'<article class="card" id="session-([^"]+)"', found[path]))
 
     assert ids("tracks/workflows.html") == {"parsl-cwl", "b"}
-    # Two names, one slug: the second in name order gets a number.
+    # Two names, one plain slug: the name that is not plain gets a hash, as its feed does.
     assert ids("tracks/unicode-tags.html") == {"d"}
-    assert ids("tracks/unicode-tags-2.html") == {"c"}
+    assert ids(tags) == {"c"}
     assert ids("rooms/hall-b.html") == {"b", "c"}
-    assert "<h1>Track: Ünïcode &amp; &lt;Tags&gt;</h1>" in found["tracks/unicode-tags-2.html"]
+    assert "<h1>Track: Ünïcode &amp; &lt;Tags&gt;</h1>" in found[tags]
     index = _Page(found["index.html"])
-    assert ("tracks/unicode-tags-2.html", "Ünïcode & <Tags>") in index.links
+    assert (tags, "Ünïcode & <Tags>") in index.links
+
+
+def test_a_track_added_to_the_programme_renames_no_other_tracks_page() -> None:
+    # Page names were numbered in name order ("Foo+" was foo.html, then foo-2.html once a track
+    # "Foo" sorting before it took foo.html): a shared link broke with a rebuild that added one.
+    def ids(found: dict[str, str], path: str) -> set[str]:
+        return set(re.findall(r'<article class="card[^"]*" id="session-([^"]+)"', found[path]))
+
+    before = pages(schedule(timed(track="Foo+", location="Hall A")))
+    grown = schedule(
+        timed(track="Foo+", location="Hall A"),
+        timed(id="b", title="B", track="Foo", location="Hall-A"),
+        timed(id="c", title="C", track="foo", location="hall a"),
+    )
+    after = pages(grown)
+    listed = [p for p in before if p.startswith(("tracks/", "rooms/"))]
+    assert len(listed) == 2
+    for path in listed:
+        assert "parsl-cwl" in ids(after, path), path
+    # The names of the feeds `confcal export --split track|room` writes; case is ignored as
+    # there ("Foo" and "foo" are one track, named by its first spelling).
+    feeds = {
+        f"{folder}/{name.removesuffix('.ics')}.html"
+        for folder, split in (("tracks", Split.TRACK), ("rooms", Split.ROOM))
+        for name in render(grown, split)
+    }
+    assert {p for p in after if p.startswith(("tracks/", "rooms/"))} == feeds
+    assert ids(after, "tracks/foo.html") == {"b", "c"}
+    assert "<h1>Track: Foo</h1>" in after["tracks/foo.html"]
 
 
 def test_a_rebuild_removes_the_calendars_of_sessions_that_are_gone(tmp_path: Path) -> None:
@@ -468,7 +504,9 @@ def test_a_rebuild_removes_the_lists_and_data_that_are_gone(tmp_path: Path) -> N
     build_site(schedule(timed(track="Old", location="Hall")), tmp_path)
     assert (tmp_path / "tracks" / "old.html").is_file()
     build_site(schedule(timed(track="New", location="Hall")), tmp_path)
-    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == [".confcal-files", "new.html"]
+    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == [
+        ".confcal-files", "new.html", "new.ics",
+    ]  # fmt: skip
     build_site(schedule(timed(location="Hall")), tmp_path)
     assert not (tmp_path / "tracks").exists()
     many = [timed(id=f"s{n}", title=f"S{n}") for n in range(40)]
@@ -580,3 +618,207 @@ def test_38c3_page_lists_each_session_on_its_day_with_its_utc_times() -> None:
 
 def _epoch(utc: str) -> int:
     return int(dt.datetime.fromisoformat(utc.replace("Z", "+00:00")).timestamp())
+
+
+# --- One run publishes everything; an unchanged rebuild writes nothing -------------------------
+
+
+def _publish(events: Path, folder: Path, *options: str) -> None:
+    result = CliRunner().invoke(cli, ["site", str(events), "-o", str(folder), *options])
+    assert result.exit_code == 0, result.output
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".confcal-lock"
+    }
+
+
+@pytest.fixture
+def programme(tmp_path: Path) -> Path:
+    path = tmp_path / "events.json"
+    path.write_text(
+        json.dumps(
+            {
+                "calendar": {"name": "C", "timezone": NY, "updated": "2024-11-01T00:00:00Z"},
+                "events": [
+                    {"id": "a", "title": "A", "start": "2024-11-18T09:00", "duration": "PT1H"}
+                    | {"track": "Rust", "location": "Hall 1"},
+                    {"id": "b", "title": "B", "start": "2024-11-19T09:00", "duration": "PT1H"}
+                    | {"track": "Go", "location": "Hall 1"},
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    return path
+
+
+def test_site_writes_every_split_and_the_page_in_one_run(programme: Path, tmp_path: Path) -> None:
+    _publish(programme, tmp_path / "public", "--alarm", "10")
+    schedule = confcal.load(programme)
+    public = tmp_path / "public"
+    assert (public / CALENDAR_FILE).read_bytes() == confcal.to_ical(
+        schedule, alarm=dt.timedelta(minutes=10)
+    )
+    splits = [
+        ("days", Split.DAY), ("sessions", Split.EVENT), ("tracks", Split.TRACK),
+        ("rooms", Split.ROOM),
+    ]  # fmt: skip
+    for folder, split in splits:
+        expected = render(schedule, split, alarm=dt.timedelta(minutes=10))
+        assert {p.name: p.read_bytes() for p in (public / folder).glob("*.ics")} == expected
+    assert {p.name for p in (public / "tracks").glob("*.ics")} == {"rust.ics", "go.ics"}
+    index = _Page((public / "index.html").read_text("utf-8"))
+    # Each track's and room's list, with its feed beside it.
+    for href in ("tracks/rust.html", "tracks/rust.ics", "rooms/hall-1.html", "rooms/hall-1.ics"):
+        assert href in {link for link, _ in index.links}, href
+
+
+def test_the_page_and_each_list_offer_their_feed_to_subscribe_to_when_the_url_is_known() -> None:
+    sched = schedule(
+        timed(track="Open Source Design", location="K.4.201"),
+        url="https://conf.example/2025/",
+    )
+    site = _render_site(sched)
+    index = _Page(site[""]["index.html"].decode("utf-8"))
+    links = {link for link, _ in index.links}
+    assert "webcal://conf.example/2025/tracks/open-source-design.ics" in links
+    assert "webcal://conf.example/2025/rooms/k.4.201.ics" in links
+    track = _Page(site["tracks"]["open-source-design.html"].decode("utf-8"))
+    assert ("../tracks/open-source-design.ics", "Download Open Source Design (.ics)") in track.links
+    assert "webcal://conf.example/2025/tracks/open-source-design.ics" in {
+        link for link, _ in track.links
+    }
+    assert "open-source-design.ics" in site["tracks"]
+    assert "webcal:" not in _render_site(schedule(timed(track="T")))[""]["index.html"].decode()
+
+
+def test_an_unchanged_rebuild_renders_and_writes_nothing(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    before = _files(public)
+
+    _refuse_to_build(monkeypatch)
+    _publish(programme, public)
+    os.utime(programme)  # touched: the programme says when it changed, so nothing to do either
+    _publish(programme, public)
+    assert _files(public) == before
+
+
+@pytest.mark.parametrize("change", ["removed", "edited"])
+def test_a_file_removed_or_edited_by_hand_is_written_again(
+    programme: Path, tmp_path: Path, change: str
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    session = public / "sessions" / "a.ics"
+    expected = session.read_bytes()
+    if change == "removed":
+        session.unlink()
+    else:
+        session.write_bytes(b"edited by hand")
+    _publish(programme, public)
+    assert session.read_bytes() == expected
+
+
+@pytest.mark.parametrize("change", ["option", "source_date_epoch", "programme"])
+def test_a_changed_option_environment_or_programme_is_published(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    public = tmp_path / "public"
+    _publish(programme, public)
+    before = (public / "sessions" / "a.ics").read_bytes()
+    options, alarm = [], None
+    if change == "option":
+        options, alarm = ["--alarm", "5"], dt.timedelta(minutes=5)
+    elif change == "source_date_epoch":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    else:
+        programme.write_text(programme.read_text("utf-8").replace('"A"', '"A2"'), "utf-8")
+    _publish(programme, public, *options)
+    written = (public / "sessions" / "a.ics").read_bytes()
+    assert written != before
+    assert written == render(confcal.load(programme), Split.EVENT, alarm=alarm)["a.ics"]
+
+
+def _refuse_to_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> list[Path]:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(confcal.site, "build_site", refuse)
+
+
+def test_site_revises_the_history_once_saves_it_and_then_is_up_to_date(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public, kept = tmp_path / "public", tmp_path / "events.history.json"
+    revise = confcal.history.revise
+    calls: list[Schedule] = []
+
+    def counted(schedule: Schedule, history: confcal.history.History) -> object:
+        calls.append(schedule)
+        return revise(schedule, history)
+
+    monkeypatch.setattr(confcal.history, "revise", counted)
+    _publish(programme, public, "--history", str(kept))
+    assert len(calls) == 1
+    assert set(confcal.history.load(kept).sessions) == {"a", "b"}
+    # The history this run saved is the one the next run finds beside the programme: nothing
+    # changed, nothing to do (not a second run to settle the history first).
+    _refuse_to_build(monkeypatch)
+    _publish(programme, public)
+    assert len(calls) == 1
+
+
+def test_a_history_edited_alone_rebuilds(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public, kept = tmp_path / "public", tmp_path / "events.history.json"
+    _publish(programme, public)
+    assert kept.exists() is False  # no history beside it: none is started
+    _publish(programme, public, "--history", str(kept))  # a new input: published again
+    assert b"SEQUENCE" not in (public / "sessions" / "a.ics").read_bytes()
+    document = json.loads(kept.read_text("utf-8"))
+    document["sessions"]["a"]["room"] = "Hall 2"  # as if a had been published in Hall 2
+    kept.write_text(json.dumps(document), "utf-8")
+    _publish(programme, public)
+    moved = (public / "sessions" / "a.ics").read_bytes()
+    assert b"SEQUENCE:1" in moved
+    assert b"LAST-MODIFIED:20241101T000000Z" in moved
+    assert b"SEQUENCE:1" in (public / CALENDAR_FILE).read_bytes()
+    _refuse_to_build(monkeypatch)
+    _publish(programme, public)  # and then nothing to do
+
+
+def test_no_history_is_part_of_what_the_site_was_built_from(
+    programme: Path, tmp_path: Path
+) -> None:
+    public, kept = tmp_path / "public", tmp_path / "events.history.json"
+    kept.write_text(
+        '{"format": "confcal-history/1", "sessions": {"a": {"start": "2024-11-18T13:00:00Z", '
+        '"end": "2024-11-18T14:00:00Z", "sequence": 4}}}',
+        "utf-8",
+    )
+    _publish(programme, public)  # the history beside the programme: a moved, SEQUENCE 5
+    assert b"SEQUENCE:5" in (public / "sessions" / "a.ics").read_bytes()
+    _publish(programme, public, "--no-history")
+    assert b"SEQUENCE" not in (public / "sessions" / "a.ics").read_bytes()
+
+
+def test_a_programme_without_updated_is_rebuilt_when_touched(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(
+        '{"calendar": {"name": "C", "timezone": "UTC"}, "events": [{"id": "a", "title": "A", '
+        '"start": "2024-11-18T09:00", "duration": "PT1H"}]}',
+        "utf-8",
+    )
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    _publish(path, tmp_path / "public")
+    os.utime(path, (1_800_000_000, 1_800_000_000))  # its time is the DTSTAMP
+    _publish(path, tmp_path / "public")
+    assert b"DTSTAMP:20270115T080000Z" in (tmp_path / "public" / CALENDAR_FILE).read_bytes()

@@ -5,6 +5,7 @@
 >>> confcal.to_ical(schedule)                       # doctest: +SKIP
 """
 
+from ._version import __version__ as __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem
 from .files import Split, render, write_files
 from .ical import to_calendar, to_ical, to_vevent

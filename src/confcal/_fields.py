@@ -74,10 +74,13 @@ ID_CHARACTERS = "A-Za-z0-9._-"
 MAX_ID_LENGTH = 200
 #: What an event id may be: it names the event's file and UID (see :func:`is_usable_id`).
 ID_PATTERN = re.compile(f"[A-Za-z0-9][{ID_CHARACTERS}]{{0,{MAX_ID_LENGTH - 1}}}")
-#: What an event's language may be: a BCP 47 (RFC 5646) tag such as ``en`` or ``de-CH``, subtags
-#: of letters and digits joined by hyphens, the first of letters; at most 35 characters (the
-#: longest tag without extensions RFC 5646 4.4.1 asks implementations to keep).
-LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+#: What an event's language may be: a BCP 47 (RFC 5646) tag such as ``en`` or ``de-CH``: an ISO
+#: 639 language code of 2 or 3 letters, then subtags of letters and digits joined by hyphens; at
+#: most 35 characters (the longest tag without extensions RFC 5646 4.4.1 asks implementations to
+#: keep). RFC 5646's 4-letter primary subtag is reserved and its 5-8-letter ones are registered
+#: only, none in use; a word such as ``english`` fits them, and browsers, screen readers and
+#: axe-core know no such language. Private use (``x-...``) says nothing a reader can use.
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 LANGUAGE_LENGTH = 35
 # Names Windows will not create as files, whatever the extension.
 RESERVED_NAMES = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
@@ -388,8 +391,9 @@ def check_language(_: object, attribute: attrs.Attribute[Any], value: object) ->
     if len(value) > LANGUAGE_LENGTH or not LANGUAGE_PATTERN.fullmatch(value):
         raise problem(
             attribute.name,
-            f"{shown(value)} is not a language tag such as 'en' or 'de-CH' (BCP 47: letters, "
-            f"digits and hyphens, at most {LANGUAGE_LENGTH} characters)",
+            f"{shown(value)} is not a language tag such as 'en' or 'de-CH' (BCP 47: a language "
+            "code of 2 or 3 letters, then letters, digits and hyphens, at most "
+            f"{LANGUAGE_LENGTH} characters)",
             value,
         )
 

@@ -21,8 +21,9 @@ import os
 import re
 import secrets
 import stat
+import sys
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputError, shown, shown_path
@@ -237,6 +238,98 @@ class Folder:
             f"{shown_path(self.path / name)}: cannot write: its temporary file kept disappearing"
         )
 
+    def write_many(
+        self, files: Mapping[str, bytes], progress: Callable[[int], None] | None = None
+    ) -> list[str]:
+        """:meth:`write` each of ``files``; returns the names whose content changed.
+
+        Durable as :meth:`write`, for less: a batch of temporary files is written, flushed to disk
+        together (:func:`_sync_files`: one ``syncfs`` on Linux, where an fsync per file cost
+        ten times as much), then renamed. The caller fsyncs the folder afterwards, as after
+        :meth:`write`. ``progress`` is told how many of ``files`` are done (unchanged or renamed).
+        """
+        pending = [
+            (name, data, mode)
+            for name, data in files.items()
+            if (mode := self._mode(name, data)) != _UNCHANGED
+        ]
+        unchanged = len(files) - len(pending)
+        if progress is not None and unchanged:
+            progress(unchanged)
+        for start in range(0, len(pending), _BATCH):
+            done = unchanged + start
+            self._write_batch(pending[start : start + _BATCH], progress, done)
+        return [name for name, _, _ in pending]
+
+    def _write_batch(
+        self,
+        batch: list[tuple[str, bytes, int | None]],
+        progress: Callable[[int], None] | None,
+        done: int,
+    ) -> None:
+        """Temporaries for ``batch`` (name, data, mode), flushed together, then renamed, each
+        told to ``progress`` counting from ``done``."""
+        opened: list[tuple[int, str]] = []
+        try:
+            for name, data, mode in batch:
+                opened.append(self._temporary(name, data, mode))
+            _sync_files(self, [fd for fd, _ in opened])
+            for (name, data, _), (_, temporary) in zip(batch, opened, strict=True):
+                try:
+                    os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+                except FileNotFoundError:  # another run's clean-up took it: one at a time
+                    self.write(name, data)
+                except OSError as error:
+                    raise failed(self.path / name, "write", error) from None
+                if progress is not None:
+                    done += 1
+                    progress(done)
+        except BaseException:  # also Ctrl-C: leave no temporary file
+            for _, temporary in opened:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary, dir_fd=self.fd)
+            raise
+        finally:
+            for fd, _ in opened:
+                os.close(fd)
+
+    def _mode(self, name: str, data: bytes) -> int | None:
+        """:data:`_UNCHANGED` if ``name`` holds ``data`` already, else the mode of the file it
+        replaces (``None``: a new file)."""
+        status = self.lstat(name)
+        if status is not None and stat.S_ISDIR(status.st_mode):
+            raise OutputError(
+                f"{shown_path(self.path / name)}: is a folder; confcal will not replace it"
+            )
+        if status is None or not stat.S_ISREG(status.st_mode):
+            return None
+        if status.st_size == len(data) and self.read(name) == data:
+            return _UNCHANGED
+        return stat.S_IMODE(status.st_mode)
+
+    def _temporary(self, name: str, data: bytes, mode: int | None) -> tuple[int, str]:
+        """A temporary file beside ``name`` holding ``data``, open and locked (see
+        :meth:`_replace`), not yet flushed."""
+        temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        try:
+            fd = os.open(temporary, flags, 0o666, dir_fd=self.fd)
+        except OSError as error:
+            raise failed(self.path / name, "write", error) from None
+        try:
+            _flock(fd, wait=True)
+            write_all(fd, data)
+            if mode is not None:
+                os.fchmod(fd, mode)
+        except BaseException as error:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=self.fd)
+            if isinstance(error, OSError):
+                raise failed(self.path / name, "write", error) from None
+            raise
+        return fd, temporary
+
     def _replace(self, name: str, data: bytes, mode: int | None) -> bool:
         """Write a temporary file and rename it over ``name``; ``False`` if another run's
         clean-up removed the temporary file before it was locked (then try once more)."""
@@ -334,6 +427,46 @@ class Folder:
         """Whether ``name`` is still the file ``status`` describes (not removed, not replaced)."""
         now = lstat(name, dir_fd=self.fd)
         return now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino)
+
+
+#: What :meth:`Folder._mode` says of a file that already holds what would be written.
+_UNCHANGED = -1
+#: Files written and flushed together by :meth:`Folder.write_many`; each holds a descriptor (and
+#: its lock) until renamed, so a batch stays well below the usual limit of 1,024 open files.
+_BATCH = 256
+#: The fewest files flushed with one ``syncfs`` rather than an ``fsync`` each.
+_SYNCFS_FROM = 16
+
+
+def _sync_files(folder: Folder, fds: list[int]) -> None:
+    """Flush the files ``fds`` to disk: an ``fsync`` each for a few (a rebuild after an edit),
+    else ``syncfs(2)`` on their file system where there is one (Linux: one flush for the batch,
+    which also flushes what other programs wrote there), else an ``fsync`` each."""
+    syncfs = _syncfs() if len(fds) >= _SYNCFS_FROM else None
+    try:
+        if syncfs is not None and syncfs(fds[0]) == 0:
+            return
+        for fd in fds:
+            os.fsync(fd)
+    except OSError as error:
+        raise failed(folder.path, "write", error) from None
+
+
+_SYNCFS: list[Callable[[int], int] | None] = []
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's ``syncfs``, or ``None`` where there is none (not Linux); looked up once, when a
+    folder is first written (``ctypes`` is not imported at start-up)."""
+    if not _SYNCFS:
+        function = None
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            with contextlib.suppress(OSError, AttributeError):
+                function = ctypes.CDLL(None, use_errno=True).syncfs
+        _SYNCFS.append(function)
+    return _SYNCFS[0]
 
 
 # --- The lock ----------------------------------------------------------------------------------

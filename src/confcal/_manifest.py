@@ -16,6 +16,7 @@ more than :data:`MANIFEST_LIMIT` bytes) is not a list confcal wrote, and an erro
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 from ._folder import LOCK, TEMPORARY_PREFIX, Folder, TooLarge
 from .errors import OutputError, shown, shown_path
 
-__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_folder", "safe_name", "write_tree"]
+__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_folder", "safe_name", "up_to_date", "write_tree"]
 
 #: Lists the files confcal wrote into a folder, so a rebuild removes those it no longer makes.
 MANIFEST = ".confcal-files"
@@ -39,6 +40,11 @@ _NAME_MAX = 255
 #: is below ``files`` and ``site``, which it may not import).
 _PAGE = "index.html"
 _RESERVED = (MANIFEST, LOCK)
+#: Begins the manifest's line saying what the folder was built from: ``/build STAMP FINGERPRINT``
+#: (a name that begins with ``/`` is no file's). STAMP stands for the input and the options (the
+#: caller's); FINGERPRINT for each listed file's size, modification time and inode once written.
+#: Equal both, and the folder holds what the same build would write (:func:`up_to_date`).
+_BUILD = "/build "
 
 
 def safe_name(name: str) -> bool:
@@ -74,8 +80,10 @@ def _prunable(name: str) -> bool:
     )
 
 
-def _listing(names: Collection[str], folders: Collection[str] = ()) -> bytes:
+def _listing(names: Collection[str], folders: Collection[str] = (), build: str = "") -> bytes:
     lines = sorted(names) + sorted(f"{name}/" for name in folders)
+    if build:
+        lines.append(_BUILD + build)
     return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 
@@ -86,14 +94,34 @@ def _not_the_list(folder: Folder, why: str) -> OutputError:
     )
 
 
-def _read_manifest(folder: Folder) -> tuple[set[str], set[str]]:
-    """The files and the sub-folders ``folder``'s manifest lists; an error if it is not one."""
+def _read_manifest(folder: Folder) -> tuple[set[str], set[str], str]:
+    """The files and the sub-folders ``folder``'s manifest lists, and its build line (``""``
+    for none); an error if it is not one."""
+    text = _manifest_text(folder)
+    names: set[str] = set()
+    folders: set[str] = set()
+    lines = text.split("\n")
+    build = next((line[len(_BUILD) :] for line in lines if line.startswith(_BUILD)), "")
+    for line in lines:
+        if line.startswith(_BUILD):
+            continue
+        if line.endswith("/") and safe_folder(line[:-1]):
+            folders.add(line[:-1])
+        elif safe_name(line):
+            names.add(line)
+        elif line:
+            raise _not_the_list(folder, f"lists {shown(line)}, a name confcal never writes")
+    return names, folders, build
+
+
+def _manifest_text(folder: Folder) -> str:
+    """The text of ``folder``'s manifest (``""`` for none); an error if it is not one."""
     try:
         data = folder.read_own(MANIFEST, "the list confcal wrote", MANIFEST_LIMIT)
     except TooLarge:
         raise _not_the_list(folder, f"is larger than {MANIFEST_LIMIT >> 20} MiB") from None
     if data is None:
-        return set(), set()
+        return ""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,16 +130,7 @@ def _read_manifest(folder: Folder) -> tuple[set[str], set[str]]:
         raise _not_the_list(folder, "holds NUL bytes")
     if "\r" in text:
         raise _not_the_list(folder, "has CR LF line ends (edited on Windows?)")
-    names: set[str] = set()
-    folders: set[str] = set()
-    for line in text.split("\n"):
-        if line.endswith("/") and safe_folder(line[:-1]):
-            folders.add(line[:-1])
-        elif safe_name(line):
-            names.add(line)
-        elif line:
-            raise _not_the_list(folder, f"lists {shown(line)}, a name confcal never writes")
-    return names, folders
+    return text
 
 
 class _Plan:
@@ -128,7 +147,7 @@ class _Plan:
         self.folder = folder
         self.files = files
         self.folders = set(folders)  # sub-folders of this run (the site's days/ and sessions/)
-        self.previous, self.previous_folders = _read_manifest(folder)
+        self.previous, self.previous_folders, _ = _read_manifest(folder)
         for name, data in files.items():
             self._check_replaceable(name, data, inputs)
         gone = self.previous - set(files)
@@ -165,10 +184,13 @@ class _Plan:
             "and the list, then run again"
         )
 
-    def final(self) -> bytes:
-        """What the manifest lists once the run is done."""
+    def final(self, stamp: str = "") -> bytes:
+        """What the manifest lists once the run is done; with ``stamp``, the build line too."""
         left = {plan.folder.path.name for plan in self.gone if self._is_there(plan.folder)}
-        return _listing(set(self.files) | self.kept, self.folders | self.kept_folders | left)
+        names, folders = set(self.files) | self.kept, self.folders | self.kept_folders | left
+        if not stamp:
+            return _listing(names, folders)
+        return _listing(names, folders, f"{stamp} {_fingerprint(self.folder, names, folders)}")
 
     def _is_there(self, sub: Folder) -> bool:
         return self._is(sub.path.name, stat.S_ISDIR)
@@ -233,6 +255,7 @@ def write_tree(
     *,
     prune: bool,
     inputs: set[tuple[int, int]],
+    stamp: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for top itself): {file name: bytes}}``, whose names are checked
@@ -274,14 +297,17 @@ def write_tree(
         ordered = [plans[sub] if sub else top_plan for sub in tree]
         if "" not in tree:
             ordered.append(top_plan)
-        return _carry_out(ordered, progress)
+        return _carry_out(ordered, top_plan, stamp if prune else "", progress)
     finally:
         for folder in opened:
             folder.close()
 
 
 def _carry_out(
-    plans: list[_Plan], progress: Callable[[int, int], None] | None = None
+    plans: list[_Plan],
+    top: _Plan,
+    stamp: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Carry out the plans in the crash-safe order (see the module's docstring); ``progress``
     is told ``(files written, files)``."""
@@ -297,8 +323,9 @@ def _carry_out(
             plan.folder.remove(name)
     for plan in plans:
         _remove_gone(plan)
-    for plan in plans:
+    for plan in [p for p in plans if p is not top]:
         plan.folder.write(MANIFEST, plan.final())
+    top.folder.write(MANIFEST, top.final(stamp))  # last: its build line covers the others' files
     if changed or any(plan.remove or plan.gone for plan in [*plans, *gone]):
         for plan in plans:
             plan.folder.sync()
@@ -306,15 +333,21 @@ def _carry_out(
 
 
 def _write_files(plans: list[_Plan], progress: Callable[[int, int], None] | None) -> list[Path]:
-    """Write every plan's files; the ones whose content changed."""
-    writes = [(plan.folder, name, data) for plan in plans for name, data in plan.files.items()]
+    """Write every plan's files, in batches (:meth:`~confcal._folder.Folder.write_many`); the
+    ones whose content changed."""
+    total = sum(len(plan.files) for plan in plans)
     changed = []
-    for done, (folder, name, data) in enumerate(writes, start=1):
-        if folder.write(name, data):
-            changed.append(folder.path / name)
-        if progress is not None:
-            progress(done, len(writes))
+    base = 0
+    for plan in plans:
+        tell = None if progress is None else _offset(progress, base, total)
+        written = plan.folder.write_many(plan.files, tell)
+        changed += [plan.folder.path / name for name in written]
+        base += len(plan.files)
     return changed
+
+
+def _offset(progress: Callable[[int, int], None], base: int, total: int) -> Callable[[int], None]:
+    return lambda done: progress(base + done, total)
 
 
 def _remove_gone(plan: _Plan) -> None:
@@ -324,3 +357,40 @@ def _remove_gone(plan: _Plan) -> None:
         sub.folder.remove(MANIFEST)
         sub.folder.sync()
         plan.folder.remove_folder(sub.folder.path.name)
+
+
+def _fingerprint(top: Folder, names: Collection[str], folders: Collection[str]) -> str:
+    """A digest of the size, modification time and inode of each file listed in ``top``
+    (``names``) and in its sub-folders' manifests (``folders``): any file written, removed or
+    replaced since changes it."""
+    digest = hashlib.sha256()
+
+    def add(folder: Folder, shown_as: str, listed: Collection[str]) -> None:
+        for name in sorted(listed):
+            status = folder.lstat(name)
+            known = (
+                (-1, 0, 0)
+                if status is None
+                else (status.st_size, status.st_mtime_ns, status.st_ino)
+            )
+            digest.update(f"{shown_as}{name}\0{known}\n".encode("utf-8", "surrogateescape"))
+
+    add(top, "", names)
+    for sub in sorted(folders):
+        folder = _existing_folder(top, sub)
+        if folder is None:
+            digest.update(f"{sub}/ missing\n".encode("utf-8", "surrogateescape"))
+            continue
+        try:
+            add(folder, f"{sub}/", _read_manifest(folder)[0])
+        finally:
+            folder.close()
+    return digest.hexdigest()
+
+
+def up_to_date(top: Folder, stamps: Collection[str]) -> bool:
+    """Whether ``top`` (whose lock the caller holds) holds what a build with one of ``stamps``
+    wrote, untouched since: nothing then needs to be rendered or written."""
+    names, folders, build = _read_manifest(top)
+    stamp, _, fingerprint = build.rpartition(" ")
+    return bool(stamp) and stamp in stamps and fingerprint == _fingerprint(top, names, folders)

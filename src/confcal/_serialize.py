@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 import icalendar
+from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 
 from ._vtimezone import ZoneDefinition
@@ -41,9 +43,11 @@ __all__ = [
     "NAME_PROPERTIES",
     "Categories",
     "Context",
+    "Property",
     "Text",
     "component_bytes",
     "escape",
+    "event_bytes",
     "fold",
     "head_bytes",
     "vevent_bytes",
@@ -54,6 +58,8 @@ END = b"END:VCALENDAR\r\n"
 
 #: What a VEVENT depends on besides its event: its UID domain, DTSTAMP and alarm.
 Context = tuple[str, dt.datetime, dt.timedelta | None]
+#: One property as :mod:`confcal.ical` decides it: its name, value and parameters.
+Property = tuple[str, object, Mapping[str, str]]
 
 #: The calendar properties whose value is the calendar's name (TEXT, no parameters): each file
 #: of a split has its own name, and shares every other property line with the others.
@@ -133,6 +139,113 @@ def component_bytes(component: icalendar.cal.component.Component) -> bytes:
     return b"".join(_line(name, value) for name, value in component.property_items())
 
 
+# --- Content lines without icalendar's machinery -----------------------------------------------
+#
+# icalendar builds a typed value, a Parameters dict and a Contentline for every property, which is
+# most of the cost of a calendar. A VEVENT holds few kinds of values, each written here as
+# icalendar writes it; anything else (or a value that icalendar would quote, escape or drop a
+# parameter of) goes through icalendar itself (:func:`_icalendar_line`). tests/test_serialize.py
+# holds the two byte for byte equal over every field, zone and alarm (hypothesis).
+
+#: Parameter values written as they are: no quoting, no RFC 6868 escape (IANA zone names, BCP 47
+#: language tags).
+_PLAIN_PARAMETER = re.compile(r"[A-Za-z0-9/_+.-]+")
+#: Characters icalendar's TEXT escaping (and its backslash-N quirk) would change.
+_ESCAPED = re.compile(r"[\\;,\r\n]")
+#: Properties whose plain ``str`` values icalendar writes as they are (URI), or escapes as TEXT.
+_URI = frozenset({"URL"})
+_TEXT = frozenset({"UID", "STATUS", "ACTION"})
+#: Properties whose ``int`` values icalendar writes as INTEGER (a revision number).
+_INTEGER = frozenset({"SEQUENCE"})
+
+
+def _datetime(value: dt.datetime) -> str:
+    return (
+        f"{value.year:04}{value.month:02}{value.day:02}"
+        f"T{value.hour:02}{value.minute:02}{value.second:02}"
+    )
+
+
+def _value(name: str, value: object, parameters: Mapping[str, str]) -> str | None:
+    """The value as icalendar writes it, or ``None`` to let icalendar write the line."""
+    if isinstance(value, Text):
+        return escape(value)
+    if isinstance(value, Categories):
+        return ",".join(escape(str(c)) for c in value.cats)
+    if type(value) is str:
+        plain = name in _URI or (name in _TEXT and not _ESCAPED.search(value))
+        return value if plain else None
+    if type(value) is int and name in _INTEGER and not parameters:
+        return str(value)  # vInt: SEQUENCE
+    return _time(value, parameters)
+
+
+def _time(value: object, parameters: Mapping[str, str]) -> str | None:
+    """A DATE-TIME in UTC or with its TZID, or a DATE, as icalendar writes it; else ``None``."""
+    if type(value) is dt.datetime:
+        if value.tzinfo is None:
+            zone = parameters.get("TZID")
+            return _datetime(value) if zone is not None and zone != "UTC" else None
+        return _datetime(value) + "Z" if value.tzinfo is dt.UTC and not parameters else None
+    if type(value) is dt.date and not parameters:
+        return f"{value.year:04}{value.month:02}{value.day:02}"
+    return None
+
+
+def _fast_line(name: str, value: object, parameters: Mapping[str, str]) -> bytes | None:
+    """The content line as icalendar writes it, folded, or ``None`` to let icalendar write it."""
+    text = _value(name, value, parameters)
+    if text is None:
+        return None
+    if type(value) is dt.date:
+        return fold(f"{name};VALUE=DATE:{text}") + b"\r\n"
+    if not parameters:
+        return fold(f"{name}:{text}") + b"\r\n"
+    pairs = []
+    for key in sorted(parameters):
+        given = parameters[key]
+        if not key.isupper() or not _PLAIN_PARAMETER.fullmatch(given):
+            return None
+        pairs.append(f"{key}={given}")
+    return fold(f"{name};{';'.join(pairs)}:{text}") + b"\r\n"
+
+
+_Kind = type[icalendar.cal.component.Component]
+
+
+def _icalendar_line(kind: _Kind, name: str, value: object, parameters: Mapping[str, str]) -> bytes:
+    """The property as icalendar writes it, for what :func:`_fast_line` does not write."""
+    holder = kind()
+    holder.add(name.lower(), value, parameters=dict(parameters))
+    return b"".join(_line(key, item) for key, item in holder.property_items()[1:-1])
+
+
+@functools.lru_cache(maxsize=64)
+def _order(kind: _Kind, names: tuple[str, ...]) -> tuple[int, ...]:
+    """Where icalendar puts each of ``names``: its canonical order, then alphabetical; the
+    values of one property in the order they were added."""
+    ranked = canonsort_keys(list(dict.fromkeys(names)), kind.canonical_order)
+    rank = {key: position for position, key in enumerate(ranked)}
+    return tuple(sorted(range(len(names)), key=lambda i: rank[names[i]]))
+
+
+def _lines(kind: _Kind, properties: list[Property]) -> list[bytes]:
+    lines = []
+    for name, value, parameters in properties:
+        line = _fast_line(name, value, parameters)
+        lines.append(_icalendar_line(kind, name, value, parameters) if line is None else line)
+    return [lines[i] for i in _order(kind, tuple(name for name, _, _ in properties))]
+
+
+def event_bytes(properties: list[Property], alarm: list[Property]) -> bytes:
+    """``to_ical()`` of the VEVENT holding ``properties``, and a VALARM of ``alarm`` if any."""
+    parts = [b"BEGIN:VEVENT\r\n", *_lines(icalendar.Event, properties)]
+    if alarm:
+        parts += [b"BEGIN:VALARM\r\n", *_lines(icalendar.Alarm, alarm), b"END:VALARM\r\n"]
+    parts.append(b"END:VEVENT\r\n")
+    return b"".join(parts)
+
+
 class _EventBytes:
     """The bytes of each event's VEVENT per :data:`Context`, for as long as the event lives."""
 
@@ -160,15 +273,18 @@ _CONTEXTS_PER_EVENT = 4
 
 
 def vevent_bytes(
-    event: Event, context: Context, build: Callable[[Event, Context], icalendar.Event]
+    event: Event,
+    context: Context,
+    plan: Callable[[Event, Context], tuple[list[Property], list[Property]]],
 ) -> bytes:
-    """The bytes of ``build(event, context)``, built once per event and context."""
+    """The bytes of the VEVENT that ``plan(event, context)`` describes (its properties, its
+    alarm's), built once per event and context."""
     cache = _EVENT_BYTES.of(event)
     data = cache.get(context)
     if data is None:
         if len(cache) >= _CONTEXTS_PER_EVENT:
             cache.clear()
-        data = cache[context] = component_bytes(build(event, context))
+        data = cache[context] = event_bytes(*plan(event, context))
     return data
 
 
@@ -193,8 +309,10 @@ def head_bytes(key: Hashable, name: str, build: Callable[[], icalendar.Calendar]
         if len(_HEADS) >= _HEADS_MAX:
             _HEADS.clear()
         template = _HEADS[key] = _template(build())
-    value = Text(name)
-    return b"".join(part if isinstance(part, bytes) else _line(part, value) for part in template)
+    value = escape(name)  # TEXT without parameters: what _line(part, Text(name)) writes
+    return b"".join(
+        part if isinstance(part, bytes) else fold(f"{part}:{value}") + b"\r\n" for part in template
+    )
 
 
 def _template(calendar: icalendar.Calendar) -> tuple[bytes | str, ...]:

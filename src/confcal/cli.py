@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
+import importlib.resources
 import os
 import re
 import sys
@@ -18,14 +20,17 @@ import click
 from click.shell_completion import CompletionItem
 
 from . import changes, dumps, history, load, zones
+from ._version import __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
     Split,
+    build_stamps,
     check_output,
     check_stdout,
     render,
     silence_stdout,
     stderr_input,
+    up_to_date,
     write_atomic,
     write_files,
     write_stdout,
@@ -303,6 +308,22 @@ class _Reading:
         )
 
 
+def _calendar_options(command: _F) -> _F:
+    """``--alarm`` and ``--refresh``, for the commands that write calendars."""
+    command = click.option(
+        "--refresh", metavar="DURATION", callback=_refresh, default=None,
+        help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL);"
+        " default: calendar.refresh in events.json, else PT6H. Not written into day or session "
+        "files.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--alarm", type=click.IntRange(min=0, max=_MAX_ALARM_MINUTES), metavar="MINUTES",
+        default=None,
+        help="A reminder this many minutes before each timed session (not all-day or cancelled "
+        "ones).",
+    )(command)  # fmt: skip
+
+
 def _programme_options(command: _F) -> _F:
     """The options of every command that reads a programme, given to it as one ``reading``."""
 
@@ -436,7 +457,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="confcal")
+@click.version_option(version=__version__, prog_name="confcal")
 def cli() -> None:
     """Turn a conference programme (events.json, or pretalx/frab schedule.json or .xml) into
     iCalendar files.
@@ -463,15 +484,7 @@ def cli() -> None:
     "room.",
 )  # fmt: skip
 @_filters
-@click.option(
-    "--alarm", type=click.IntRange(min=0, max=_MAX_ALARM_MINUTES), metavar="MINUTES", default=None,
-    help="A reminder this many minutes before each timed session (not all-day or cancelled ones).",
-)  # fmt: skip
-@click.option(
-    "--refresh", metavar="DURATION", callback=_refresh, default=None,
-    help="How often subscribers reload the whole calendar (REFRESH-INTERVAL, X-PUBLISHED-TTL); "
-    "default: calendar.refresh in events.json, else PT6H. Not written into day or session files.",
-)  # fmt: skip
+@_calendar_options
 @_history_options
 @_programme_options
 def export(
@@ -606,16 +619,22 @@ def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
     "-o", "--output", type=click.Path(file_okay=False), required=True,
     help="Folder to write the site into (created if missing).",
 )  # fmt: skip
+@_calendar_options
 @_history_options
 @_programme_options
 def site(
-    events: Path, output: str, history_file: Path | None, no_history: bool, reading: _Reading
+    events: Path, output: str, alarm: int | None, refresh: dt.timedelta | None,
+    history_file: Path | None, no_history: bool, reading: _Reading,
 ) -> None:  # fmt: skip
-    """Write the attendees' site: a page to search, filter and star sessions
-    (also offline), plain lists, and the .ics files they link to.
+    """Publish everything in one run: the attendees' site (a page to search,
+    filter and star sessions, also offline, and plain lists) and every
+    calendar, each session serialized once.
 
     Publish the folder as it is, at calendar.url if that is set (the page's
-    subscribe link points there). It holds:
+    subscribe link points there). Only files whose content changed are
+    rewritten; when the programme, the options and confcal are those of the
+    last run and no file was touched since, nothing is read further or
+    written. It holds:
 
     \b
       index.html              search, filters, now and next, My agenda
@@ -624,11 +643,13 @@ def site(
       calendar.ics            the whole programme
       days/YYYY-MM-DD.ics     one calendar per conference day
       sessions/<id>.ics       one calendar per session
+      tracks/<slug>.ics       one feed per track (rooms/<slug>.ics per room)
 
     \b
     Example:
       confcal site events.json -o public
-      confcal site schedule.xml -o public
+      confcal site schedule.xml --alarm 10 -o public
+      confcal site events.json --history events.history.json -o public
     """
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
@@ -639,9 +660,50 @@ def site(
     kept = _history_path(events, history_file, no_history)
     if kept is not None:
         check_output(kept, [events])
+    options: dict[str, object] = {
+        "command": "site", "format": reading.format, "timezone": reading.timezone,
+        "trust": reading.trust, "strict": reading.strict, "alarm": alarm, "refresh": refresh,
+        "history": None if kept is None else str(kept.absolute()), "no history": no_history,
+    }  # fmt: skip
+    stamps = build_stamps(events, {**options, "history bytes": _digest(kept)})
+    if up_to_date(path, stamps):
+        return
     schedule, revised = _revised(reading.load(events), kept)
-    build_site(schedule, path, inputs=[events])
+    if refresh is not None:
+        schedule = attrs.evolve(schedule, refresh=refresh)
+    # Recorded with the history as this run leaves it: the next run reads that one.
+    saved = None if revised is None else history.dumps(revised).encode("utf-8")
+    stamp, with_mtime = build_stamps(events, {**options, "history bytes": _digest(kept, saved)})
+    if os.environ.get("SOURCE_DATE_EPOCH") is None and schedule.dtstamp == _mtime(events):
+        stamp = with_mtime  # its DTSTAMP is the file's time (or the same): a touch changes it
+    reminder = None if alarm is None else dt.timedelta(minutes=alarm)
+    with _progress() as bar:
+        build_site(
+            schedule, path, inputs=[events], alarm=reminder, stamp=stamp,
+            rendering=bar.phase("rendering"), writing=bar.phase("writing"),
+        )  # fmt: skip
     _save(kept, revised, events)
+
+
+def _digest(path: Path | None, data: bytes | None = None) -> str | None:
+    """A digest of the history file's bytes (``data``, else what ``path`` holds), for the
+    build's stamp: a history changed by hand, or by a run that wrote no site, rebuilds it."""
+    if path is None:
+        return None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return "missing"  # a first publication; or unreadable, which the load will say
+    return hashlib.sha256(data).hexdigest()
+
+
+def _mtime(path: Path) -> dt.datetime | None:
+    """The programme file's modification time, to the second, as a DTSTAMP taken from it."""
+    try:
+        return dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+    except OSError:
+        return None
 
 
 @cli.command()
@@ -671,6 +733,33 @@ def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
     write_stdout(changes.describe(found, before, after))
     if exit_code and found:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("path", default="events.json", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def init(path: str, force: bool) -> None:
+    """Write a starter events.json (default: ./events.json, - for stdout) to edit into your
+    programme: one event of each kind, every field used once. An existing file is kept unless
+    --force is given.
+
+    \b
+    Examples:
+      confcal init && confcal export events.json -o programme.ics
+      confcal init my-conference.json
+    """
+    starter = importlib.resources.files("confcal").joinpath("data", "starter.json").read_bytes()
+    output = _output(path, file="give a file name")
+    if _to_stdout(output):
+        write_stdout(starter)
+        return
+    assert output is not None
+    if not force and os.path.lexists(output):
+        raise OutputError(
+            f"{shown_path(output)}: exists already; edit it, or replace it with "
+            "confcal init --force"
+        )
+    write_atomic(output, starter)
 
 
 def _count(number: int, thing: str) -> str:

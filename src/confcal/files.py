@@ -47,19 +47,23 @@ from typing import NamedTuple
 from . import _manifest
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
+from ._version import __version__
 from .errors import OutputError, PipeClosed, shown, shown_path
-from .ical import Progress, to_ical
+from .ical import Progress, part_to_ical, to_ical
 from .model import Schedule
 
 __all__ = [
     "MANIFEST",
     "Split",
+    "build_stamps",
     "check_output",
     "check_stdout",
     "feed_slug",
     "render",
+    "render_all",
     "silence_stdout",
     "stderr_input",
+    "up_to_date",
     "write_atomic",
     "write_files",
     "write_stdout",
@@ -94,7 +98,12 @@ def render(
     ``alarm``: see :func:`confcal.ical.to_vevent`. ``days``, for DAY: only these days' files (an
     event spanning several days, selected for one of them, would otherwise bring the others).
     ``progress`` is told ``(events written, events to write)`` over all the files.
+
+    Raises:
+        InvalidInput: ``alarm`` is no duration up to 366 days (as :func:`confcal.to_ical`).
     """
+    if split is Split.EVENT:
+        return _sessions(schedule, alarm, progress)
     parts = _parts(schedule, split, days)
     total = sum(len(part.events) for part in parts.values())
     files = {}
@@ -110,8 +119,24 @@ def _offset(progress: Progress, base: int, total: int) -> Progress:
     return lambda done, _: progress(base + done, total)
 
 
+def _sessions(
+    schedule: Schedule, alarm: dt.timedelta | None, progress: Progress | None
+) -> dict[str, bytes]:
+    """The EVENT split: each session's calendar, a download (no refresh hints), without making
+    a Schedule per session (:func:`~confcal.ical.part_to_ical`)."""
+    events = schedule.sorted_events()
+    files = {}
+    for done, event in enumerate(events, start=1):
+        # A calendar's name is one line; a title may hold line breaks.
+        name = " ".join(event.title.split())
+        files[f"{event.id}.ics"] = part_to_ical(schedule, [event], name=name, alarm=alarm)
+        if progress is not None:
+            progress(done, len(events))
+    return files
+
+
 def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[str, Schedule]:
-    """Each file of a split with the calendar it holds."""
+    """Each file of a split but EVENT (:func:`_sessions`) with the calendar it holds."""
     if split is Split.NONE:
         return {"": schedule}
     if split is Split.DAY:
@@ -126,11 +151,30 @@ def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[
         if len(parts) != len(groups):  # two names, one 48-bit hash: never seen, never written
             raise OutputError(f"two {split.value}s share a file name: {sorted(groups)}")
         return parts
-    return {
-        # A calendar's name is one line; a title may hold line breaks.
-        f"{event.id}.ics": schedule.subset([event], name=" ".join(event.title.split()), feed=False)
-        for event in schedule.sorted_events()
-    }
+    raise AssertionError(split)  # pragma: no cover - EVENT is render's own
+
+
+def render_all(
+    schedule: Schedule, *, alarm: dt.timedelta | None = None, progress: Progress | None = None
+) -> dict[Split, dict[str, bytes]]:
+    """Every split's files (:func:`render`), from one schedule: each event's VEVENT is serialized
+    once, and written into the whole calendar and each part that holds it. ``progress`` is told
+    ``(sessions written, sessions to write)`` over every split."""
+    if progress is None:
+        return {split: render(schedule, split, alarm=alarm) for split in Split}
+    total = len(schedule.events) * len(Split)  # a part's sessions counted as they are written
+    files = {}
+    for index, split in enumerate(Split):
+        count = len(schedule.events)
+        files[split] = render(
+            schedule, split, alarm=alarm, progress=_share(progress, index * count, count, total)
+        )
+    return files
+
+
+def _share(progress: Progress, base: int, count: int, total: int) -> Progress:
+    """``progress`` told of one split, as ``count`` sessions of ``total`` from ``base``."""
+    return lambda done, of: progress(base + (done * count // of if of else count), total)
 
 
 #: The longest part of a feed's file name taken from the track's or room's own letters.
@@ -374,14 +418,22 @@ def _check_target(output: Path, target: Path, fd: int | None, inputs: Collection
 def check_output(output: Path, inputs: Collection[Path]) -> None:
     """Refuse an ``output`` that is one of the ``inputs`` (also through a link, a hard link or
     an open file such as ``/dev/stdout`` or ``/dev/fd/3``), before anything is read: writing it
-    would replace the programme with its calendar, or append to it."""
+    would replace the programme with its calendar, or append to it.
+
+    Raises:
+        OutputError: ``output`` is one of the ``inputs``, or cannot be checked.
+    """
     where = _resolve(output)
     _check_target(output, where.path, where.fd, inputs)
 
 
 def check_stdout(inputs: Collection[Path]) -> None:
     """Refuse to write stdout when it is closed, or one of the ``inputs``
-    (``confcal list events.json >> events.json``), before anything is read."""
+    (``confcal list events.json >> events.json``), before anything is read.
+
+    Raises:
+        OutputError: stdout is closed, or is one of the ``inputs``.
+    """
     if sys.stdout is None:
         raise OutputError("stdout is closed")
     try:
@@ -473,6 +525,11 @@ def write_atomic(path: Path, data: bytes, *, inputs: Collection[Path] = ()) -> b
     shell would; a FIFO nobody reads is an error. A symbolic link you (or root) own is followed
     and the file it points to replaced, the link kept; one owned by someone else, here or on
     the way, is refused. ``inputs`` are files never to write (the programme read).
+
+    Raises:
+        OutputError: ``path`` cannot be written (a folder, a disk, another user's
+            link, a FIFO nobody reads, no permission, a full disk) or is one of
+            ``inputs``; the old file, if any, is left as it was.
     """
     where = _resolve(path)
     target, fd = where.path, where.fd
@@ -534,13 +591,14 @@ def _open_folder(folder: Path, needed_by: str) -> Folder:
     return _open_checked(where, target, folder, "create")
 
 
-def write_tree(
+def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     folder: Path,
     tree: Mapping[str, Mapping[str, bytes]],
     *,
     prune: bool = True,
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
+    stamp: str = "",
     progress: Progress | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
@@ -551,8 +609,9 @@ def write_tree(
     unless it holds exactly what would be written. Crash-safe order: each manifest first lists
     the old and the new files, then the files are written and the old ones removed, then each
     manifest lists what is there. Returns the files whose content changed. ``needed_by`` names
-    the caller in the error for a file at ``folder``; ``progress`` is told ``(files written,
-    files)``.
+    the caller in the error for a file at ``folder``. ``stamp``: what the tree was made from
+    (see :func:`up_to_date`), recorded in the folder's manifest with what was written;
+    ``progress`` is told ``(files written, files)``.
     """
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
@@ -565,7 +624,62 @@ def write_tree(
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(top, tree, prune=prune, inputs=protected, progress=progress)
+            return _manifest.write_tree(
+                top, tree, prune=prune, inputs=protected, stamp=stamp, progress=progress
+            )
+    finally:
+        top.close()
+
+
+def build_stamps(source: Path, options: Mapping[str, object]) -> tuple[str, str]:
+    """What a build of the programme at ``source`` with ``options`` is made from, as a digest:
+    confcal's version, the options, ``SOURCE_DATE_EPOCH`` and the programme's bytes; then the
+    same with the file's modification time, for a programme whose DTSTAMP is that time.
+
+    :func:`write_tree` records one in the folder's manifest; :func:`up_to_date` compares.
+    A programme read from stdin (``-``, ``/dev/stdin``) or from anything but a regular file (a
+    pipe read here would be gone for the load) has none: it is rendered every time. Every other
+    input of the build must be in ``options`` (a history file's bytes, say).
+    """
+    try:
+        regular = stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        regular = False  # the load says what is wrong
+    if str(source) in ("-", "/dev/stdin") or _FD_LINK.fullmatch(str(source)) or not regular:
+        return "", ""
+    digest = hashlib.sha256()
+    digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
+    digest.update(f"\0{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
+    try:
+        with open(source, "rb") as file:
+            modified = int(os.fstat(file.fileno()).st_mtime)
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return "", ""  # the load says what is wrong
+    stamp = digest.hexdigest()
+    return stamp, f"{stamp}@{modified}"
+
+
+def up_to_date(folder: Path, stamps: Collection[str]) -> bool:
+    """Whether ``folder`` holds what a build with one of ``stamps`` wrote there, untouched since
+    (no file of it written, removed or replaced): then nothing is to be rendered or written.
+
+    Checked under the folder's lock, from its manifest and a ``stat`` of each file listed; a
+    folder that is missing (or not one) is ``False``. What a build into it would refuse (a link
+    owned by someone else on the path, a folder swapped while checked, a manifest confcal did
+    not write) is refused here already, with the same :class:`OutputError`.
+    """
+    if not any(stamps):
+        return False
+    where = _resolve(folder)
+    status = None if where.fd is not None else _stat(where.path, folder, "write")
+    if status is None or not stat.S_ISDIR(status.st_mode):
+        return False
+    top = _open_checked(where, where.path, folder, "create")
+    try:
+        with locked(top, lock_timeout()):
+            return _manifest.up_to_date(top, stamps)
     finally:
         top.close()
 
@@ -583,6 +697,12 @@ def write_files(
     ``prune=False`` (a filtered export: the other days or sessions still exist) removes nothing
     and keeps the earlier files on the list, so a later full export can still remove them.
     Returns the files whose content changed. See :func:`write_tree`.
+
+    Raises:
+        OutputError: the folder cannot be made or written, holds a file or link
+            confcal did not write where one of ``files`` goes, is one of ``inputs``, or
+            another run holds its lock past ``CONFCAL_LOCK_TIMEOUT``. Nothing is
+            half-written: each file is complete, old or new.
     """
     return write_tree(
         folder, {"": files}, prune=prune, inputs=inputs, needed_by="--split", progress=progress

@@ -11,25 +11,27 @@ and is byte for byte what icalendar writes for :func:`to_calendar`. Both follow 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import icalendar
 
 from . import _serialize, zones
 from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
-from ._serialize import Categories, Context, Text
+from ._serialize import Categories, Context, Property, Text
+from ._version import __version__
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
 from .model import EPOCH, Event, Schedule, When
 
+_NONE: Mapping[str, str] = MappingProxyType({})  # no parameters
+
 __all__ = ["MAX_ALARM", "Progress", "to_calendar", "to_ical", "to_vevent"]
 
-try:
-    _VERSION = version("confcal")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    _VERSION = "0"
-PRODID = f"-//confcal//confcal {_VERSION}//EN"
+#: The PRODID of every calendar confcal writes, naming its version.
+PRODID = f"-//confcal//confcal {__version__}//EN"
+
+
 #: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
 MAX_ALARM = MAX_LENGTH
 
@@ -46,6 +48,11 @@ def to_vevent(
     Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
     invitation and offer to reply to it. ``alarm``: a VALARM that long before a timed session
     starts; all-day events (no time to be reminded of) and cancelled sessions get none.
+
+    Raises:
+        InvalidInput: a ``uid_domain`` that is no domain name, a naive ``dtstamp`` or
+            one outside 1900-2199, an ``alarm`` that is no duration up to 366 days, or
+            an argument of the wrong type, naming the parameter.
     """
     _check_alarm(alarm)
     # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
@@ -53,46 +60,85 @@ def to_vevent(
         raise wrong_type("uid_domain", "a domain name (text)", uid_domain)
     check_domain("uid_domain", uid_domain)
     stamp = as_dtstamp("dtstamp", dtstamp)
+    properties, reminder = _event_properties(event, (uid_domain, stamp, alarm))
     component = icalendar.Event()
-    component.add("uid", event.uid(uid_domain))
-    component.add("dtstamp", stamp)
+    _add_all(component, properties)
+    if reminder:
+        valarm = icalendar.Alarm()
+        _add_all(valarm, reminder)
+        component.add_component(valarm)
+    return component
+
+
+def _event_properties(event: Event, context: Context) -> tuple[list[Property], list[Property]]:
+    """What the VEVENT of ``event`` holds, and its VALARM's properties (none without one).
+
+    The one decision of what an event's VEVENT says, behind both :func:`to_vevent` (icalendar
+    objects) and :func:`to_ical` (the serializer's bytes, :func:`confcal._serialize.event_bytes`).
+    Speakers go into the description, not ATTENDEE or ORGANIZER: clients treat those as an
+    invitation and offer to reply to it.
+    """
+    uid_domain, stamp, alarm = context
+    # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
+    # abstract (the speakers' line after it is confcal's English).
+    language = {"LANGUAGE": event.language} if event.language else _NONE
+    properties: list[Property] = [
+        ("UID", event.uid(uid_domain), _NONE),
+        ("DTSTAMP", stamp, _NONE),
+    ]
     # A session changed since it was first published (confcal.history): clients that keep
     # events by UID take the one with the higher SEQUENCE (RFC 5545 3.8.7.4, RFC 5546 2.1.5).
     # None is written for a session never changed, so a programme without history keeps its bytes.
     if event.last_modified is not None:
-        component.add("last-modified", event.last_modified)
+        properties.append(("LAST-MODIFIED", event.last_modified, _NONE))
     if event.sequence:
-        component.add("sequence", event.sequence)
-    _add_when(component, "dtstart", event.start)
-    _add_when(component, "dtend", event.end)
-    # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
-    # abstract (the speakers' line after it is confcal's English).
-    language = {"LANGUAGE": event.language} if event.language else {}
-    component.add("summary", Text(event.title), parameters=language)
+        properties.append(("SEQUENCE", event.sequence, _NONE))
+    properties += [
+        _when("DTSTART", event.start),
+        _when("DTEND", event.end),
+        ("SUMMARY", Text(event.title), language),
+    ]
     if event.location:
-        component.add("location", Text(event.location))
+        properties.append(("LOCATION", Text(event.location), _NONE))
     description = _description(event)
     if description:
-        own = language if event.description else {}
-        component.add("description", Text(description), parameters=own)
+        own = language if event.description else _NONE
+        properties.append(("DESCRIPTION", Text(description), own))
     categories = [c for c in (event.type, event.track) if c]
     if categories:
         # The track often repeats the type ("Workshop"/"Workshop"): once is enough.
-        component.add("categories", Categories(list(dict.fromkeys(categories))))
+        properties.append(("CATEGORIES", Categories(list(dict.fromkeys(categories))), _NONE))
     if event.url:
-        component.add("url", event.url)
+        properties.append(("URL", event.url, _NONE))
     if event.status:
-        component.add("status", event.status.upper())
-    if alarm is not None and not event.all_day and event.status != "cancelled":
-        component.add_component(_valarm(event.title, alarm, language))
-    return component
+        properties.append(("STATUS", event.status.upper(), _NONE))
+    if alarm is None or event.all_day or event.status == "cancelled":
+        return properties, []
+    # A reminder ``alarm`` before the start (TRIGGER is relative to DTSTART by default);
+    # DESCRIPTION is required for DISPLAY (RFC 5545 3.6.6). All-day events (no time to be
+    # reminded of) and cancelled sessions get none.
+    return properties, [
+        ("ACTION", "DISPLAY", _NONE),
+        ("DESCRIPTION", Text(event.title), language),
+        ("TRIGGER", -alarm, _NONE),
+    ]
+
+
+def _add_all(component: icalendar.cal.component.Component, properties: list[Property]) -> None:
+    for name, value, parameters in properties:
+        component.add(name.lower(), value, parameters=dict(parameters))
 
 
 def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
     """The VCALENDAR of ``schedule``: its properties, one VTIMEZONE per zone used, its events.
 
     ``alarm``: a reminder that long before each timed session (see :func:`to_vevent`).
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)
     events, definitions, context = _plan(schedule, alarm)
     cal = _calendar_properties(schedule)
@@ -115,22 +161,70 @@ def to_ical(
     The same bytes as ``to_calendar(schedule, alarm=alarm).to_ical()``, built from cached pieces:
     a VEVENT is serialized once however many files it is written into. ``progress`` is told
     ``(events done, events)`` after each event (a progress bar for 100,000 sessions).
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`, or ``alarm`` is no
+            duration up to 366 days.
     """
+    _check_schedule(schedule)
     _check_alarm(alarm)  # before it is part of a cache key
-    events, definitions, context = _plan(schedule, alarm)
-    head = _serialize.head_bytes(
-        _calendar_context(schedule), schedule.name, lambda: _calendar_properties(schedule)
-    )
-    parts = [head]
-    parts += [_serialize.vtimezone_bytes(definition) for definition in definitions]
+    return _assemble(schedule, schedule.sorted_events(), alarm, progress=progress)
+
+
+def part_to_ical(
+    schedule: Schedule,
+    events: list[Event],
+    *,
+    name: str,
+    alarm: dt.timedelta | None = None,
+    feed: bool = False,
+) -> bytes:
+    """``to_ical(schedule.subset(events, name=name, feed=feed), alarm=alarm)``, ``events`` in
+    programme order, without making the part: a build writes one per session."""
+    _check_alarm(alarm)
+    return _assemble(schedule, events, alarm, part=(name, feed))
+
+
+def _assemble(
+    schedule: Schedule,
+    events: list[Event],
+    alarm: dt.timedelta | None,
+    *,
+    part: tuple[str, bool] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The bytes of ``schedule``, or of its ``part`` (name, feed) holding ``events``."""
+    context = (schedule.uid_host, schedule.dtstamp, alarm)
+    name, feed = (schedule.name, True) if part is None else part
+    refresh = schedule.refresh if feed else None  # a download, not a feed, has none
+
+    def properties() -> icalendar.Calendar:
+        made = schedule if part is None else schedule.subset(events, name=name, feed=feed)
+        return _calendar_properties(made)
+
+    parts = [_serialize.head_bytes(_calendar_context(schedule, refresh), name, properties)]
+    parts += [_serialize.vtimezone_bytes(definition) for definition in _definitions(events)]
     if progress is None:
-        parts += [_serialize.vevent_bytes(event, context, _event_component) for event in events]
+        parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
     else:
         for done, event in enumerate(events, start=1):
-            parts.append(_serialize.vevent_bytes(event, context, _event_component))
+            parts.append(_serialize.vevent_bytes(event, context, _event_properties))
             progress(done, len(events))
     parts.append(_serialize.END)
     return b"".join(parts)
+
+
+def _definitions(events: list[Event]) -> list[ZoneDefinition]:
+    """The VTIMEZONEs a calendar of ``events`` needs, by TZID."""
+    return [
+        zone_definition(zone, first, last)
+        for zone, (first, last) in sorted(_zone_spans(events).items())
+    ]
+
+
+def _check_schedule(schedule: object) -> None:
+    if not isinstance(schedule, Schedule):
+        raise wrong_type("schedule", "a confcal Schedule", schedule)
 
 
 def _plan(
@@ -138,11 +232,7 @@ def _plan(
 ) -> tuple[list[Event], list[ZoneDefinition], Context]:
     """What a calendar holds, in order: its events, its VTIMEZONEs, what each VEVENT depends on."""
     events = schedule.sorted_events()
-    definitions = [
-        zone_definition(zone, first, last)
-        for zone, (first, last) in sorted(_zone_spans(events).items())
-    ]
-    return events, definitions, (schedule.uid_host, schedule.dtstamp, alarm)
+    return events, _definitions(events), (schedule.uid_host, schedule.dtstamp, alarm)
 
 
 def _event_component(event: Event, context: Context) -> icalendar.Event:
@@ -164,16 +254,15 @@ def _written_zone(value: dt.datetime) -> str | None:
     return zone
 
 
-def _add_when(component: icalendar.Event, name: str, value: When) -> None:
+def _when(name: str, value: When) -> Property:
+    """DTSTART or DTEND: a date (VALUE=DATE), a time in UTC, or a local time and its TZID."""
     if not isinstance(value, dt.datetime):
-        component.add(name, value)  # VALUE=DATE
-        return
+        return name, value, _NONE  # VALUE=DATE
     zone = _written_zone(value)
     if zone is None:
-        component.add(name, value.astimezone(dt.UTC))
-    else:
-        # The local time and its TZID, explicitly: the VTIMEZONE we write defines the zone.
-        component.add(name, value.replace(tzinfo=None), parameters={"TZID": zone})
+        return name, value.astimezone(dt.UTC), _NONE
+    # The local time and its TZID, explicitly: the VTIMEZONE we write defines the zone.
+    return name, value.replace(tzinfo=None), {"TZID": zone}
 
 
 def _description(event: Event) -> str | None:
@@ -204,16 +293,6 @@ def _check_alarm(alarm: dt.timedelta | None) -> None:
         )
 
 
-def _valarm(title: str, before: dt.timedelta, language: dict[str, str]) -> icalendar.Alarm:
-    """A reminder ``before`` the start (TRIGGER is relative to DTSTART by default)."""
-    reminder = icalendar.Alarm()
-    reminder.add("action", "DISPLAY")
-    # required for DISPLAY (RFC 5545 3.6.6)
-    reminder.add("description", Text(title), parameters=language)
-    reminder.add("trigger", -before)
-    return reminder
-
-
 def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
     """For each TZID the events are written with, the first and last instant written in it."""
     spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
@@ -230,13 +309,15 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     return spans
 
 
-def _calendar_context(schedule: Schedule) -> tuple[object, ...]:
-    """Everything of ``schedule`` that :func:`_calendar_properties` writes, but the name."""
-    return (schedule.timezone, schedule.description, schedule.url, schedule.refresh)
+def _calendar_context(schedule: Schedule, refresh: dt.timedelta | None) -> tuple[object, ...]:
+    """Everything :func:`_calendar_properties` writes but the name, for ``schedule`` or a part
+    of it with ``refresh``: the key of ``head_bytes`` in :func:`_assemble`."""
+    return (schedule.timezone, schedule.description, schedule.url, refresh)
 
 
 def _calendar_properties(schedule: Schedule) -> icalendar.Calendar:
-    """A VCALENDAR holding only the calendar's own properties (see :func:`_calendar_context`)."""
+    """A VCALENDAR holding only the calendar's own properties: its name, and its zone,
+    description, URL and refresh hints (see :func:`_calendar_context`)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -65,6 +65,9 @@ def programme(schedule: Schedule, zone: str | None = None) -> list[Day]:
     01:00 session stays on the day before). In another zone they are that zone's calendar dates,
     since an attendee following from elsewhere wants to know what is on their own day. All-day
     events keep their dates, as calendar clients show them.
+
+    Raises:
+        InvalidInput: ``zone`` is not a known IANA zone.
     """
     zone = zone or schedule.timezone
     zones.get_zone(zone)
@@ -85,7 +88,11 @@ def _row(event: Event, day: dt.date, zone: str) -> Row:
 def table(schedule: Schedule, zone: str | None = None) -> str:
     """The programme as ``confcal list`` prints it: a heading, then per day its sessions, one
     line each, in aligned columns of times, room and type (a column no session fills is left
-    out), then the status (unless confirmed) and the title."""
+    out), then the status (unless confirmed) and the title.
+
+    Raises:
+        InvalidInput: ``zone`` is not a known IANA zone.
+    """
     days = programme(schedule, zone)
     rows = [row for day in days for row in day.rows]
     widths = [

@@ -90,17 +90,29 @@ def _pytz_zone(name: str) -> BaseTzInfo:
 
 
 def utc_offset(naive: dt.datetime, zone: str, fold: int = 0) -> dt.timedelta:
-    """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second."""
+    """The UTC offset of a wall-clock time in ``zone``; ``fold=1``: the repeated hour's second.
+
+    Raises:
+        InvalidInput: an unknown zone.
+    """
     return _utc_offset(_wall(naive), zone, fold)
 
 
 def exists(naive: dt.datetime, zone: str) -> bool:
-    """Whether a wall-clock time occurs in ``zone`` (not skipped when the clocks go forward)."""
+    """Whether a wall-clock time occurs in ``zone`` (not skipped when the clocks go forward).
+
+    Raises:
+        InvalidInput: an unknown zone.
+    """
     return _exists(_wall(naive), zone)
 
 
 def is_ambiguous(naive: dt.datetime, zone: str) -> bool:
-    """Whether a wall-clock time occurs twice in ``zone`` (when clocks go back)."""
+    """Whether a wall-clock time occurs twice in ``zone`` (when clocks go back).
+
+    Raises:
+        InvalidInput: an unknown zone.
+    """
     return _is_ambiguous(_wall(naive), zone)
 
 
@@ -144,6 +156,10 @@ def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) 
     A time that does not exist (the spring-forward gap) is refused; so is one that occurs twice,
     unless ``offset`` says which of the two is meant. An ``offset`` that the zone never has at
     that wall-clock time is refused.
+
+    Raises:
+        InvalidInput: an unknown zone, a time the clocks skip, a time that occurs twice
+            without the ``offset`` that picks one, or an ``offset`` the zone never has then.
     """
     if not isinstance(naive, dt.datetime):
         raise InvalidInput.single(
@@ -232,7 +248,11 @@ def _pytz_tzinfos(tz: BaseTzInfo) -> list[dt.tzinfo]:
 
 
 def from_instant(instant: dt.datetime, zone: str) -> dt.datetime:
-    """An aware instant as a pytz-localized datetime in ``zone``, right in any year."""
+    """An aware instant as a pytz-localized datetime in ``zone``, right in any year.
+
+    Raises:
+        InvalidInput: an unknown zone.
+    """
     # In UTC before the cache: aware datetimes in one zone compare by wall clock, ignoring fold,
     # so the two 02:30s of a clocks-back night would share an entry.
     return _from_instant(instant.astimezone(dt.UTC), zone)
@@ -256,5 +276,9 @@ def zone_name(value: dt.datetime) -> str | None:
 
 
 def to_local(value: dt.datetime, zone: str) -> dt.datetime:
-    """An aware datetime as wall-clock time in ``zone`` (``zoneinfo``: right in any year)."""
+    """An aware datetime as wall-clock time in ``zone`` (``zoneinfo``: right in any year).
+
+    Raises:
+        InvalidInput: an unknown zone.
+    """
     return value.astimezone(get_zone(zone))

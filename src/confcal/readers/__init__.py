@@ -113,6 +113,10 @@ def loads(  # noqa: PLR0913 - keyword-only options, each with a default
 
     As :func:`load`, but pure: DTSTAMP is ``calendar.updated``, else ``dtstamp``, else 1970
     ("unknown"); the environment (``SOURCE_DATE_EPOCH``) is never read.
+
+    Raises:
+        InvalidInput: the text is not a programme (every problem found, each located at
+            its event and field), or an argument has the wrong type.
     """
     text = check_text(text)
     options = _Options(format=format, timezone=timezone, trust=trust)
@@ -130,6 +134,9 @@ def detect(data: bytes | str) -> Format:
     keys of its outermost object: ``schedule``, ``conference`` or ``$schema`` without
     ``calendar`` and ``events`` is pretalx/frab, anything else events.json. A file that is neither
     (not UTF-8, not JSON) is ``events``, whose reader then says what is wrong with it.
+
+    Raises:
+        InvalidInput: ``data`` is neither text nor bytes.
     """
     data = check_text(data, "data")
     if _is_ics(data):

@@ -158,12 +158,11 @@ def _out_of_range(text: str, number: str | None) -> str:
 
 def _syntax(text: str, error: json.JSONDecodeError) -> str:
     """The JSON syntax error, where it is; a trailing comma (which JSON forbids) said so."""
-    before = text[: error.pos].rstrip()
-    if before.endswith(",") and text[error.pos : error.pos + 1] in ("}", "]"):
-        comma = len(before) - 1
+    trailing = _trailing_comma(text, error.pos)
+    if trailing is not None:
+        comma, closing = trailing
         line = text.count("\n", 0, comma) + 1
         column = comma - text.rfind("\n", 0, comma)
-        closing = text[error.pos]
         return (
             f"not valid JSON: a comma before {closing!r} at line {line} column {column} (remove it)"
         )
@@ -176,6 +175,21 @@ def _syntax(text: str, error: json.JSONDecodeError) -> str:
             f"(write it escaped: \\u{ord(character):04x})"
         )
     return f"not valid JSON: {message} {at}"
+
+
+def _trailing_comma(text: str, pos: int) -> tuple[int, str] | None:
+    """Where a comma before ``}`` or ``]`` is, and that bracket, if that is the error at ``pos``.
+
+    Python 3.11 and 3.12 stop at the bracket ("Expecting property name"), 3.13 at the comma
+    ("Illegal trailing comma"): both read the same to the user.
+    """
+    if text[pos : pos + 1] == ",":
+        after = text[pos + 1 :].lstrip()
+        return (pos, after[0]) if after[:1] in ("}", "]") else None
+    before = text[:pos].rstrip()
+    if before.endswith(",") and text[pos : pos + 1] in ("}", "]"):
+        return len(before) - 1, text[pos]
+    return None
 
 
 def _position(text: str, constant: str) -> str:

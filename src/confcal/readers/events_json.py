@@ -283,6 +283,9 @@ def dumps(schedule: Schedule) -> str:
     :func:`confcal.readers.load` has a ``dtstamp`` from ``SOURCE_DATE_EPOCH`` or the file's
     modification time when the file gives none; load it with ``dtstamp=EPOCH`` (as ``confcal
     convert`` does) to write ``updated`` only where the file had it.
+
+    Raises:
+        InvalidInput: ``schedule`` is not a :class:`Schedule`.
     """
     if not isinstance(schedule, Schedule):
         raise wrong_type("schedule", "a confcal Schedule", schedule)

@@ -10,8 +10,10 @@ writes, as plain files any web server can host:
 - ``days/<date>.html``, ``tracks/<name>.html``, ``rooms/<name>.html``: every session, listed by
   day, by track and by room, complete without JavaScript;
 - ``sw.js``: the service worker that keeps the site readable offline after the first visit;
-- the ``.ics`` files (the same bytes ``confcal export`` writes): ``calendar.ics``, ``days/`` and
-  ``sessions/``.
+- the ``.ics`` files (the same bytes ``confcal export`` writes, every split from one schedule, each
+  VEVENT serialized once): ``calendar.ics``, ``days/<date>.ics``, ``sessions/<id>.ics``, and
+  the feeds ``tracks/<slug>.ics`` and ``rooms/<slug>.ics`` (:func:`confcal.files.feed_slug`)
+  beside the lists that link to them.
 
 Pages are rendered by Jinja2 (``templates/``) with autoescaping on, so every text from the
 programme reaches the browser as text, never as markup; the script sets text, never markup.
@@ -25,18 +27,20 @@ each template file's modification time on each use (``auto_reload``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.resources
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
+import attrs
 import jinja2
 
-from confcal.files import Split, render, write_tree
-from confcal.ical import to_ical
+from confcal.files import Split, feed_slug, render_all, write_tree
+from confcal.ical import Progress
 from confcal.model import Schedule
 from confcal.site import _data
-from confcal.site._page import Day, Group, groups, paragraphs, sessions, sessions_by_day
+from confcal.site._page import Day, Group, Session, groups, paragraphs, sessions, sessions_by_day
 from confcal.site.links import (
     CALENDAR_FILE,
     DAYS_FOLDER,
@@ -112,9 +116,21 @@ def _index(
     )
 
 
-def _list(schedule: Schedule, title: str, heading: str, days: list[Day], language: str) -> str:
+def _list(
+    schedule: Schedule,
+    title: str,
+    heading: str,
+    days: list[Day],
+    language: str,
+    group: Group | None = None,
+) -> str:
     return _environment.get_template("list.html.j2").render(
-        _common(schedule, language), root="../", title=title, heading=heading, days=days
+        _common(schedule, language),
+        root="../",
+        title=title,
+        heading=heading,
+        days=days,
+        group=group,
     )
 
 
@@ -128,15 +144,31 @@ def page(schedule: Schedule, *, language: str | None = None) -> str:
     programme's (``calendar.language``; else English)."""
     language = _language(schedule, language)
     listed = sessions(schedule)
-    tracks = groups(listed, lambda s: s.track)
-    rooms = groups(listed, lambda s: s.location)
+    tracks, rooms = _feeds(schedule, listed)
     return _index(schedule, list(sessions_by_day(listed)), tracks, rooms, language)
+
+
+def _feeds(schedule: Schedule, listed: list[Session]) -> tuple[list[Group], list[Group]]:
+    """The lists by track and by room, each with its feed (``tracks/<slug>.ics``, the file
+    ``--split track`` writes) and, where the page's address is known, its webcal link."""
+
+    def with_feed(folder: str, key: Callable[[Session], str | None]) -> list[Group]:
+        found = []
+        for group in groups(listed, key):
+            # feed_slug ignores case, as Schedule.tracks() does: "Rust" and "rust" share a feed.
+            feed = f"{folder}/{feed_slug(group.name)}.ics"
+            subscribe = webcal_link(schedule.url, feed)
+            found.append(attrs.evolve(group, feed=feed, subscribe=subscribe))
+        return found
+
+    tracks = with_feed(TRACKS_FOLDER, lambda s: s.track)
+    return tracks, with_feed(ROOMS_FOLDER, lambda s: s.location)
 
 
 def _lists(schedule: Schedule, of: list[Group], what: str, language: str) -> dict[str, bytes]:
     return {
         f"{group.slug}.html": _list(
-            schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language
+            schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language, group
         ).encode("utf-8")
         for group in of
     }
@@ -174,65 +206,89 @@ def _worker(files: Mapping[str, Mapping[str, bytes]]) -> bytes:
     return (header + script).encode("utf-8")
 
 
-def _render_site(schedule: Schedule, language: str | None = None) -> dict[str, dict[str, bytes]]:
+#: The folder of each split's calendars in the site (the whole calendar is its own file).
+_FOLDERS = {
+    Split.DAY: DAYS_FOLDER,
+    Split.EVENT: SESSIONS_FOLDER,
+    Split.TRACK: TRACKS_FOLDER,
+    Split.ROOM: ROOMS_FOLDER,
+}
+
+
+def _render_site(
+    schedule: Schedule,
+    language: str | None = None,
+    *,
+    alarm: dt.timedelta | None = None,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, bytes]]:
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
 
-    The calendars are exactly those of ``confcal export`` (whole, ``--split day``,
-    ``--split event``).
+    The calendars are exactly those of ``confcal export``, for every split (whole, ``--split
+    day``, ``event``, ``track``, ``room``), all from one schedule (:func:`render_all`): each
+    VEVENT is serialized once. ``progress`` is told how the calendars' sessions go.
     """
     language = _language(schedule, language)
     listed = sessions(schedule)
     days = list(sessions_by_day(listed))
-    tracks = groups(listed, lambda s: s.track)
-    rooms = groups(listed, lambda s: s.location)
-    whole = to_ical(schedule)
-    day_files = render(schedule, Split.DAY)
+    tracks, rooms = _feeds(schedule, listed)
+    calendars = render_all(schedule, alarm=alarm, progress=progress)
+    whole = calendars.pop(Split.NONE)[""]
+    site: dict[str, dict[str, bytes]] = {
+        _FOLDERS[split]: files for split, files in calendars.items() if files
+    }
     for day in days:
         html = _list(schedule, day.label, day.label, [day], language)
-        day_files[f"{day.date}.html"] = html.encode("utf-8")
+        site[DAYS_FOLDER][f"{day.date}.html"] = html.encode("utf-8")
     data = {
         "sessions.json": _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
         "abstracts.json": _data.abstracts_json(days),
     }
     data.update(_data.links_json(schedule, days))
-    script = _script()
-    site: dict[str, dict[str, bytes]] = {
-        SESSIONS_FOLDER: render(schedule, Split.EVENT),
-        DAYS_FOLDER: day_files,
-        DATA_FOLDER: data,
-        "": {
-            CALENDAR_FILE: whole,
-            SCRIPT: script,
-            "index.html": _index(schedule, days, tracks, rooms, language).encode("utf-8"),
-        },
-    }
+    site[DATA_FOLDER] = data
     # A programme without tracks (or rooms) has no such folder, rather than an empty one.
     for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
         if of:
-            site[folder] = _lists(schedule, of, what, language)
+            site.setdefault(folder, {}).update(_lists(schedule, of, what, language))
     # The site's own folder last, the worker in it (its scope is the folder it is served from),
     # and index.html the last file of all: never published before what it links to.
-    site[""] = site.pop("")
+    index = _index(schedule, days, tracks, rooms, language).encode("utf-8")
+    site[""] = {CALENDAR_FILE: whole, SCRIPT: _script(), "index.html": index}
     worker = _worker(site)
-    index = site[""].pop("index.html")
+    del site[""]["index.html"]
     site[""].update({WORKER: worker, "index.html": index})
     return site
 
 
-def build_site(
+def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
     schedule: Schedule,
     folder: Path,
     *,
     inputs: Collection[Path] = (),
     language: str | None = None,
+    alarm: dt.timedelta | None = None,
+    stamp: str = "",
+    rendering: Progress | None = None,
+    writing: Progress | None = None,
 ) -> list[Path]:
     """Write the site into ``folder``; returns the files whose content changed.
 
     Everything is rendered before anything is written, so bad input writes nothing. The whole
-    site is written under one lock on ``folder`` (its sub-folders included), each file
-    atomically and left alone when unchanged; a rebuild removes the files of days, tracks, rooms
-    and sessions that are gone. ``inputs``: files never to replace (the programme read).
-    ``language``: the ``lang`` of the pages, if not the programme's (``calendar.language``; else
-    English); a session's own language is marked on its title and abstract.
+    site is written in one pass under one lock on ``folder`` (its sub-folders included), each
+    file atomically (in batches flushed together) and left alone when unchanged; a rebuild
+    removes the files of days, tracks, rooms and sessions that are gone. ``inputs``: files never
+    to replace (the programme read). ``language``: the ``lang`` of the pages, if not the
+    programme's (``calendar.language``; else English); a session's own language is marked on its
+    title and abstract. ``alarm``: a reminder in every calendar (see :func:`confcal.to_vevent`).
+    ``stamp``: what the schedule was made from, recorded for :func:`confcal.files.up_to_date`.
+    ``rendering`` and ``writing`` are told ``(done, total)`` as the calendars are rendered and
+    as the files are written.
+
+    Raises:
+        OutputError: as :func:`confcal.files.write_tree`, for the folder and every
+            file in it.
     """
-    return write_tree(folder, _render_site(schedule, language), inputs=inputs, needed_by="the site")
+    tree = _render_site(schedule, language, alarm=alarm, progress=rendering)
+    return write_tree(
+        folder, tree, inputs=inputs, needed_by="the site", stamp=stamp, progress=writing
+    )

@@ -39,8 +39,9 @@ FIELDS = (
     "lang", "status", "url", "abstract",
 )  # fmt: skip
 
-_COMPONENT = re.compile(rb"BEGIN:(VTIMEZONE|VEVENT)\r\n")
-_VTIMEZONE = re.compile(rb"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", re.DOTALL)
+# At the start of a line: a text such as a description may say "BEGIN:VEVENT" too.
+_COMPONENT = re.compile(rb"^BEGIN:(VTIMEZONE|VEVENT)\r\n", re.MULTILINE)
+_VTIMEZONE = re.compile(rb"^BEGIN:VTIMEZONE\r\n.*?^END:VTIMEZONE\r\n", re.DOTALL | re.MULTILINE)
 
 
 def dump(value: object) -> bytes:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
 from confcal import zones
+from confcal.files import feed_slug
 from confcal.model import Event, Schedule
 from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, utc_iso, web_url
 
@@ -30,7 +30,6 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _day_label(day: dt.date) -> str:
@@ -113,6 +112,10 @@ class Group:
     name: str
     slug: str
     days: list[Day]
+    #: Its calendar (``tracks/<feed slug>.ics``, relative to the site's folder), where written.
+    feed: str | None = None
+    #: Its ``webcal://`` subscription, where the page's address is known.
+    subscribe: str | None = None
 
     @property
     def count(self) -> int:
@@ -222,26 +225,21 @@ def sessions_by_day(schedule: Schedule | list[Session]) -> Iterator[Day]:
     yield from _days(listed)
 
 
-def slug(name: str) -> str:
-    """A file name for a track or room: ASCII letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")[:60].strip("-")
-
-
 def groups(listed: list[Session], key: Callable[[Session], str | None]) -> list[Group]:
-    """The sessions grouped by ``key`` (track, room), groups in name order, each with a unique
-    file name; sessions without one are left out (they are on their day's list)."""
-    by_name: dict[str, list[Session]] = {}
+    """The sessions grouped by ``key`` (track, room) ignoring case, as ``confcal export --split
+    track|room`` groups them (the first spelling in programme order names the group); groups in
+    name order; sessions without one are left out (they are on their day's list).
+
+    Each group's file name is its feed's (:func:`~confcal.files.feed_slug`): it depends on the
+    name alone, so a track added to the programme never renames another's page (a shared or
+    bookmarked link keeps working), and it is never the same for two groups.
+    """
+    by_name: dict[str, tuple[str, list[Session]]] = {}
     for session in listed:
         name = key(session)
         if name:
-            by_name.setdefault(name, []).append(session)
-    result, taken = [], set()
-    for name in sorted(by_name, key=lambda n: (n.casefold(), n)):
-        base = slug(name) or "unnamed"
-        unique, n = base, 2
-        while unique in taken:
-            unique, n = f"{base}-{n}", n + 1
-        taken.add(unique)
-        result.append(Group(name=name, slug=unique, days=_days(by_name[name])))
-    return result
+            by_name.setdefault(name.casefold(), (name, []))[1].append(session)
+    return [
+        Group(name=name, slug=feed_slug(name), days=_days(members))
+        for name, members in sorted(by_name.values(), key=lambda g: (g[0].casefold(), g[0]))
+    ]

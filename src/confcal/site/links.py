@@ -10,7 +10,10 @@ cut to fit. Where the site puts its calendars (:data:`CALENDAR_FILE`, :data:`DAY
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
+import itertools
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -58,15 +61,36 @@ _SPACE = re.compile(r"\s")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
+#: Each byte as ``_quote`` writes it: itself if unreserved, else ``%XX``.
+_ENCODED = tuple(chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256))
+
+
+@functools.lru_cache(maxsize=64)
 def _quote(text: str) -> str:
     """Percent-encode every character but the unreserved ones (RFC 3986): spaces as ``%20``,
-    which both services read as a space, where ``+`` shows up literally in some Outlook views."""
-    return urllib.parse.quote(text, safe="")
+    which both services read as a space, where ``+`` shows up literally in some Outlook views.
+
+    ``urllib.parse.quote(text, safe="")``, a byte at a time in C (``map``) rather than in a
+    Python loop. Each session's texts are encoded several times (to measure, then in each of
+    its two links): the last 64 are remembered (an LRU cache, which locks itself)."""
+    return "".join(map(_ENCODED.__getitem__, text.encode("utf-8", "surrogatepass")))
 
 
 def _encoded_length(char: str) -> int:
     """How many characters ``char`` takes percent-encoded (``_quote``): 1, or 3 per UTF-8 byte."""
     return 1 if char in _UNRESERVED else 3 * len(char.encode("utf-8", "surrogatepass"))
+
+
+class _Costs(dict[str, int]):
+    """:func:`_encoded_length` of each character met, remembered: at most one entry for each
+    character there is (some 1.1 million), in practice a few hundred."""
+
+    def __missing__(self, char: str) -> int:
+        cost = self[char] = _encoded_length(char)
+        return cost
+
+
+_COSTS = _Costs()
 
 
 def fit_encoded(text: str, budget: int) -> str:
@@ -77,19 +101,19 @@ def fit_encoded(text: str, budget: int) -> str:
     encoded characters because that is what a link's length is: a non-ASCII letter costs up to
     twelve.
     """
+    # Most texts fit: one encoding, not a character at a time. One longer than the budget cannot
+    # (each character takes one or more): not encoded whole at all.
+    if len(text) <= budget and len(_quote(text)) <= budget:
+        return text
     room = budget - len(_quote(ELLIPSIS))
-    used, end = 0, 0
-    for char in text:
-        used += _encoded_length(char)
-        if used > budget:
-            break
-        if used <= room:
-            end += 1
-    else:
+    # The encoded length of each start of the text, up to one past the budget (each character
+    # takes one or more), summed in C.
+    used = list(itertools.accumulate(map(_COSTS.__getitem__, text[: max(budget, 0) + 1])))
+    if len(used) == len(text) and (not used or used[-1] <= budget):
         return text  # it all fits
     if room < 0:
         return ""
-    cut = text[:end]
+    cut = text[: bisect.bisect_right(used, room)]
     boundary = max((m.start() for m in _SPACE.finditer(cut)), default=-1)
     if boundary >= len(cut) * 0.8:  # a whole word, unless that throws away much of the text
         cut = cut[:boundary]
@@ -143,7 +167,7 @@ def _details(event: Event, budget: int) -> str:
         return "\n\n".join(part for part in (head, body, link) if part)
 
     full = joined(abstract)
-    if len(_quote(full)) <= budget:
+    if len(full) <= budget and len(_quote(full)) <= budget:
         return full
     cost = len(_quote(joined(""))) + len(_quote("\n\n"))
     body = fit_encoded(abstract, budget - cost)

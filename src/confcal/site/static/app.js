@@ -93,6 +93,9 @@
   var sessions = [];
   var abstracts = null;
   var abstractsLoading = null;
+  // The abstracts could not be fetched (offline, never saved on this device): searches say so
+  // rather than "loading" forever, and try again when the network is back.
+  var abstractsMissing = false;
   var links = {};
   var PAGE = 40;
   var shown = PAGE;
@@ -141,12 +144,15 @@
 
   function loadAbstracts() {
     if (!abstractsLoading) {
-      abstractsLoading = fetch("data/abstracts.json").then(function (r) { return r.json(); })
-        .then(function (texts) {
-          abstracts = texts;
-          if (folded) { sessions.forEach(function (s) { s.text += " \n " + fold(texts[s.n] || ""); }); }
-        });
-      abstractsLoading.catch(function () { abstractsLoading = null; });
+      abstractsLoading = fetch("data/abstracts.json").then(function (r) {
+        if (!r.ok) { throw new Error(r.status); }
+        return r.json();
+      }).then(function (texts) {
+        abstracts = texts;
+        abstractsMissing = false;
+        if (folded) { sessions.forEach(function (s) { s.text += " \n " + fold(texts[s.n] || ""); }); }
+      });
+      abstractsLoading.catch(function () { abstractsLoading = null; abstractsMissing = true; });
     }
     return abstractsLoading;
   }
@@ -154,16 +160,38 @@
   function now() { return Date.now() / 1000; }
 
   // --- Stars: kept in this browser only ---------------------------------------------------------
+  // Only stars of sessions in this programme count: one gone from a rebuilt programme is dropped
+  // quietly (from storage too, with the next star). Where the browser keeps nothing (storage
+  // disabled, or full), stars are kept in memory for this visit, and the page says so once.
+
+  var memory = null;  // the stars, where localStorage refuses them
+  var known = null;   // the ids of this programme's sessions
 
   function stars() {
-    try { return JSON.parse(localStorage.getItem(STARS) || "[]"); } catch (e) { return []; }
+    var list = memory;
+    if (!list) {
+      try { list = JSON.parse(localStorage.getItem(STARS) || "[]"); } catch (e) { list = []; }
+      if (!Array.isArray(list)) { list = []; }
+    }
+    if (!known) {
+      known = {};
+      sessions.forEach(function (s) { known[s.id] = true; });
+    }
+    return list.filter(function (id) { return known[id] === true; });
   }
   function starred(id) { return stars().indexOf(id) >= 0; }
   function toggleStar(id) {
     var list = stars();
     var at = list.indexOf(id);
     if (at >= 0) { list.splice(at, 1); } else { list.push(id); }
-    try { localStorage.setItem(STARS, JSON.stringify(list)); } catch (e) { /* private mode */ }
+    if (memory) { memory = list; return at < 0; }
+    try {
+      localStorage.setItem(STARS, JSON.stringify(list));
+    } catch (e) {  // private mode, storage disabled or full
+      memory = list;
+      note("Your stars cannot be saved on this device (its browser keeps no data for this " +
+        "page): they are kept until you close or reload the page.");
+    }
     return at < 0;
   }
 
@@ -213,16 +241,27 @@
     return t > last ? data.days[0][0] : best;
   }
 
+  // A cancelled session is never "on now" (nor makes the conference "on").
+  function isOn(s, t) {
+    return s.start !== null && s.status !== "cancelled" && s.start <= t && t < s.end;
+  }
+
   function conferenceOn() {
     var t = now();
-    return sessions.some(function (s) { return s.start !== null && s.start - 3600 <= t && t < s.end; });
+    return sessions.some(function (s) { return s.start !== null && s.status !== "cancelled" && s.start - 3600 <= t && t < s.end; });
   }
 
   function currentDay() {
     if (state.view === "agenda") { return ""; }
     if (state.day === "all") { return ""; }
-    if (state.day) { return state.day; }
+    // A day the programme does not have (a link shared before a rebuild, last year's): as if
+    // none were named, today or the first day.
+    if (state.day && isDay(state.day)) { return state.day; }
     return state.q ? "" : today();
+  }
+
+  function isDay(date) {
+    return data.days.some(function (day) { return day[0] === date; });
   }
 
   function matches(s, terms, day, starSet) {
@@ -251,20 +290,20 @@
   // --- Drawing ---------------------------------------------------------------------------------
 
   function card(s) {
-    var short = s.title.length > 40 ? s.title.slice(0, 39) + "\u2026" : s.title;
+    var chars = Array.from(s.title);  // by code point: an emoji is not cut in two
+    var short = chars.length > 40 ? chars.slice(0, 39).join("") + "\u2026" : s.title;
     var when = el("p", { "class": "when" }, [s.when]);
     if (s.start !== null) {
       var yours = yourTime(new Date(s.start * 1000), new Date(s.end * 1000));
       if (yours) { when.appendChild(el("span", { "class": "yours" }, [yours])); }
-      var t = now();
-      if (s.start <= t && t < s.end) { when.appendChild(el("span", { "class": "now" }, [" \u00b7 on now"])); }
+      if (isOn(s, now())) { when.appendChild(el("span", { "class": "now" }, [" \u00b7 on now"])); }
     }
     var meta = [["Room", s.room], ["Track", s.track], ["Type", s.type]].filter(function (m) { return m[1]; });
     var metaLine = el("p", { "class": "meta" });
     meta.forEach(function (m, i) {
       if (i) { metaLine.appendChild(doc.createTextNode(" \u00b7 ")); }
       metaLine.appendChild(hidden(m[0] + ": "));
-      metaLine.appendChild(doc.createTextNode(m[1]));
+      metaLine.appendChild(el("bdi", {}, [m[1]]));  // its own direction: an RLO stays in it
     });
     var star = el("button", { type: "button", "class": "star", "aria-pressed": String(starred(s.id)), "data-id": s.id }, [
       el("span", { "aria-hidden": "true" }, [starred(s.id) ? "\u2605 " : "\u2606 "]), "Star", hidden(" \u201c" + short + "\u201d")
@@ -320,7 +359,7 @@
     var t = now();
     if (state.q || state.view === "agenda" || !conferenceOn()) { box.hidden = true; return; }
     var candidates = selected("");
-    var on = candidates.filter(function (s) { return s.start !== null && s.start <= t && t < s.end; });
+    var on = candidates.filter(function (s) { return isOn(s, t); });
     var upcoming = candidates.filter(function (s) { return s.start !== null && s.start > t; });
     var soon = upcoming.length ? upcoming[0].start : null;
     var next = upcoming.filter(function (s) { return s.start <= Math.max(soon, t + 3600); });
@@ -355,10 +394,15 @@
   function describe(count, day) {
     var parts = [count + (count === 1 ? " session" : " sessions")];
     if (state.view === "agenda") { parts.push("in my agenda"); }
-    if (state.q) { parts.push("matching \u201c" + state.q + "\u201d" + (abstracts ? "" : " (abstracts loading)")); }
+    if (state.q) { parts.push("matching \u201c" + state.q + "\u201d" + abstractsState()); }
     if (day) { parts.push("on " + dayLabel(day)[2]); }
     ["track", "room", "type"].forEach(function (key) { if (state[key]) { parts.push(key + " " + state[key]); } });
     return parts.join(", ");
+  }
+
+  function abstractsState() {
+    if (abstracts) { return ""; }
+    return abstractsMissing ? " (abstracts not searched: they are not available offline)" : " (abstracts loading)";
   }
 
   var lastList = [];
@@ -379,7 +423,8 @@
     doc.querySelector(".more").hidden = lastList.length <= shown;
     doc.getElementById("more").textContent = "Show " + Math.min(100, lastList.length - shown) + " more of " + (lastList.length - shown);
     doc.getElementById("agenda-actions").hidden = state.view !== "agenda" || !lastList.length;
-    if (state.q && !abstracts) { loadAbstracts().then(render, function () { /* offline: titles only */ }); }
+    // Offline, titles, speakers, rooms and tracks only; said once the abstracts fail to come.
+    if (state.q && !abstracts && !abstractsMissing) { loadAbstracts().then(render, render); }
   }
 
   function fillSelect(key, values) {
@@ -396,6 +441,8 @@
   // --- Add to calendar, abstracts: loaded when opened ------------------------------------------
 
   function opened(details) {
+    // Only a card's abstract and "Add to calendar": not the filter panel, also a <details>.
+    if (!details.classList.contains("abstract") && !details.classList.contains("add")) { return; }
     var n = Number(details.getAttribute("data-n"));
     if (details.classList.contains("abstract")) {
       if (details.querySelector("p")) { return; }
@@ -432,7 +479,7 @@
       });
     })).then(function (files) {
       var events = files.map(function (text) {
-        return (text.match(/BEGIN:VEVENT\r\n[\s\S]*?END:VEVENT\r\n/g) || []).join("");
+        return (text.match(/^BEGIN:VEVENT\r\n[\s\S]*?^END:VEVENT\r\n/gm) || []).join("");
       });
       var body = data.agenda.head + data.agenda.zones + events.join("") + "END:VCALENDAR\r\n";
       var link = el("a", { href: URL.createObjectURL(new Blob([body], { type: "text/calendar" })), download: "my-agenda.ics" });
@@ -536,6 +583,10 @@
       typing = false;
       shown = PAGE;
       render();
+    });
+    window.addEventListener("online", function () {
+      abstractsMissing = false;
+      if (state.q && !abstracts) { render(); }
     });
     setInterval(function () { if (!state.q) { drawNowNext(); } }, 60000);
     if (window.performance && performance.mark) { performance.mark("confcal-sessions-shown"); }
