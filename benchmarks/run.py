@@ -265,7 +265,7 @@ def publish(confcal_cmd: list[str], path: Path, work: Path, n: str, rounds: int)
 def _version() -> str:
     import confcal.ical
 
-    return confcal.ical.confcal_version()
+    return confcal.__version__
 
 
 if __name__ == "__main__":
