@@ -281,7 +281,7 @@ def test_a_piped_programme_without_updated_is_an_error_never_the_clock(
     data = json.dumps(document).encode()
     piped = _piped(["export", name], data)
     assert (piped.returncode, piped.stdout) == (1, b"")
-    assert b"read from a pipe, which has no modification time" in piped.stderr
+    assert b"read from stdin, which has no modification time" in piped.stderr
     assert b"calendar.updated" in piped.stderr and b"SOURCE_DATE_EPOCH" in piped.stderr
     stamped = _piped(["export", name], data, SOURCE_DATE_EPOCH="1733000000")
     assert stamped.returncode == 0, stamped.stderr

@@ -160,6 +160,16 @@ def _select(schedule: Schedule, events: Path, chosen: _Filters) -> Schedule:
         ) from None
 
 
+def _refuse_empty_split(schedule: Schedule, kind: Split, events: Path) -> None:
+    """``--split track`` (``room``) where no session has one would write no feed, and exit 0:
+    an error, as a ``--track`` that matches nothing is."""
+    field = {Split.TRACK: "track", Split.ROOM: "location"}.get(kind)
+    if field is None or any(getattr(event, field) for event in schedule.events):
+        return
+    message = f"no session has a {kind.value}, so there is no feed to write; split by day or event"
+    raise InvalidInput([Problem(message, source=str(events), field=f"--split {kind.value}")])
+
+
 def _to_stdout(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
@@ -228,13 +238,13 @@ class _Bar:
 
     DELAY = 1.0
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: bool = False) -> None:
         self.began = time.monotonic()
         self.shown: click._termui_impl.ProgressBar[int] | None = None
         self.label = ""
         self.next = 0.0
         try:
-            self.wanted = sys.stderr is not None and sys.stderr.isatty()
+            self.wanted = not quiet and sys.stderr is not None and sys.stderr.isatty()
         except (OSError, ValueError):
             self.wanted = False
 
@@ -268,8 +278,9 @@ class _Bar:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[_Bar]:
-    bar = _Bar()
+def _progress(quiet: bool = False) -> Iterator[_Bar]:
+    """The progress bar of a run; none with ``-q``, which silences everything but errors."""
+    bar = _Bar(quiet)
     try:
         yield bar
     finally:
@@ -358,7 +369,9 @@ def _programme_options(command: _F) -> _F:
             help="Refuse a file that needs repairs: each warning is an error (exit 1, nothing "
             "written).",
         ),
-        click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="Do not print warnings or the progress bar."
+        ),
     ]  # fmt: skip
     for option in reversed(options):
         reading_command = option(reading_command)
@@ -380,14 +393,29 @@ def _history_options(command: _F) -> _F:
     )(command)  # fmt: skip
 
 
-def _history_path(events: Path, given: Path | None, off: bool) -> Path | None:
+def _history_path(
+    events: Path, given: Path | None, off: bool, output: Path | None, *, folder: bool
+) -> Path | None:
     """The history file to use: ``--history``, else the one beside a programme file when there
-    is one (not beside stdin), none with ``--no-history``."""
+    is one (not beside stdin), none with ``--no-history``. A history that is the programme, or
+    one of the outputs (the ``-o`` file, anything in the ``-o`` ``folder``), is a usage error:
+    it would be written over, or the calendar would become its JSON."""
     if off:
         if given is not None:
             raise click.UsageError("--history and --no-history: give one of them")
         return None
     if given is not None:
+        if str(given) == "-":
+            raise click.UsageError(
+                "--history -: the history is read and written again, so it must be a file"
+            )
+        check_output(given, [events])
+        if output is not None and not _to_stdout(output) and _within(given, output, folder):
+            where = "inside the output folder" if folder else "the output file"
+            raise click.UsageError(
+                f"--history {shown_path(given)}: is {where} -o {shown_path(output)}; keep the "
+                "history beside the programme, where a make clean leaves it"
+            )
         return given
     if events == Path("/dev/stdin"):
         return None
@@ -395,12 +423,29 @@ def _history_path(events: Path, given: Path | None, off: bool) -> Path | None:
     return beside if beside.is_file() else None
 
 
+def _within(path: Path, output: Path, folder: bool) -> bool:
+    """Whether ``path`` is ``output`` (through links too), or, for a ``folder``, inside it."""
+    if folder:
+        top = os.path.realpath(output)
+        where = os.path.realpath(path)
+        return where == top or where.startswith(top.rstrip(os.sep) + os.sep)
+    if os.path.realpath(path) == os.path.realpath(output):
+        return True
+    try:
+        return os.path.samefile(path, output)
+    except (OSError, ValueError):
+        return False  # one of them missing: not the same file
+
+
 def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, history.History | None]:
     """``schedule`` with the SEQUENCE and LAST-MODIFIED its history gives, and the history to
     write once the calendars are written."""
     if path is None:
         return schedule, None
-    return history.revise(schedule, history.load(path))
+    try:
+        return history.revise(schedule, history.load(path))
+    except InvalidInput as error:
+        raise error.located(source=str(path)) from None
 
 
 def _save(path: Path | None, revised: history.History | None, events: Path) -> None:
@@ -516,16 +561,15 @@ def export(
         if path is None:
             raise click.UsageError(f"--split {split} writes many files: give the folder with -o")
     _refuse_input(path, events)
-    kept = _history_path(events, history_file, no_history)
-    if kept is not None:
-        check_output(kept, [events])
+    kept = _history_path(events, history_file, no_history, path, folder=kind is not Split.NONE)
     chosen = _Filters(types, days, ids, tracks, rooms)
     schedule, revised = _revised(reading.load(events), kept)
     schedule = _select(schedule, events, chosen)
     if refresh is not None:
         schedule = attrs.evolve(schedule, refresh=refresh)
+    _refuse_empty_split(schedule, kind, events)
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
-    with _progress() as bar:
+    with _progress(reading.quiet) as bar:
         files = render(schedule, kind, alarm=reminder, days=days, progress=bar.phase("rendering"))
         if kind is Split.NONE:
             _emit(files[""], path, events)
@@ -657,9 +701,7 @@ def site(
     path = _output(output, folder="site writes a folder")
     assert path is not None
     check_output(path, [events])
-    kept = _history_path(events, history_file, no_history)
-    if kept is not None:
-        check_output(kept, [events])
+    kept = _history_path(events, history_file, no_history, path, folder=True)
     options: dict[str, object] = {
         "command": "site", "format": reading.format, "timezone": reading.timezone,
         "trust": reading.trust, "strict": reading.strict, "alarm": alarm, "refresh": refresh,
@@ -677,7 +719,7 @@ def site(
     if os.environ.get("SOURCE_DATE_EPOCH") is None and schedule.dtstamp == _mtime(events):
         stamp = with_mtime  # its DTSTAMP is the file's time (or the same): a touch changes it
     reminder = None if alarm is None else dt.timedelta(minutes=alarm)
-    with _progress() as bar:
+    with _progress(reading.quiet) as bar:
         build_site(
             schedule, path, inputs=[events], alarm=reminder, stamp=stamp,
             rendering=bar.phase("rendering"), writing=bar.phase("writing"),
@@ -697,6 +739,11 @@ def _digest(path: Path | None, data: bytes | None = None) -> str | None:
         except OSError:
             return "missing"  # a first publication; or unreadable, which the load will say
     return hashlib.sha256(data).hexdigest()
+
+
+def _is_stdin(path: Path) -> bool:
+    """Whether the programme ``path`` is stdin: ``-``, ``/dev/stdin``, or its descriptor 0."""
+    return str(path) in {"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}
 
 
 def _mtime(path: Path) -> dt.datetime | None:
@@ -727,6 +774,10 @@ def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
     """
     for source in (old, new):
         _refuse_stderr(source)
+    if _is_stdin(old) and _is_stdin(new):
+        raise click.UsageError(
+            "OLD and NEW are both stdin (-), which can be read only once; give one as a file"
+        )
     check_stdout([old, new])
     before = reading.load(old, dtstamp=EPOCH)
     after = reading.load(new, dtstamp=EPOCH)

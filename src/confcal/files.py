@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import _manifest
+from ._fields import RESERVED_NAMES
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
 from ._version import __version__
@@ -192,11 +193,19 @@ def feed_slug(name: str) -> str:
     when their slugs do. Any other name (``C++``, ``Hall 1/2``,
     ``Café``, ``東京``) gets its letters as far as ASCII has them, cut at 60 characters, then
     ``--`` and a hash of the name ignoring case (``c--5f0e9a3c``): no plain slug holds ``--``,
-    and the hash keeps such names apart from each other.
+    and the hash keeps such names apart from each other. A plain name that Windows will not
+    create as a file (``CON``, ``Nul.1``, ``LPT9``: :data:`~confcal._fields.RESERVED_NAMES`,
+    whatever the extension) is hashed as well (``con--…``), so that a checkout or an unzip of
+    the published folder works there too.
     """
     folded = name.casefold()
-    if _PLAIN.fullmatch(folded) and len(folded) <= _SLUG_LENGTH:
-        return folded.replace(" ", "-")
+    plain = folded.replace(" ", "-")
+    if (
+        _PLAIN.fullmatch(folded)
+        and len(folded) <= _SLUG_LENGTH
+        and not RESERVED_NAMES.fullmatch(plain)
+    ):
+        return plain
     ascii_ = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_)[:_SLUG_LENGTH].strip("-") or "x"
     return f"{base}--{hashlib.sha256(folded.encode()).hexdigest()[:12]}"

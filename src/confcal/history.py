@@ -89,17 +89,29 @@ def revise(schedule: Schedule, history: History) -> tuple[Schedule, History]:
     first publication writes what it wrote without history). One whose state differs from the
     history's gets the next SEQUENCE and ``schedule.dtstamp`` as LAST-MODIFIED; the others keep
     theirs. Revising again with the history returned changes nothing: every run of a build
-    (whole calendar, days, sessions, page) gives each session the same SEQUENCE.
+    (whole calendar, days, sessions, page) gives each session the same SEQUENCE. A SEQUENCE the
+    programme has itself (an .ics read back) is never lowered.
+
+    Raises:
+        InvalidInput: a session the programme has last changed after ``schedule.dtstamp`` (its
+            ``calendar.updated`` went back, or the history's ``modified`` was edited): its
+            LAST-MODIFIED would be after DTSTAMP, which RFC 5545 does not allow.
     """
     sessions = dict(history.sessions)
     events = []
+    late: list[Problem] = []
     for event in schedule.events:
         state = State.of(event)
         known = sessions.get(event.id)
         if known is None:  # as the programme has it: 0 and None, but for an imported .ics
             revision = Revision(state, event.sequence, event.last_modified)
+        elif known.modified is not None and known.modified > schedule.dtstamp:
+            late.append(_late(event.id, known.modified, schedule.dtstamp))
+            continue
         elif known.state == state:
             revision = known
+            if event.sequence > known.sequence:  # the programme's author counted a change
+                revision = attrs.evolve(known, sequence=event.sequence)
         else:
             revision = Revision(
                 state,
@@ -111,7 +123,21 @@ def revise(schedule: Schedule, history: History) -> tuple[Schedule, History]:
         if (event.sequence, event.last_modified) != (revision.sequence, revision.modified):
             event = attrs.evolve(event, sequence=revision.sequence, last_modified=revision.modified)
         events.append(event)
+    if late:
+        raise InvalidInput(late)
     return attrs.evolve(schedule, events=events), History(sessions)
+
+
+def _late(id: str, modified: dt.datetime, dtstamp: dt.datetime) -> Problem:
+    """The problem of a session last changed after the publication's DTSTAMP."""
+    shown_modified = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown_dtstamp = dtstamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = (
+        f"last changed at {shown_modified} (the history's modified), after this publication's "
+        f"DTSTAMP {shown_dtstamp}, and LAST-MODIFIED may not be after DTSTAMP: set "
+        "calendar.updated (or SOURCE_DATE_EPOCH) to when you publish, or correct the history"
+    )
+    return Problem(message, event=f'"{id}"', field="modified", value=shown_modified)
 
 
 def dumps(history: History) -> str:
@@ -170,9 +196,15 @@ def loads(text: str, *, source: str = "<string>") -> History:
     and the value for anything confcal would not have written (a history edited by hand is
     checked as strictly as one read back)."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_Object.of)
     except json.JSONDecodeError as error:
         message = f"not JSON ({error.msg}, line {error.lineno} column {error.colno})"
+        raise InvalidInput([Problem(message, source=source)]) from None
+    except RecursionError:
+        message = "not JSON confcal wrote: nested too deep"
+        raise InvalidInput([Problem(message, source=source)]) from None
+    except ValueError:  # a number of more than 4,300 digits, which no history holds
+        message = "not JSON confcal wrote: a number too long"
         raise InvalidInput([Problem(message, source=source)]) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         message = f'not a confcal history: it must be a JSON object with "format": "{FORMAT}"'
@@ -182,7 +214,17 @@ def loads(text: str, *, source: str = "<string>") -> History:
         message = 'must hold "format" and "sessions" (an object, by session id) only'
         raise InvalidInput([Problem(message, source=source)])
     found: dict[str, Revision] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(
+            "listed more than once (a merge conflict resolved by keeping both lines?): keep "
+            "the line with the highest sequence, as clients hold that one",
+            source=source, event=f'"{id}"',
+        )
+        for id in _twice(sessions)
+    ]  # fmt: skip
+    if _twice(document):
+        message = f"{shown(_twice(document)[0])} is given more than once"
+        problems.append(Problem(message, source=source))
     for id, entry in sessions.items():
         try:
             found[id] = _revision(entry)
@@ -191,6 +233,33 @@ def loads(text: str, *, source: str = "<string>") -> History:
     if problems:
         raise InvalidInput(problems)
     return History(found)
+
+
+class _Object(dict[str, Any]):
+    """A JSON object whose keys were given more than once (``twice``, in order): JSON keeps
+    the last, which in a history can be a lower SEQUENCE than the one clients hold."""
+
+    twice: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) == len(pairs):
+            return found
+        seen: set[str] = set()
+        twice: dict[str, None] = {}
+        for key, _ in pairs:
+            if key in seen:
+                twice[key] = None
+            seen.add(key)
+        duplicated = cls(found)
+        duplicated.twice = tuple(twice)
+        return duplicated
+
+
+def _twice(value: object) -> tuple[str, ...]:
+    """The keys given more than once in the JSON object ``value``."""
+    return value.twice if isinstance(value, _Object) else ()
 
 
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\dZ)?")
@@ -203,6 +272,8 @@ def _revision(entry: object) -> Revision:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise _bad(unknown[0], "unknown key", unknown[0])
+    if _twice(entry):
+        raise _bad(_twice(entry)[0], "given more than once", _twice(entry)[0])
     sequence = entry.get("sequence")
     if isinstance(sequence, bool) or not isinstance(sequence, int):
         raise _bad("sequence", "must be a whole number", sequence)
@@ -224,6 +295,8 @@ def _revision(entry: object) -> Revision:
 def _state_of(entry: object, prefix: str) -> State:
     if not isinstance(entry, dict):
         raise _bad(prefix.rstrip(".") or None, "must be an object", entry)
+    if _twice(entry):
+        raise _bad(f"{prefix}{_twice(entry)[0]}", "given more than once", _twice(entry)[0])
     if prefix and set(entry) - {"start", "end", "room", "status"}:
         key = sorted(set(entry) - {"start", "end", "room", "status"})[0]
         raise _bad(f"{prefix}{key}", "unknown key", key)

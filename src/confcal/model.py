@@ -329,8 +329,9 @@ class Schedule:
         room (``location``), ignoring case; one of its conference days (as :meth:`days` counts
         them); its ``id`` (ignoring case, as ids are unique). An empty filter lets every event
         pass. A value that matches no event of the calendar is most likely a typo, so it raises
-        :class:`InvalidInput` (naming every such value); so does a combination that leaves no
-        event.
+        :class:`InvalidInput` (naming every such value); so does an empty value (an unset
+        variable, ``--track '$(TRACK)'``: never "the events without one") and a combination
+        that leaves no event.
 
         Each filter is a collection of values, or one text as one value (``types="BOF"`` is
         ``types=["BOF"]``, never the letters B, O, F); anything else is refused, naming the
@@ -371,6 +372,13 @@ class Schedule:
         for field, values in texts.items():
             if not values:
                 continue
+            empty = f"an empty value chooses nothing; give the {field} to keep"
+            problems += [
+                Problem(f"{empty}: {shown(value)}", field=field, value=value)
+                for value in values
+                if not value.strip()
+            ]
+            values = tuple(value for value in values if value.strip())
             known: dict[str, str | None] = {}
             for event in self.sorted_events():  # spelt as the first event in programme order
                 known.setdefault((_FIELDS[field](event) or "").casefold(), _FIELDS[field](event))

@@ -79,8 +79,10 @@ def load(  # noqa: PLR0913 - keyword-only options, each with a default
 
     DTSTAMP comes from ``SOURCE_DATE_EPOCH``, else ``calendar.updated``, else the file's
     modification time: never the clock, so the same file always gives the same calendars. A pipe
-    or a device (``/dev/stdin`` fed by a pipe) has no time of its own (its "modification time"
-    is when it was written to, the clock), so without the first two that is an error. Given
+    or a device has no time of its own (its "modification time" is when it was written to, the
+    clock), and neither has stdin (``/dev/stdin``, ``/dev/fd/0``) even when it is a regular
+    file (a shell's here-document is a temporary file written as the command starts), so
+    without the first two that is an error. Given
     ``dtstamp``, it is ``calendar.updated``, else ``dtstamp``, as :func:`loads` has it: neither the
     environment nor the file's time is looked at (``dtstamp=EPOCH``, 1970, is how ``confcal
     convert`` reads a schedule it writes as events.json, whose own time must then take over).
@@ -90,6 +92,8 @@ def load(  # noqa: PLR0913 - keyword-only options, each with a default
     _check(options, on_warning=on_warning, dtstamp=dtstamp, strict=strict)
     source = str(path)
     data, modified = _contents(path, source)
+    if source in _STDIN:
+        modified = None  # a here-document's file is as new as the run: not the programme's time
     if dtstamp is not None:
         imported = _read(data, options, source=source, dtstamp=dtstamp)
     else:
@@ -150,6 +154,10 @@ def detect(data: bytes | str) -> Format:
 
 
 # --- What the caller passed ----------------------------------------------------------------------
+
+
+#: The names of stdin, whose file (if it is one) has no time of the programme's.
+_STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def _path(path: object) -> Path:
@@ -260,8 +268,9 @@ def _reproducible(
     if problem is not None:
         raise InvalidInput([problem])
     if epoch is None and file is None and imported.schedule.dtstamp == EPOCH:
+        what = "stdin" if source in _STDIN else "a pipe"
         message = (
-            "read from a pipe, which has no modification time: say when the programme changed "
+            f"read from {what}, which has no modification time: say when the programme changed "
             "with calendar.updated (an .ics: LAST-MODIFIED) or SOURCE_DATE_EPOCH, as confcal "
             "never takes DTSTAMP from the clock"
         )
