@@ -237,3 +237,18 @@ def test_an_empty_filter_value_is_an_error_not_the_sessions_without_one(
     programme.write_text(json.dumps(document), "utf-8")
     result = run("list", programme, option, "")
     assert result.exit_code == 1, result.stdout
+
+
+def test_an_empty_id_filter_is_an_error_naming_it(programme: Path) -> None:
+    result = run("list", programme, "--id", "")
+    assert result.exit_code == 1
+    assert "--id" in result.stderr
+
+
+def test_history_dash_is_a_usage_error_not_a_file_named_dash(
+    programme: Path, tmp_path: Path
+) -> None:
+    result = run("export", programme, "-o", tmp_path / "all.ics", "--history", "-")
+    assert result.exit_code != 0
+    assert not (Path.cwd() / "-").exists()
+    assert not (tmp_path / "all.ics").exists()
