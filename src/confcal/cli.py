@@ -13,13 +13,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 import click
 from click.shell_completion import CompletionItem
 
-from . import changes, dumps, history, load, zones
+from . import dumps, load, zones
 from ._version import __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
 from .files import (
@@ -36,9 +36,11 @@ from .files import (
     write_stdout,
 )
 from .ical import MAX_ALARM, Progress
-from .listing import table
 from .model import EPOCH, Schedule
 from .readers import FORMATS, TRUSTS, Format, Trust, parse_refresh
+
+if TYPE_CHECKING:  # the modules of one command each, imported by it: `confcal --help` needs none
+    from .history import History
 
 __all__ = ["cli", "main"]
 
@@ -400,6 +402,8 @@ def _history_path(
     is one (not beside stdin), none with ``--no-history``. A history that is the programme, or
     one of the outputs (the ``-o`` file, anything in the ``-o`` ``folder``), is a usage error:
     it would be written over, or the calendar would become its JSON."""
+    from . import history
+
     if off:
         if given is not None:
             raise click.UsageError("--history and --no-history: give one of them")
@@ -437,9 +441,11 @@ def _within(path: Path, output: Path, folder: bool) -> bool:
         return False  # one of them missing: not the same file
 
 
-def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, history.History | None]:
+def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, History | None]:
     """``schedule`` with the SEQUENCE and LAST-MODIFIED its history gives, and the history to
     write once the calendars are written."""
+    from . import history
+
     if path is None:
         return schedule, None
     try:
@@ -448,9 +454,11 @@ def _revised(schedule: Schedule, path: Path | None) -> tuple[Schedule, history.H
         raise error.located(source=str(path)) from None
 
 
-def _save(path: Path | None, revised: history.History | None, events: Path) -> None:
+def _save(path: Path | None, revised: History | None, events: Path) -> None:
     """The history, after the calendars: a run that failed before leaves it as it was, and the
     next one gives every session the same SEQUENCE again."""
+    from . import history
+
     if path is not None and revised is not None:
         write_atomic(path, history.dumps(revised).encode("utf-8"), inputs=[events])
 
@@ -625,6 +633,8 @@ def list_(
       confcal list events.json --tz Europe/Berlin --day 2024-11-19
       confcal list schedule.xml
     """
+    from .listing import table
+
     _refuse_stderr(events)
     check_stdout([events])
     chosen = _Filters(types, days, ids, tracks, rooms)
@@ -695,6 +705,7 @@ def site(
       confcal site schedule.xml --alarm 10 -o public
       confcal site events.json --history events.history.json -o public
     """
+    from . import history
     from .site import build_site  # Jinja2 is loaded only by the command that needs it
 
     _refuse_stderr(events)
@@ -772,6 +783,8 @@ def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
       git show HEAD~1:events.json | confcal diff - events.json
       confcal diff old-schedule.xml schedule.xml --exit-code || echo changed
     """
+    from . import changes
+
     for source in (old, new):
         _refuse_stderr(source)
     if _is_stdin(old) and _is_stdin(new):
