@@ -3,6 +3,7 @@ what an index page shows them."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -32,3 +33,36 @@ def test_the_readme_as_package_description_has_no_relative_link_or_image() -> No
     targets = re.findall(r"!?\[[^\]]*\]\(([^)\s]+)", readme)
     assert targets
     assert [t for t in targets if not re.match(r"https?://|mailto:|#", t)] == []
+
+
+def _modules_the_readme_teaches() -> list[str]:
+    """Each public module the README imports or calls into (``import confcal.history``,
+    ``confcal.changes.diff(old, new)``)."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    taught = re.findall(r"import (confcal\.[a-z]\w*)|(confcal\.[a-z]\w*)\.[a-z]\w*\(", readme)
+    return sorted({a or b for a, b in taught})
+
+
+def test_the_readme_teaches_public_modules() -> None:
+    assert {"confcal.history", "confcal.changes", "confcal.files"} <= set(
+        _modules_the_readme_teaches()
+    )
+
+
+@pytest.mark.skipif(not (REPO / "docs" / "api.rst").exists(), reason="docs/ is not here")
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (m, n)
+        for m in _modules_the_readme_teaches()
+        for n in getattr(importlib.import_module(m), "__all__", [])
+    ],
+)
+def test_every_name_of_a_module_the_readme_teaches_is_in_the_reference(
+    module: str, name: str
+) -> None:
+    """The reference must cover every public name: the README sends users to
+    ``confcal.history.revise`` and ``confcal.changes.diff``."""
+    import test_docs
+
+    test_docs.test_every_public_name_is_documented_with_an_example(module, name)
