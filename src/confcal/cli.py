@@ -177,19 +177,24 @@ def _to_stdout(output: Path | None) -> bool:
 
 
 def _output(
-    given: str | None, *, file: str | None = None, folder: str | None = None
+    given: str | None,
+    *,
+    file: str | None = None,
+    folder: str | None = None,
+    option: str = "-o ",
 ) -> Path | None:
     """The path ``-o`` gives, as typed (click's ``Path`` would turn ``''`` into ``.`` and drop
     a trailing ``/``): a usage error for none, for a folder where a ``file`` goes and for
-    stdout where a ``folder`` goes (``file``, ``folder``: what to do instead)."""
+    stdout where a ``folder`` goes (``file``, ``folder``: what to do instead; ``option``: how
+    the message names where the path was given, ``''`` for an argument)."""
     if given is None:
         return None
     if not given:
-        raise click.UsageError("-o '': an empty path; give a file or folder name")
+        raise click.UsageError(f"{option}'': an empty path; {file or 'give a file or folder name'}")
     name = os.path.basename(given)
     if file is not None and name in {"", ".", ".."}:
         raise click.UsageError(
-            f"-o {shown_path(given)}: ends with {name or '/'}, so names a folder: {file}"
+            f"{option}{shown_path(given)}: ends with {name or '/'}, so names a folder: {file}"
         )
     if folder is not None and given == "-":
         raise click.UsageError(f"-o -: - means stdout; {folder}")
@@ -814,7 +819,7 @@ def init(path: str, force: bool) -> None:
       confcal init my-conference.json
     """
     starter = importlib.resources.files("confcal").joinpath("data", "starter.json").read_bytes()
-    output = _output(path, file="give a file name")
+    output = _output(path, file="give a file name", option="")
     if _to_stdout(output):
         write_stdout(starter)
         return

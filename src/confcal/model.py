@@ -281,11 +281,14 @@ class Schedule:
         }
 
     def tracks(self) -> dict[str, Schedule]:
-        """Each track with its events, a feed each (refresh hints kept); see :meth:`_groups`."""
+        """Each track with its events, a feed each (refresh hints kept). Tracks are grouped
+        ignoring case, as :meth:`select` matches them, named by the first event's spelling, in
+        programme order; an event without a track is in the whole calendar only."""
         return self._groups(lambda e: e.track)
 
     def rooms(self) -> dict[str, Schedule]:
-        """Each room (``location``) with its events, a feed each; see :meth:`_groups`."""
+        """Each room (``location``) with its events, a feed each, grouped as :meth:`tracks`
+        groups tracks; an event without a room is in the whole calendar only."""
         return self._groups(lambda e: e.location)
 
     def _groups(self, key: Callable[[Event], str | None]) -> dict[str, Schedule]:
