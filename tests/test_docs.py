@@ -15,7 +15,7 @@ from conftest import REPO
 API = REPO / "docs" / "api.rst"
 pytestmark = pytest.mark.skipif(not API.exists(), reason="docs/ is not part of this installation")
 PUBLIC = ["confcal", "confcal.zones", "confcal.files", "confcal.site", "confcal.listing"]
-PUBLIC.append("confcal.readers")
+PUBLIC += ["confcal.readers", "confcal.history", "confcal.changes"]
 
 
 def _text() -> str:
