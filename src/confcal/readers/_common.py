@@ -258,11 +258,10 @@ class Collector:
         counts those past :data:`LIMIT`, if any."""
         # In the order of the sessions they name, so not in the order of the file.
         kinds = sorted(self.repairs.items(), key=lambda kind: (min(kind[1]), kind[0]))
-        said = [self._repaired(words, sessions) for words, sessions in kinds]
-        if self.more_warnings:
-            more = f"and {self.more_warnings} more warning(s)"
-            said.append(LoadWarning(more, source=self.source))
-        return (*said[: len(self.repairs)], *self.warnings, *said[len(self.repairs) :])
+        repaired = [self._repaired(words, sessions) for words, sessions in kinds]
+        counted = f"and {self.more_warnings} more warning(s)"
+        more = [LoadWarning(counted, source=self.source)] if self.more_warnings else []
+        return (*repaired, *self.warnings, *more)
 
     def repair(self, words: str, session: str) -> None:
         """Note that ``session`` was repaired as ``words`` say (``"without a title, titled

@@ -19,8 +19,6 @@ from typing import Any
 import attrs
 
 from confcal import zones
-from confcal._fields import calendar_text
-from confcal._fields import text as line_breaks
 from confcal.errors import InvalidInput, shown
 from confcal.model import EPOCH, Event, Schedule
 
@@ -31,7 +29,7 @@ from ._frab_offsets import read_by_clock
 from ._frab_parsed import Day, Parsed, RawEvent, clean
 from ._frab_times import Setting, parse_instant
 from ._html import is_html
-from ._repairs import TWICE, UNTITLED, unique
+from ._repairs import TWICE, UNTITLED, Held, unique
 
 __all__ = ["schedule"]
 
@@ -296,20 +294,12 @@ def _calendar_text(out: Collector, raw: RawEvent) -> tuple[dict[str, str | None]
     """The event's texts (blank ones ``None``) and speakers as a calendar can hold them: a
     control character (a vertical tab pasted from a PDF) removed, a line break in a one-line
     field a space; said once per kind, not refused (the organizer cannot fix the export)."""
-    changed = False
-
-    def held(value: str, single_line: bool) -> str:
-        nonlocal changed
-        kept = calendar_text(value, single_line=single_line)
-        changed = changed or kept != line_breaks(value)
-        return kept
-
+    held = Held()
     text: dict[str, str | None] = {key: clean(value) for key, value in raw.text.items()}
     for key in _TEXT:
-        written = text.get(key)
-        text[key] = None if written is None else held(written, key in _ONE_LINE)
-    speakers = [held(name, True).strip() for name in raw.persons]
-    if changed:
+        text[key] = held(text.get(key), one_line=key in _ONE_LINE)
+    speakers = [(held(name, one_line=True) or "").strip() for name in raw.persons]
+    if held.changed:
         out.repair(
             "with control characters a calendar cannot hold, or line breaks in a type, track or "
             "speaker, removed",

@@ -48,13 +48,12 @@ def read_by_clock(
     amounts = Counter(amount for _, amount, _ in differ)
     clock, why = _choice(
         trust,
+        zone,
         zone_given=zone_given,
         utc_like=zone_offsets == {dt.timedelta()},
         fault=_fault(dated, differ, amounts),
         agreeing=(dated - len(differ)) * 2 > dated,
     )
-    if "{zone}" in why:
-        why = why.format(zone=zone)
     by = " or ".join(_amount(a) for a in sorted(amounts, key=lambda a: (-amounts[a], a))[:3])
     words = (
         f"whose date's UTC offset is not that of {zone} at the time it prints (the offset "
@@ -96,13 +95,13 @@ def _survey(raws: Iterable[RawEvent], zone: str) -> tuple[int, _Differing, set[d
 
 
 def _choice(
-    trust: Trust, *, zone_given: bool, utc_like: bool, fault: str | None, agreeing: bool
+    trust: Trust, zone: str, *, zone_given: bool, utc_like: bool, fault: str | None, agreeing: bool
 ) -> tuple[bool, str]:
     """Whether to publish the printed times, and why (the README's "UTC offsets that
     disagree")."""
     if utc_like and trust == "auto" and not zone_given:
         return False, (
-            "as {zone} has no offsets of its own; if the programme is elsewhere, give its zone "
+            f"as {zone} has no offsets of its own; if the programme is elsewhere, give its zone "
             "with --timezone"
         )
     if trust != "auto":
@@ -112,7 +111,7 @@ def _choice(
     if fault is not None:
         return True, fault
     if agreeing:
-        return False, "as most sessions agree with {zone}"
+        return False, f"as most sessions agree with {zone}"
     return False, "as no one fault of the file explains most of them"
 
 

@@ -16,15 +16,32 @@ from collections.abc import Mapping
 import attrs
 
 from confcal import zones
-from confcal._fields import MAX_ID_LENGTH
+from confcal._fields import MAX_ID_LENGTH, calendar_text
+from confcal._fields import text as line_breaks
 from confcal.model import Event
 
 from ._common import Collector, quoted, session
 
-__all__ = ["TWICE", "UNTITLED", "describe", "unique"]
+__all__ = ["TWICE", "UNTITLED", "Held", "describe", "unique"]
 
 #: The title of a session the file gives none: kept, with its room and time, not dropped.
 UNTITLED = "Untitled session"
+
+
+class Held:
+    """Text as a calendar can hold it (:func:`~confcal._fields.calendar_text`), and whether any
+    had to change: a control character removed, a line break in a one-line field a space. One
+    per session, so that its repair is said once."""
+
+    def __init__(self) -> None:
+        self.changed = False
+
+    def __call__(self, value: str | None, *, one_line: bool = False) -> str | None:
+        if value is None:
+            return None
+        kept = calendar_text(value, single_line=one_line)
+        self.changed = self.changed or kept != line_breaks(value)
+        return kept
 
 
 def describe(event: Event, zone: str) -> str:

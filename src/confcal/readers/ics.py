@@ -24,8 +24,6 @@ import attrs
 import icalendar
 
 from confcal import zones
-from confcal._fields import calendar_text
-from confcal._fields import text as line_breaks
 from confcal.errors import InvalidInput, Problem, shown
 from confcal.model import EPOCH, STATUSES, Event, Schedule
 
@@ -43,7 +41,7 @@ from ._common import (
 from ._frab_ids import identifiers, made_of
 from ._ics_times import Clock, iana_name, stamp
 from ._json import decode
-from ._repairs import UNTITLED, unique
+from ._repairs import UNTITLED, Held, unique
 
 __all__ = ["UNTITLED", "loads"]
 
@@ -427,7 +425,7 @@ class _Reader:
 
     def _fields(self, component: icalendar.Event, label: str) -> dict[str, Any]:
         """An event's fields besides id and times, as the model has them."""
-        held = _Held()
+        held = Held()
         title = held(_text(component, "SUMMARY"))
         if title is None:
             self.out.repair(_SAID["untitled"], self._place(component))
@@ -506,21 +504,6 @@ def _tzid(prop: object) -> object:
     """The TZID parameter of a property (``None`` without one)."""
     params = getattr(prop, "params", None)
     return params.get("TZID") if isinstance(params, dict) else None
-
-
-class _Held:
-    """Text as a calendar can hold it (:func:`~confcal._fields.calendar_text`), and whether any
-    had to change: a control character removed, a line break in a category a space."""
-
-    def __init__(self) -> None:
-        self.changed = False
-
-    def __call__(self, value: str | None, *, one_line: bool = False) -> str | None:
-        if value is None:
-            return None
-        kept = calendar_text(value, single_line=one_line)
-        self.changed = self.changed or kept != line_breaks(value)
-        return kept
 
 
 def _categories(component: icalendar.Event) -> list[str]:
