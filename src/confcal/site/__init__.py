@@ -118,20 +118,35 @@ def _index(
     )
 
 
-def _list(
+#: Where the lists are, from the site's folder: each in a sub-folder (days/, tracks/, rooms/).
+_LIST_ROOT = "../"
+
+
+def _cards(schedule: Schedule, listed: list[Session]) -> dict[str, str]:
+    """Each session's card as the lists show it, by session id: rendered once, though a session
+    is on its day's, its track's and its room's lists. The macro returns markup (``Markup``,
+    a ``str`` that Jinja2 does not escape again)."""
+    card = _environment.get_template("_card.html.j2").module.card  # type: ignore[attr-defined]
+    return {s.id: card(s, _LIST_ROOT, schedule.timezone) for s in listed}
+
+
+def _list(  # noqa: PLR0913 - the page's parts, each named
     schedule: Schedule,
     title: str,
     heading: str,
     days: list[Day],
     language: str,
+    *,
+    cards: Mapping[str, str],
     group: Group | None = None,
 ) -> str:
     return _environment.get_template("list.html.j2").render(
         _common(schedule, language),
-        root="../",
+        root=_LIST_ROOT,
         title=title,
         heading=heading,
         days=days,
+        cards=cards,
         group=group,
     )
 
@@ -172,13 +187,20 @@ def _feeds(schedule: Schedule, listed: list[Session]) -> tuple[list[Group], list
     return tracks, with_feed(ROOMS_FOLDER, lambda s: s.location)
 
 
-def _lists(schedule: Schedule, of: list[Group], what: str, language: str) -> dict[str, bytes]:
+def _lists(
+    schedule: Schedule,
+    of: list[Group],
+    what: str,
+    language: str,
+    cards: Mapping[str, str],
+) -> dict[str, bytes]:
     return {
         f"{group.slug}.html": _list(
-            schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language, group
+            schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language,
+            cards=cards, group=group,
         ).encode("utf-8")
         for group in of
-    }
+    }  # fmt: skip
 
 
 #: What the worker keeps as it installs: enough to open the page and read the programme.
@@ -245,8 +267,9 @@ def _render_site(
     site: dict[str, dict[str, bytes]] = {
         _FOLDERS[split]: files for split, files in calendars.items() if files
     }
+    cards = _cards(schedule, listed)
     for day in days:
-        html = _list(schedule, day.label, day.label, [day], language)
+        html = _list(schedule, day.label, day.label, [day], language, cards=cards)
         site[DAYS_FOLDER][f"{day.date}.html"] = html.encode("utf-8")
     data = {
         "sessions.json": _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
@@ -257,7 +280,7 @@ def _render_site(
     # A programme without tracks (or rooms) has no such folder, rather than an empty one.
     for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
         if of:
-            site.setdefault(folder, {}).update(_lists(schedule, of, what, language))
+            site.setdefault(folder, {}).update(_lists(schedule, of, what, language, cards))
     # The site's own folder last, the worker in it (its scope is the folder it is served from),
     # and index.html the last file of all: never published before what it links to.
     index = _index(schedule, days, tracks, rooms, language).encode("utf-8")
