@@ -17,7 +17,7 @@ import re
 from confcal.ical import to_ical
 from confcal.model import Schedule
 from confcal.site._page import Day, Session
-from confcal.site.links import google_link, outlook_link
+from confcal.site.links import add_links
 
 __all__ = [
     "FIELDS",
@@ -132,10 +132,8 @@ def links_json(schedule: Schedule, days: list[Day]) -> dict[str, bytes]:
     calendar".
     """
     events = {event.id: event for event in schedule.events}
-    rows: list[list[str] | None] = [
-        None
-        if s.status == "cancelled"
-        else [google_link(events[s.id], schedule.timezone), outlook_link(events[s.id])]
+    rows: list[tuple[str, str] | None] = [
+        None if s.status == "cancelled" else add_links(events[s.id], schedule.timezone)
         for day in days
         for s in day.sessions
     ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import itertools
 import re
 import urllib.parse
@@ -27,6 +26,7 @@ __all__ = [
     "DAYS_FOLDER",
     "ELLIPSIS",
     "SESSIONS_FOLDER",
+    "add_links",
     "feed_url",
     "google_link",
     "google_subscribe_link",
@@ -65,14 +65,13 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _ENCODED = tuple(chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256))
 
 
-@functools.lru_cache(maxsize=64)
 def _quote(text: str) -> str:
     """Percent-encode every character but the unreserved ones (RFC 3986): spaces as ``%20``,
     which both services read as a space, where ``+`` shows up literally in some Outlook views.
 
     ``urllib.parse.quote(text, safe="")``, a byte at a time in C (``map``) rather than in a
-    Python loop. Each session's texts are encoded several times (to measure, then in each of
-    its two links): the last 64 are remembered (an LRU cache, which locks itself)."""
+    Python loop. Each character is encoded on its own, so the encoding of a text's start is the
+    start of the text's encoding (:func:`_fit` cuts the one it has)."""
     return "".join(map(_ENCODED.__getitem__, text.encode("utf-8", "surrogatepass")))
 
 
@@ -91,6 +90,10 @@ class _Costs(dict[str, int]):
 
 
 _COSTS = _Costs()
+_ELLIPSIS_ENCODED = _quote(ELLIPSIS)
+#: A blank line between the parts of the details, encoded.
+_BREAK = "\n\n"
+_BREAK_ENCODED = _quote(_BREAK)
 
 
 def fit_encoded(text: str, budget: int) -> str:
@@ -101,24 +104,29 @@ def fit_encoded(text: str, budget: int) -> str:
     encoded characters because that is what a link's length is: a non-ASCII letter costs up to
     twelve.
     """
-    # Most texts fit: one encoding, not a character at a time. One longer than the budget cannot
-    # (each character takes one or more): not encoded whole at all.
-    if len(text) <= budget and len(_quote(text)) <= budget:
-        return text
-    room = budget - len(_quote(ELLIPSIS))
-    # The encoded length of each start of the text, up to one past the budget (each character
-    # takes one or more), summed in C.
-    used = list(itertools.accumulate(map(_COSTS.__getitem__, text[: max(budget, 0) + 1])))
-    if len(used) == len(text) and (not used or used[-1] <= budget):
-        return text  # it all fits
+    return _fit(text, budget)[0]
+
+
+def _fit(text: str, budget: int) -> tuple[str, str]:
+    """:func:`fit_encoded` and its encoding: each text is encoded once, whether it fits or not."""
+    # Each character takes one or more: no more than budget + 1 of them are ever needed.
+    head = text[: max(budget, 0) + 1]
+    encoded = _quote(head)
+    if len(head) == len(text) and len(encoded) <= budget:
+        return text, encoded  # most texts: it all fits
+    room = budget - len(_ELLIPSIS_ENCODED)
     if room < 0:
-        return ""
-    cut = text[: bisect.bisect_right(used, room)]
+        return "", ""
+    # The encoded length of each start of the text, summed in C.
+    used = list(itertools.accumulate(map(_COSTS.__getitem__, head)))
+    cut = head[: bisect.bisect_right(used, room)]
     boundary = max((m.start() for m in _SPACE.finditer(cut)), default=-1)
     if boundary >= len(cut) * 0.8:  # a whole word, unless that throws away much of the text
         cut = cut[:boundary]
     cut = cut.rstrip()
-    return cut + ELLIPSIS if cut else ""
+    if not cut:
+        return "", ""
+    return cut + ELLIPSIS, encoded[: used[len(cut) - 1]] + _ELLIPSIS_ENCODED
 
 
 #: Parameters whose values are times, zone names or paths rather than text: "/" and ":" are left
@@ -126,9 +134,13 @@ def fit_encoded(text: str, budget: int) -> str:
 _STRUCTURAL = frozenset({"action", "dates", "ctz", "path", "rru", "startdt", "enddt", "allday"})
 
 
+def _structural(value: str) -> str:
+    return urllib.parse.quote(value, safe="/:")
+
+
 def _query(base: str, params: Sequence[tuple[str, str]]) -> str:
     encoded = "&".join(
-        f"{key}={urllib.parse.quote(value, safe='/:') if key in _STRUCTURAL else _quote(value)}"
+        f"{key}={_structural(value) if key in _STRUCTURAL else _quote(value)}"
         for key, value in params
     )
     return f"{base}?{encoded}"
@@ -156,22 +168,23 @@ def utc_iso(value: dt.date) -> str:
 
 
 def _details(event: Event, budget: int) -> str:
-    """The text of the "add" link: speakers, abstract, the session's page; at most ``budget``
-    encoded characters. Speakers come first and the page last, so cutting a long abstract to fit
-    loses neither."""
+    """The text of the "add" link, percent-encoded: speakers, abstract, the session's page; at
+    most ``budget`` encoded characters. Speakers come first and the page last, so cutting a long
+    abstract to fit loses neither."""
     head = event.speaker_line or ""
     link = web_url(event.url) or ""
     abstract = event.description or ""
-
-    def joined(body: str) -> str:
-        return "\n\n".join(part for part in (head, body, link) if part)
-
-    full = joined(abstract)
-    if len(full) <= budget and len(_quote(full)) <= budget:
-        return full
-    cost = len(_quote(joined(""))) + len(_quote("\n\n"))
-    body = fit_encoded(abstract, budget - cost)
-    return joined(body) if body else fit_encoded(joined(""), budget)
+    full = _BREAK.join(part for part in (head, abstract, link) if part)
+    if len(full) <= budget:
+        encoded = _quote(full)
+        if len(encoded) <= budget:
+            return encoded
+    ends = (_quote(head), _quote(link))
+    cost = len(_BREAK_ENCODED.join(part for part in ends if part)) + len(_BREAK_ENCODED)
+    body = _fit(abstract, budget - cost)[1]
+    if not body:
+        return _fit(_BREAK.join(part for part in (head, link) if part), budget)[1]
+    return _BREAK_ENCODED.join(part for part in (ends[0], body, ends[1]) if part)
 
 
 def google_link(event: Event, zone: str) -> str:
@@ -181,13 +194,7 @@ def google_link(event: Event, zone: str) -> str:
     right whatever zone the visitor's account is set to; ``ctz`` only picks the zone its editor
     shows. An all-day event gets ``dates=YYYYMMDD/YYYYMMDD`` with the end exclusive.
     """
-    # All-day: the end is exclusive in Google's dates= as in Event.end.
-    dates = f"{_compact(event.start)}/{_compact(event.end)}"
-    params = [("action", "TEMPLATE"), ("text", _short(event.title)), ("dates", dates)]
-    if event.location:
-        params.append(("location", _short(event.location)))
-    params.append(("ctz", zone))
-    return _fitted_link(GOOGLE, params, "details", event)
+    return _with_details(_google(event, zone, *_texts(event)), "details", event, {})
 
 
 def outlook_link(event: Event) -> str:
@@ -195,34 +202,58 @@ def outlook_link(event: Event) -> str:
 
     An all-day event gets ``allday=true`` and dates, the end exclusive.
     """
-    params = [
-        # path and rru pick the "new event" form; without them the link opens the calendar.
-        ("path", "/calendar/action/compose"),
-        ("rru", "addevent"),
-        ("subject", _short(event.title)),
-        ("startdt", utc_iso(event.start)),
-        ("enddt", utc_iso(event.end)),
-    ]
-    if event.all_day:
-        params.append(("allday", "true"))
-    if event.location:
-        params.append(("location", _short(event.location)))
-    return _fitted_link(OUTLOOK, params, "body", event)
+    return _with_details(_outlook(event, *_texts(event)), "body", event, {})
 
 
-def _short(text: str) -> str:
-    """A title or room cut to a fifth of a link, so that even an absurd one leaves a usable link."""
-    return fit_encoded(text, MAX_LINK_LENGTH // 5)
+def add_links(event: Event, zone: str) -> tuple[str, str]:
+    """``(google_link(event, zone), outlook_link(event))``, each text of the event encoded once
+    for both (the details twice only where the links leave them different room: absurdly long
+    titles and rooms)."""
+    texts = _texts(event)
+    fitted: dict[int, str] = {}
+    return (
+        _with_details(_google(event, zone, *texts), "details", event, fitted),
+        _with_details(_outlook(event, *texts), "body", event, fitted),
+    )
 
 
-def _fitted_link(base: str, params: list[tuple[str, str]], key: str, event: Event) -> str:
-    """The link with the event's details last, cut so that the link fits MAX_LINK_LENGTH."""
-    without = _query(base, params)
+def _texts(event: Event) -> tuple[str, str]:
+    """The title and the room (``""`` if none), each cut to a fifth of a link so that even an
+    absurd one leaves a usable link, encoded."""
+    room = _fit(event.location, MAX_LINK_LENGTH // 5)[1] if event.location else ""
+    return _fit(event.title, MAX_LINK_LENGTH // 5)[1], room
+
+
+def _google(event: Event, zone: str, title: str, room: str) -> str:
+    """The Google link but its details; ``title`` and ``room`` encoded (:func:`_texts`)."""
+    # All-day: the end is exclusive in Google's dates= as in Event.end.
+    dates = f"{_compact(event.start)}/{_compact(event.end)}"  # digits, T, Z and /: as they are
+    location = f"&location={room}" if room else ""
+    zone = _structural(zone)
+    return f"{GOOGLE}?action=TEMPLATE&text={title}&dates={dates}{location}&ctz={zone}"
+
+
+def _outlook(event: Event, title: str, room: str) -> str:
+    """The Outlook link but its body; ``title`` and ``room`` encoded (:func:`_texts`)."""
+    # path and rru pick the "new event" form; without them the link opens the calendar.
+    # The times are digits, "-", ":", T and Z: as they are.
+    times = f"startdt={utc_iso(event.start)}&enddt={utc_iso(event.end)}"
+    allday = "&allday=true" if event.all_day else ""
+    location = f"&location={room}" if room else ""
+    return (
+        f"{OUTLOOK}?path=/calendar/action/compose&rru=addevent&subject={title}&{times}"
+        f"{allday}{location}"
+    )
+
+
+def _with_details(without: str, key: str, event: Event, fitted: dict[int, str]) -> str:
+    """The link with the event's details last (as ``key``), cut so that the link fits
+    MAX_LINK_LENGTH. ``fitted``: the encoded details by their budget, found for the other link."""
     budget = min(MAX_LINK_LENGTH - len(without) - len(f"&{key}="), MAX_DETAILS_LENGTH)
-    details = _details(event, budget)
-    if not details:
-        return without
-    return _query(base, [*params, (key, details)])
+    encoded = fitted.get(budget)
+    if encoded is None:
+        encoded = fitted[budget] = _details(event, budget)
+    return f"{without}&{key}={encoded}" if encoded else without
 
 
 def web_url(url: str | None) -> str | None:
