@@ -133,7 +133,7 @@ def test_the_same_event_in_calendars_with_another_uid_domain_or_dtstamp_gets_the
 
 
 def test_cached_event_bytes_are_dropped_with_their_event() -> None:
-    cache = _serialize._EVENT_BYTES._entries
+    cache = _serialize._EVENTS._entries
     schedule = _varied()
     to_ical(schedule)
     held = {id(e) for e in schedule.events}
@@ -183,7 +183,7 @@ def test_a_long_lived_schedule_keeps_a_bounded_number_of_vevents_per_event() -> 
     schedule = Schedule(name="C", timezone="America/New_York", events=[event])
     for minutes in range(1, 50):  # a server answering requests with ever new reminders
         to_ical(schedule, alarm=dt.timedelta(minutes=minutes))
-    assert len(_serialize._EVENT_BYTES.of(event)) <= _serialize._CONTEXTS_PER_EVENT
+    assert len(_serialize._EVENTS.of(event).by_context) <= _serialize._CONTEXTS_PER_EVENT
 
 
 # --- The fast VEVENT lines are icalendar's, for every field and zone ----------------------------

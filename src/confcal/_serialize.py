@@ -13,11 +13,12 @@ The caches, all here and all bounded. Each is read and written by single dict op
 an ``lru_cache``, which locks itself), atomic in CPython and in free-threaded builds; a race
 between threads at worst serializes a piece twice, and never mixes two pieces' bytes.
 
-- ``_EVENT_BYTES``: each event's VEVENT bytes per :data:`Context` (UID domain, DTSTAMP, alarm),
-  keyed by the event's identity (two equal events can differ in what is written: the same
-  instant in two zones compares equal) and dropped with the event (a weak reference). At most
-  ``_CONTEXTS_PER_EVENT`` (4) contexts per event: a build uses one or two, but a server writing
-  calendars per request with ever new alarms must not grow without limit.
+- ``_EVENTS``: each event's VEVENT bytes per :data:`Context` (UID domain, DTSTAMP, alarm), and
+  the TZIDs its times are written in (:func:`event_zones`), keyed by the event's identity (two
+  equal events can differ in what is written: the same instant in two zones compares equal) and
+  dropped with the event (a weak reference). At most ``_CONTEXTS_PER_EVENT`` (4) contexts per
+  event: a build uses one or two, but a server writing calendars per request with ever new
+  alarms must not grow without limit.
 - :func:`vtimezone_bytes`: ``lru_cache(maxsize=1024)`` keyed by the VTIMEZONE's definition.
 - ``_HEADS``: the calendar's property lines but its name, keyed by what the caller says they
   depend on (:func:`head_bytes`); at most 64 entries, then emptied.
@@ -42,14 +43,19 @@ __all__ = [
     "END",
     "NAME_PROPERTIES",
     "Categories",
+    "CategoryList",
     "Context",
+    "PlainText",
     "Property",
     "Text",
+    "Zones",
     "component_bytes",
     "escape",
     "event_bytes",
+    "event_zones",
     "fold",
     "head_bytes",
+    "icalendar_value",
     "vevent_bytes",
     "vtimezone_bytes",
 ]
@@ -89,6 +95,30 @@ class Categories(icalendar.vCategory):
 
     def to_ical(self) -> bytes:
         return b",".join(escape(str(c)).encode() for c in self.cats)
+
+
+class PlainText(str):
+    """A TEXT value as :mod:`confcal.ical` hands it to the serializer: a ``str``, escaped as it is
+    written. icalendar's :class:`Text` builds a parameters dict for each value, a tenth of the
+    cost of a calendar; :func:`icalendar_value` makes one where icalendar writes the value."""
+
+    __slots__ = ()
+
+
+class CategoryList(tuple[str, ...]):
+    """CATEGORIES as :mod:`confcal.ical` hands them to the serializer (see :class:`PlainText`)."""
+
+    __slots__ = ()
+
+
+def icalendar_value(value: object) -> object:
+    """``value`` as icalendar takes it: :class:`Text` and :class:`Categories` for the plain
+    forms above, anything else as it is."""
+    if type(value) is PlainText:
+        return Text(value)
+    if type(value) is CategoryList:
+        return Categories(list(value))
+    return value
 
 
 _FOLD_AT = 74  # octets: icalendar folds before the character that would make a line 75 long
@@ -168,10 +198,10 @@ def _datetime(value: dt.datetime) -> str:
 
 def _value(name: str, value: object, parameters: Mapping[str, str]) -> str | None:
     """The value as icalendar writes it, or ``None`` to let icalendar write the line."""
-    if isinstance(value, Text):
+    if type(value) is PlainText:
         return escape(value)
-    if isinstance(value, Categories):
-        return ",".join(escape(str(c)) for c in value.cats)
+    if type(value) is CategoryList:
+        return ",".join(map(escape, value))
     if type(value) is str:
         plain = name in _URI or (name in _TEXT and not _ESCAPED.search(value))
         return value if plain else None
@@ -216,7 +246,7 @@ _Kind = type[icalendar.cal.component.Component]
 def _icalendar_line(kind: _Kind, name: str, value: object, parameters: Mapping[str, str]) -> bytes:
     """The property as icalendar writes it, for what :func:`_fast_line` does not write."""
     holder = kind()
-    holder.add(name.lower(), value, parameters=dict(parameters))
+    holder.add(name.lower(), icalendar_value(value), parameters=dict(parameters))
     return b"".join(_line(key, item) for key, item in holder.property_items()[1:-1])
 
 
@@ -246,13 +276,25 @@ def event_bytes(properties: list[Property], alarm: list[Property]) -> bytes:
     return b"".join(parts)
 
 
-class _EventBytes:
-    """The bytes of each event's VEVENT per :data:`Context`, for as long as the event lives."""
+class _Remembered:
+    """What is kept of one event: its VEVENT's bytes per :data:`Context`, and the TZIDs its
+    times are written in with their instants (each calendar holding it needs them for its
+    VTIMEZONEs)."""
+
+    __slots__ = ("by_context", "zones")
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[Event], dict[Context, bytes]]] = {}
+        self.by_context: dict[Context, bytes] = {}
+        self.zones: Zones | None = None
 
-    def of(self, event: Event) -> dict[Context, bytes]:
+
+class _PerEvent:
+    """A :class:`_Remembered` for each event, for as long as the event lives."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[Event], _Remembered]] = {}
+
+    def of(self, event: Event) -> _Remembered:
         key = id(event)
         entry = self._entries.get(key)
         if entry is not None and entry[0]() is event:
@@ -263,12 +305,12 @@ class _EventBytes:
             if entries.get(key, (None,))[0] is ref:
                 entries.pop(key, None)
 
-        cache: dict[Context, bytes] = {}
-        entries[key] = (weakref.ref(event, forget), cache)
-        return cache
+        remembered = _Remembered()
+        entries[key] = (weakref.ref(event, forget), remembered)
+        return remembered
 
 
-_EVENT_BYTES = _EventBytes()
+_EVENTS = _PerEvent()
 _CONTEXTS_PER_EVENT = 4
 
 
@@ -279,13 +321,26 @@ def vevent_bytes(
 ) -> bytes:
     """The bytes of the VEVENT that ``plan(event, context)`` describes (its properties, its
     alarm's), built once per event and context."""
-    cache = _EVENT_BYTES.of(event)
+    cache = _EVENTS.of(event).by_context
     data = cache.get(context)
     if data is None:
         if len(cache) >= _CONTEXTS_PER_EVENT:
             cache.clear()
         data = cache[context] = event_bytes(*plan(event, context))
     return data
+
+
+#: Each TZID an event's times are written in, with the instant (UTC) of each such time.
+Zones = tuple[tuple[str, dt.datetime], ...]
+
+
+def event_zones(event: Event, find: Callable[[Event], Zones]) -> Zones:
+    """``find(event)``, once per event: whole calendar, day, track, room and session files all
+    need the VTIMEZONEs of the events they hold."""
+    remembered = _EVENTS.of(event)
+    if remembered.zones is None:
+        remembered.zones = find(event)
+    return remembered.zones
 
 
 @functools.lru_cache(maxsize=1024)

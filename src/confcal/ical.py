@@ -18,7 +18,7 @@ import icalendar
 
 from . import _serialize, zones
 from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
-from ._serialize import Categories, Context, Property, Text
+from ._serialize import CategoryList, Context, PlainText, Property, Text, icalendar_value
 from ._version import __version__
 from ._vtimezone import ZoneDefinition, zone_definition
 from .errors import InvalidInput, shown
@@ -96,18 +96,18 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
     properties += [
         _when("DTSTART", event.start),
         _when("DTEND", event.end),
-        ("SUMMARY", Text(event.title), language),
+        ("SUMMARY", PlainText(event.title), language),
     ]
     if event.location:
-        properties.append(("LOCATION", Text(event.location), _NONE))
+        properties.append(("LOCATION", PlainText(event.location), _NONE))
     description = _description(event)
     if description:
         own = language if event.description else _NONE
-        properties.append(("DESCRIPTION", Text(description), own))
+        properties.append(("DESCRIPTION", PlainText(description), own))
     categories = [c for c in (event.type, event.track) if c]
     if categories:
         # The track often repeats the type ("Workshop"/"Workshop"): once is enough.
-        properties.append(("CATEGORIES", Categories(list(dict.fromkeys(categories))), _NONE))
+        properties.append(("CATEGORIES", CategoryList(dict.fromkeys(categories)), _NONE))
     if event.url:
         properties.append(("URL", event.url, _NONE))
     if event.status:
@@ -119,14 +119,14 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
     # reminded of) and cancelled sessions get none.
     return properties, [
         ("ACTION", "DISPLAY", _NONE),
-        ("DESCRIPTION", Text(event.title), language),
+        ("DESCRIPTION", PlainText(event.title), language),
         ("TRIGGER", -alarm, _NONE),
     ]
 
 
 def _add_all(component: icalendar.cal.component.Component, properties: list[Property]) -> None:
     for name, value, parameters in properties:
-        component.add(name.lower(), value, parameters=dict(parameters))
+        component.add(name.lower(), icalendar_value(value), parameters=dict(parameters))
 
 
 def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> icalendar.Calendar:
@@ -297,16 +297,19 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     """For each TZID the events are written with, the first and last instant written in it."""
     spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for event in events:
-        for value in (event.start, event.end):
-            if not isinstance(value, dt.datetime):
-                continue
-            zone = _written_zone(value)
-            if zone is None:
-                continue
-            instant = value.astimezone(dt.UTC)
+        for zone, instant in _serialize.event_zones(event, _event_zones):
             first, last = spans.get(zone, (instant, instant))
             spans[zone] = (min(first, instant), max(last, instant))
     return spans
+
+
+def _event_zones(event: Event) -> _serialize.Zones:
+    """Each TZID the event's start and end are written with, and the instant written in it."""
+    return tuple(
+        (zone, value.astimezone(dt.UTC))
+        for value in (event.start, event.end)
+        if isinstance(value, dt.datetime) and (zone := _written_zone(value)) is not None
+    )
 
 
 def _calendar_context(schedule: Schedule, refresh: dt.timedelta | None) -> tuple[object, ...]:
