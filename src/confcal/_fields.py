@@ -249,25 +249,30 @@ def check_url(_: object, attribute: attrs.Attribute[str | None], value: str | No
 
 
 def check_year(
-    field: str, value: object, year: int | None, *, written: str, reached: bool = False
+    field: str,
+    value: object,
+    year: int | None,
+    *,
+    written: Callable[[], str],
+    reached: bool = False,
 ) -> None:
     """The years rule, in its one wording: a problem when ``year`` is outside :data:`YEARS`.
 
-    ``written`` is how the message shows the value (the model's time, or a file's text as
-    written); ``reached``: the year is where a duration from a start in :data:`YEARS` ends
-    (``None``: past any year Python counts), so it can only be too late.
+    ``written()`` is how the message shows the value (the model's time, or a file's text as
+    written), made only for the message; ``reached``: the year is where a duration from a start
+    in :data:`YEARS` ends (``None``: past any year Python counts), so it can only be too late.
     """
     if year in YEARS:
         return
     if reached:
-        message = f"{written} ends after the year {YEARS[-1]}; a typo?"
+        message = f"{written()} ends after the year {YEARS[-1]}; a typo?"
     else:
-        message = f"{written}: year {year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?"
+        message = f"{written()}: year {year} is outside {YEARS[0]} to {YEARS[-1]}; a typo?"
     raise problem(field, message, value)
 
 
 def _in_years(field: str, value: When, day: dt.date) -> None:
-    check_year(field, value, day.year, written=show(value))
+    check_year(field, value, day.year, written=lambda: show(value))
 
 
 def _broken_zone(field: str, value: dt.datetime, error: Exception) -> InvalidInput:
@@ -478,7 +483,7 @@ def as_dtstamp(field: str, value: object) -> dt.datetime:
     stamp = utc(value)
     if stamp.tzinfo is not dt.UTC:
         raise problem(field, f"{value.isoformat()} is out of range: it is no instant in UTC", value)
-    check_year(field, value, stamp.year, written=show(stamp))
+    check_year(field, value, stamp.year, written=lambda: show(stamp))
     return stamp
 
 

@@ -53,7 +53,7 @@ def safe_name(name: str) -> bool:
     return (
         name not in {"", ".", ".."}
         and len(name.encode("utf-8", "surrogatepass")) <= _NAME_MAX
-        and Path(name).name == name
+        and "/" not in name  # nothing but a name: no folder in it
         and "\\" not in name
         and "\0" not in name
         and name not in _RESERVED

@@ -39,7 +39,8 @@ class State:
 
 def _instant(value: dt.date) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        v = value.astimezone(dt.UTC)
+        return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
     return value.isoformat()
 
 

@@ -118,7 +118,11 @@ def quoted(text: str, limit: int = 60) -> str:
     """
     # Only what can be shown is escaped: a 10 MB title costs no more than a short one.
     one_line = text.strip()[: limit + 1]
-    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in one_line)
+    escaped = (
+        one_line
+        if one_line.isprintable()
+        else "".join(c if c.isprintable() else repr(c)[1:-1] for c in one_line)
+    )
     if len(escaped) > limit:
         escaped = f"{escaped[: limit - 3].rstrip()}..."
     return f'"{escaped}"'
@@ -346,7 +350,7 @@ class Collector:
         self, year: int | None, text: str, *, event: str | None, field: str, reached: bool = False
     ) -> bool:
         try:
-            _fields.check_year(field, text, year, written=shown(text), reached=reached)
+            _fields.check_year(field, text, year, written=lambda: shown(text), reached=reached)
         except InvalidInput as error:
             self.relocated(error.problems, event=event)
             return False

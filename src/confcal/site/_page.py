@@ -126,7 +126,7 @@ class Group:
 
 
 def _clock(value: dt.datetime) -> str:
-    return value.strftime("%H:%M")
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def _times(event: Event, zone: str, day: dt.date) -> tuple[str, str, str]:
