@@ -346,6 +346,62 @@ def test_the_shell_completes_commands_options_and_zone_names() -> None:
     assert "America/New_York" in _completions("check", "x", "--timezone", "America/N")
 
 
+#: Runs the command as its console script does, then prints every module loaded, as JSON, as the
+#: last line of stderr.
+_LOADED = """
+import json, sys
+from confcal.cli import main
+sys.argv = ["confcal", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+#: What printing help or completing a word has no use for: calendars, zones, the model, the
+#: readers, the writer, the page.
+_THE_LIBRARY = {"icalendar", "pytz", "dateutil", "jinja2", "defusedxml", "lxml"} | {
+    f"confcal.{m}" for m in ("model", "zones", "ical", "files", "readers", "site", "history")
+}
+
+
+def _loaded(*args: str, **env: str) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args],
+        env={**os.environ, **env}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.stdout, set(json.loads(done.stderr.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["export", "--help"], ["site", "-h"], ["--version"]])
+def test_help_and_version_start_without_the_library(args: list[str]) -> None:
+    shown, loaded = _loaded(*args)
+    assert "Usage: confcal" in shown or "version" in shown
+    assert "confcal.cli" in loaded
+    assert not loaded & _THE_LIBRARY, sorted(loaded & _THE_LIBRARY)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["ex"], "export"),
+        (["export", "x", "--format", ""], "frab-xml"),
+        (["export", "x", "--refresh", "PT1H", "--split", ""], "track"),  # no check while completing
+        (["list", "x", "--tz", "Europe/Berlin", "--tr"], "--track"),
+    ],
+)
+def test_shell_completion_starts_without_the_library(words: list[str], expected: str) -> None:
+    """The shell runs confcal on every TAB: only a zone name (``--tz europe/<TAB>``) needs a
+    part of the library, the zones."""
+    shown, loaded = _loaded(
+        _CONFCAL_COMPLETE="bash_complete",
+        COMP_WORDS=" ".join(["confcal", *words]),
+        COMP_CWORD=str(len(words)),
+    )
+    assert f"plain,{expected}" in shown.splitlines()
+    assert not loaded & _THE_LIBRARY, sorted(loaded & _THE_LIBRARY)
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

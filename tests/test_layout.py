@@ -17,6 +17,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "confcal"
 LAYERS = {
     "confcal.errors": 0,
     "confcal._version": 0,
+    "confcal._choices": 0,
     "confcal._tzif": 1,
     "confcal._folder": 1,
     "confcal.zones": 2,

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from . import zones
+from ._choices import MAX_LENGTH
 from .errors import InvalidInput, shown
 
 # What the model (and, for a rule they share, the readers and ical) take from here.
@@ -98,8 +99,6 @@ _URL_FORBIDDEN = re.compile("[\x00-\x20\x7f-\x9f\\\\\ud800-\udfff]")
 _USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#\\]*)@")
 #: The years a date may lie in, as in events.json: a year such as 2204 is a typo.
 YEARS = range(1900, 2200)
-#: The longest an event may last.
-MAX_LENGTH = dt.timedelta(days=366)
 #: The largest SEQUENCE: an RFC 5545 INTEGER (3.3.8) is a signed 32-bit number.
 MAX_SEQUENCE = 2**31 - 1
 #: The DTSTAMP of a schedule that says nothing of when it changed (never the clock).

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import hashlib
-import importlib.resources
 import os
 import re
 import sys
@@ -19,28 +17,17 @@ import attrs
 import click
 from click.shell_completion import CompletionItem
 
-from . import dumps, load, zones
+# What building the commands and their options takes, and no more: the library (icalendar,
+# pytz, the model, the readers) is imported by the commands and callbacks that use it, so that
+# `confcal --help`, and shell completion on every TAB, start without it.
+from ._choices import FORMATS, MAX_ALARM, TRUSTS, Format, Split, Trust
 from ._version import __version__
 from .errors import ConfcalError, InvalidInput, LoadWarning, OutputError, Problem, shown_path
-from .files import (
-    Split,
-    build_stamps,
-    check_output,
-    check_stdout,
-    render,
-    silence_stdout,
-    stderr_input,
-    up_to_date,
-    write_atomic,
-    write_files,
-    write_stdout,
-)
-from .ical import MAX_ALARM, Progress
-from .model import EPOCH, Schedule
-from .readers import FORMATS, TRUSTS, Format, Trust, parse_refresh
 
-if TYPE_CHECKING:  # the modules of one command each, imported by it: `confcal --help` needs none
+if TYPE_CHECKING:
     from .history import History
+    from .ical import Progress
+    from .model import Schedule
 
 __all__ = ["cli", "main"]
 
@@ -80,8 +67,12 @@ def _parse_days(
 
 
 def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
-    if value is None:
+    """``--refresh`` as a duration; not checked while the shell completes a command line
+    (``resilient_parsing``), which would import the readers on every TAB after it."""
+    if value is None or ctx.resilient_parsing:
         return None
+    from .readers import parse_refresh
+
     try:
         return parse_refresh(value)
     except InvalidInput as error:
@@ -89,7 +80,10 @@ def _refresh(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
+    """A zone that exists, else a usage error naming it; not checked while completing."""
+    if value is not None and not ctx.resilient_parsing:
+        from . import zones
+
         try:
             zones.get_zone(value)
         except InvalidInput as error:
@@ -101,6 +95,8 @@ def _complete_zone(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Zone names for shell completion, ignoring case: ``--tz europe/be<TAB>``."""
+    from . import zones
+
     folded = incomplete.casefold()
     return [CompletionItem(name) for name in zones.names() if name.casefold().startswith(folded)]
 
@@ -204,6 +200,8 @@ def _output(
 def _refuse_input(output: Path | None, source: Path) -> None:
     """Before anything is read: an ``-o`` (or stdout) that is the input would replace the
     programme or append to it, and a closed stdout would lose the output."""
+    from .files import check_output, check_stdout
+
     if _to_stdout(output):
         check_stdout([source])
     else:
@@ -215,6 +213,8 @@ def _refuse_stderr(source: Path) -> None:
     """First of all: a stderr that is the input (``2>>events.json``) would get every warning and
     error appended to the programme. The refusal goes to stdout, unless that is the input too
     (then it goes nowhere); exit code 1 either way."""
+    from .files import check_stdout, stderr_input, write_stdout
+
     found = stderr_input([source])
     if found is None:
         return
@@ -231,6 +231,8 @@ def _refuse_stderr(source: Path) -> None:
 
 def _emit(data: bytes, output: Path | None, source: Path) -> None:
     """Data to the file ``output`` (written atomically), or to stdout for none or ``-``."""
+    from .files import write_atomic, write_stdout
+
     if _to_stdout(output):
         write_stdout(data)
     else:
@@ -315,6 +317,8 @@ class _Reading:
     quiet: bool = False
 
     def load(self, path: Path, dtstamp: dt.datetime | None = None) -> Schedule:
+        from .readers import load
+
         return load(
             path,
             format=self.format,
@@ -408,6 +412,7 @@ def _history_path(
     one of the outputs (the ``-o`` file, anything in the ``-o`` ``folder``), is a usage error:
     it would be written over, or the calendar would become its JSON."""
     from . import history
+    from .files import check_output
 
     if off:
         if given is not None:
@@ -463,6 +468,7 @@ def _save(path: Path | None, revised: History | None, events: Path) -> None:
     """The history, after the calendars: a run that failed before leaves it as it was, and the
     next one gives every session the same SEQUENCE again."""
     from . import history
+    from .files import write_atomic
 
     if path is not None and revised is not None:
         write_atomic(path, history.dumps(revised).encode("utf-8"), inputs=[events])
@@ -489,6 +495,8 @@ class _Group(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except BrokenPipeError:
+            from .files import silence_stdout
+
             silence_stdout()
             raise click.exceptions.Exit(0) from None
 
@@ -506,6 +514,8 @@ class _Group(click.Group):
             for problem in last:
                 _say(f"error: {problem}")
         except BrokenPipeError:  # PipeClosed: as `cat` and `head` do, whoever reads has enough
+            from .files import silence_stdout
+
             silence_stdout()  # a subcommand's --help, printed by click
             ctx.exit(0)
         except ConfcalError as error:
@@ -565,6 +575,8 @@ def export(
       confcal export - -o all.ics < events.json
       confcal export events.json --history events.history.json -o all.ics
     """
+    from .files import render, write_files
+
     _refuse_stderr(events)
     kind = Split(split)
     if kind is Split.NONE:
@@ -606,6 +618,8 @@ def check(events: Path, reading: _Reading) -> None:
       confcal check events.json
       confcal check schedule.json --timezone Europe/Berlin
     """
+    from .files import check_stdout, write_stdout
+
     _refuse_stderr(events)
     check_stdout([events])
     schedule = reading.load(events)
@@ -638,6 +652,7 @@ def list_(
       confcal list events.json --tz Europe/Berlin --day 2024-11-19
       confcal list schedule.xml
     """
+    from .files import check_stdout, write_stdout
     from .listing import table
 
     _refuse_stderr(events)
@@ -663,6 +678,9 @@ def convert(schedule: Path, output: str | None, reading: _Reading) -> None:
       confcal convert schedule.xml -o events.json
       confcal convert programme.ics -o events.json
     """
+    from .model import EPOCH
+    from .readers.events_json import dumps
+
     _refuse_stderr(schedule)
     path = _output(output, file="give a file name")
     _refuse_input(path, schedule)
@@ -711,7 +729,8 @@ def site(
       confcal site events.json --history events.history.json -o public
     """
     from . import history
-    from .site import build_site  # Jinja2 is loaded only by the command that needs it
+    from .files import build_stamps, check_output, up_to_date
+    from .site import build_site
 
     _refuse_stderr(events)
     path = _output(output, folder="site writes a folder")
@@ -747,6 +766,8 @@ def site(
 def _digest(path: Path | None, data: bytes | None = None) -> str | None:
     """A digest of the history file's bytes (``data``, else what ``path`` holds), for the
     build's stamp: a history changed by hand, or by a run that wrote no site, rebuilds it."""
+    import hashlib
+
     if path is None:
         return None
     if data is None:
@@ -789,6 +810,8 @@ def diff(old: Path, new: Path, exit_code: bool, reading: _Reading) -> None:
       confcal diff old-schedule.xml schedule.xml --exit-code || echo changed
     """
     from . import changes
+    from .files import check_stdout, write_stdout
+    from .model import EPOCH
 
     for source in (old, new):
         _refuse_stderr(source)
@@ -818,6 +841,10 @@ def init(path: str, force: bool) -> None:
       confcal init && confcal export events.json -o programme.ics
       confcal init my-conference.json
     """
+    import importlib.resources
+
+    from .files import write_atomic, write_stdout
+
     starter = importlib.resources.files("confcal").joinpath("data", "starter.json").read_bytes()
     output = _output(path, file="give a file name", option="")
     if _to_stdout(output):

@@ -40,11 +40,11 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Collection, Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
 from . import _manifest
+from ._choices import Split
 from ._fields import RESERVED_NAMES
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
 from ._manifest import MANIFEST, safe_folder, safe_name
@@ -73,17 +73,6 @@ __all__ = [
 
 #: A name that is one of a process's open files rather than a file: /dev/stdout leads here.
 _FD_LINK = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd/(\d+)|/dev/fd/(\d+)")
-
-
-class Split(StrEnum):
-    """How a programme is divided into files."""
-
-    NONE = "none"
-    DAY = "day"
-    EVENT = "event"
-    #: One feed per track (``track``), one per room (``location``), named by :func:`feed_slug`.
-    TRACK = "track"
-    ROOM = "room"
 
 
 def render(

@@ -17,7 +17,8 @@ from types import MappingProxyType
 import icalendar
 
 from . import _serialize, zones
-from ._fields import MAX_LENGTH, as_dtstamp, check_domain, wrong_type
+from ._choices import MAX_ALARM
+from ._fields import as_dtstamp, check_domain, wrong_type
 from ._serialize import CategoryList, Context, PlainText, Property, Text, icalendar_value
 from ._version import __version__
 from ._vtimezone import ZoneDefinition, zone_definition
@@ -30,10 +31,6 @@ __all__ = ["MAX_ALARM", "Progress", "to_calendar", "to_ical", "to_vevent"]
 
 #: The PRODID of every calendar confcal writes, naming its version.
 PRODID = f"-//confcal//confcal {__version__}//EN"
-
-
-#: The longest ``alarm`` before a session: as long as a session may last (``--alarm`` too).
-MAX_ALARM = MAX_LENGTH
 
 
 def to_vevent(

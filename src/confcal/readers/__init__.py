@@ -24,6 +24,7 @@ from typing import BinaryIO, Literal
 
 import attrs
 
+from confcal._choices import FORMATS, Format
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import EPOCH, Schedule
 
@@ -51,10 +52,6 @@ __all__ = [
     "loads",
     "parse_refresh",
 ]
-
-#: What ``--format`` accepts: ``auto`` recognises the others by content.
-Format = Literal["auto", "events", "frab-json", "frab-xml", "ics"]
-FORMATS: tuple[Format, ...] = ("auto", "events", "frab-json", "frab-xml", "ics")
 
 
 def load(  # noqa: PLR0913 - keyword-only options, each with a default

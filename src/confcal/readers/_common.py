@@ -15,12 +15,13 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import attrs
 import icalendar
 
 from confcal import _fields, zones
+from confcal._choices import TRUSTS, Trust
 from confcal._fields import wrong_type
 from confcal.errors import InvalidInput, LoadWarning, Problem, shown
 from confcal.model import Schedule, When
@@ -51,11 +52,6 @@ __all__ = [
 _T = TypeVar("_T")
 
 # --- What a caller passes ------------------------------------------------------------------------
-
-#: Which a pretalx/frab ``date`` means where its UTC offset and the time it prints disagree:
-#: ``auto`` decides (:mod:`._frab_offsets`), the others choose (``--trust``).
-Trust = Literal["auto", "offsets", "clock"]
-TRUSTS: tuple[Trust, ...] = ("auto", "offsets", "clock")
 
 
 def check_text(text: object, parameter: str = "text") -> str | bytes:
