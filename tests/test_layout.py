@@ -52,6 +52,7 @@ LAYERS = {
     "confcal.site.links": 8,
     "confcal.site._page": 9,
     "confcal.site._data": 10,
+    "confcal.site._card": 10,
     "confcal.site": 11,
     "confcal": 14,
     "confcal.cli": 15,

@@ -57,7 +57,8 @@ OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
 #: Ends a text cut to fit, in the links and on the page.
 ELLIPSIS = "…"
 
-_SPACE = re.compile(r"\s")
+#: Everything up to the last blank: its end is where the last word ends (greedy, in C).
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
@@ -120,7 +121,8 @@ def _fit(text: str, budget: int) -> tuple[str, str]:
     # The encoded length of each start of the text, summed in C.
     used = list(itertools.accumulate(map(_COSTS.__getitem__, head)))
     cut = head[: bisect.bisect_right(used, room)]
-    boundary = max((m.start() for m in _SPACE.finditer(cut)), default=-1)
+    last = _UP_TO_LAST_SPACE.match(cut)
+    boundary = last.end() - 1 if last else -1
     if boundary >= len(cut) * 0.8:  # a whole word, unless that throws away much of the text
         cut = cut[:boundary]
     cut = cut.rstrip()
