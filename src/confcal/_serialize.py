@@ -330,13 +330,14 @@ def vevent_bytes(
     return data
 
 
-#: Each TZID an event's times are written in, with the instant (UTC) of each such time.
-Zones = tuple[tuple[str, dt.datetime], ...]
+#: The TZID an event's start, then its end, is written in, with the instant (UTC) written;
+#: ``(None, None)`` for one written in UTC or as a date.
+Zones = tuple[tuple[str | None, dt.datetime | None], ...]
 
 
 def event_zones(event: Event, find: Callable[[Event], Zones]) -> Zones:
-    """``find(event)``, once per event: whole calendar, day, track, room and session files all
-    need the VTIMEZONEs of the events they hold."""
+    """``find(event)``, once per event: its VEVENT, and the whole calendar, day, track, room and
+    session files that need the VTIMEZONEs of the events they hold."""
     remembered = _EVENTS.of(event)
     if remembered.zones is None:
         remembered.zones = find(event)

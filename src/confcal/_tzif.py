@@ -8,7 +8,8 @@ TZ string in the file's footer governs (and ``zoneinfo`` is asked directly where
 
 Caches (``functools.cache``; thread-safe, a race at worst reads a file twice), keyed by zone name,
 so bounded by the zones tzdata knows (about 600) of which a process uses a handful:
-:func:`current_rule` (the parsed footer) and :func:`tzif_transitions` (the parsed list).
+:func:`current_rule` (the parsed footer) and :func:`tzif_transitions` (the parsed list). A rule's
+onset in a year: ``lru_cache(maxsize=1024)`` (``_onset``).
 """
 
 from __future__ import annotations
@@ -95,12 +96,19 @@ class PosixDate:
 
     def onset(self, year: int) -> dt.datetime:
         """The local wall-clock time (before the change) at which the rule fires in ``year``."""
-        first = dt.date(year, self.month, 1)
-        py_weekday = (self.weekday - 1) % 7
-        day = 1 + (py_weekday - first.weekday()) % 7 + (self.week - 1) * 7
-        while day > month_length(year, self.month):
-            day -= 7
-        return dt.datetime(year, self.month, day) + self.time
+        return _onset(self, year)
+
+
+@functools.lru_cache(maxsize=1024)
+def _onset(date: PosixDate, year: int) -> dt.datetime:
+    """:meth:`PosixDate.onset`, remembered: each calendar of a build (10,000 session files)
+    asks for the same few years of the same rules."""
+    first = dt.date(year, date.month, 1)
+    py_weekday = (date.weekday - 1) % 7
+    day = 1 + (py_weekday - first.weekday()) % 7 + (date.week - 1) * 7
+    while day > month_length(year, date.month):
+        day -= 7
+    return dt.datetime(year, date.month, day) + date.time
 
 
 @attrs.frozen

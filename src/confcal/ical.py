@@ -76,6 +76,7 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
     invitation and offer to reply to it.
     """
     uid_domain, stamp, alarm = context
+    (start_zone, _), (end_zone, _) = _serialize.event_zones(event, _event_zones)
     # The session's language (RFC 5545 3.2.10) on the texts written in it: the title, and the
     # abstract (the speakers' line after it is confcal's English).
     language = {"LANGUAGE": event.language} if event.language else _NONE
@@ -91,8 +92,8 @@ def _event_properties(event: Event, context: Context) -> tuple[list[Property], l
     if event.sequence:
         properties.append(("SEQUENCE", event.sequence, _NONE))
     properties += [
-        _when("DTSTART", event.start),
-        _when("DTEND", event.end),
+        _when("DTSTART", event.start, start_zone),
+        _when("DTEND", event.end, end_zone),
         ("SUMMARY", PlainText(event.title), language),
     ]
     if event.location:
@@ -251,11 +252,11 @@ def _written_zone(value: dt.datetime) -> str | None:
     return zone
 
 
-def _when(name: str, value: When) -> Property:
-    """DTSTART or DTEND: a date (VALUE=DATE), a time in UTC, or a local time and its TZID."""
+def _when(name: str, value: When, zone: str | None) -> Property:
+    """DTSTART or DTEND: a date (VALUE=DATE), a time in UTC, or a local time and its TZID
+    (``zone``, as :func:`_event_zones` found it)."""
     if not isinstance(value, dt.datetime):
         return name, value, _NONE  # VALUE=DATE
-    zone = _written_zone(value)
     if zone is None:
         return name, value.astimezone(dt.UTC), _NONE
     # The local time and its TZID, explicitly: the VTIMEZONE we write defines the zone.
@@ -295,18 +296,24 @@ def _zone_spans(events: list[Event]) -> dict[str, tuple[dt.datetime, dt.datetime
     spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for event in events:
         for zone, instant in _serialize.event_zones(event, _event_zones):
+            if zone is None or instant is None:
+                continue
             first, last = spans.get(zone, (instant, instant))
             spans[zone] = (min(first, instant), max(last, instant))
     return spans
 
 
 def _event_zones(event: Event) -> _serialize.Zones:
-    """Each TZID the event's start and end are written with, and the instant written in it."""
-    return tuple(
-        (zone, value.astimezone(dt.UTC))
-        for value in (event.start, event.end)
-        if isinstance(value, dt.datetime) and (zone := _written_zone(value)) is not None
-    )
+    """The TZID the event's start, then its end, is written with and the instant written in it;
+    ``(None, None)`` for a time written in UTC or a date."""
+    return tuple(_zoned(value) for value in (event.start, event.end))
+
+
+def _zoned(value: When) -> tuple[str | None, dt.datetime | None]:
+    if not isinstance(value, dt.datetime):
+        return None, None
+    zone = _written_zone(value)
+    return (None, None) if zone is None else (zone, value.astimezone(dt.UTC))
 
 
 def _calendar_context(schedule: Schedule, refresh: dt.timedelta | None) -> tuple[object, ...]:

@@ -238,6 +238,11 @@ class Schedule:
     #: The language of the programme's text (BCP 47, ``"en"``): the ``lang`` of the attendees'
     #: pages; a session's own ``language`` marks its title and abstract.
     language: str | None = attrs.field(default=None, validator=check_language)
+    #: The events in programme order, once asked for: every calendar, list and page of a build
+    #: asks (not a field: no part of equality, of the repr, or of ``attrs.evolve``).
+    _in_order: tuple[Event, ...] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False
+    )
 
     @property
     def uid_host(self) -> str:
@@ -266,7 +271,11 @@ class Schedule:
 
     def sorted_events(self) -> list[Event]:
         """The events in programme order."""
-        return sorted(self.events, key=lambda e: e.sort_key(self.timezone))
+        if self._in_order is None:
+            ordered = tuple(sorted(self.events, key=lambda e: e.sort_key(self.timezone)))
+            object.__setattr__(self, "_in_order", ordered)  # frozen: a cache, set once
+            return list(ordered)
+        return list(self._in_order)
 
     def days(self) -> dict[dt.date, Schedule]:
         """Each conference day (a local date in the calendar's zone) with that day's events: a
