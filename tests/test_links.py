@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from confcal.model import Event
 from confcal.site.links import (
     ELLIPSIS,
     MAX_LINK_LENGTH,
+    _details,
     feed_url,
     fit_encoded,
     google_link,
@@ -198,6 +200,36 @@ def test_links_read_back_to_the_events_text(title: str, description: str, locati
         if body in params:
             assert event.description is not None
             assert params[body] == event.description or params[body].endswith("…")
+
+
+def _details_as_written(event: Event, budget: int) -> str:
+    """The details of an "add" link by the rule in its plainest form (what the links encode once
+    and cut as encoded): speakers, abstract and page, the abstract cut first."""
+    head, link = event.speaker_line or "", web_url(event.url) or ""
+
+    def joined(body: str) -> str:
+        return "\n\n".join(part for part in (head, body, link) if part)
+
+    full = joined(event.description or "")
+    if len(urllib.parse.quote(full, safe="")) <= budget:
+        return full
+    cost = len(urllib.parse.quote(joined(""), safe="")) + len("%0A%0A")
+    body = fit_encoded(event.description or "", budget - cost)
+    return joined(body) if body else fit_encoded(joined(""), budget)
+
+
+@given(
+    description=_TEXT,
+    speakers=st.lists(_TEXT.filter(lambda s: s.strip() and s.isprintable()), max_size=3),
+    url=st.sampled_from([None, "https://example.org/s/1?a=b&c=d", "ftp://x"]),
+    budget=st.integers(-5, 300),
+)
+def test_link_details_are_the_rules_text_encoded(
+    description: str, speakers: list[str], url: str | None, budget: int
+) -> None:
+    event = timed(description=description or None, speakers=tuple(speakers), url=url)
+    expected = urllib.parse.quote(_details_as_written(event, budget), safe="")
+    assert _details(event, budget) == expected
 
 
 # --- Subscription ------------------------------------------------------------------------------

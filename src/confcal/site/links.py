@@ -108,11 +108,13 @@ def fit_encoded(text: str, budget: int) -> str:
     return _fit(text, budget)[0]
 
 
-def _fit(text: str, budget: int) -> tuple[str, str]:
-    """:func:`fit_encoded` and its encoding: each text is encoded once, whether it fits or not."""
+def _fit(text: str, budget: int, encoded: str | None = None) -> tuple[str, str]:
+    """:func:`fit_encoded` and its encoding: each text is encoded once, whether it fits or not.
+    ``encoded``: the text's encoding, where the caller has it already."""
     # Each character takes one or more: no more than budget + 1 of them are ever needed.
     head = text[: max(budget, 0) + 1]
-    encoded = _quote(head)
+    if encoded is None:
+        encoded = _quote(head)
     if len(head) == len(text) and len(encoded) <= budget:
         return text, encoded  # most texts: it all fits
     room = budget - len(_ELLIPSIS_ENCODED)
@@ -176,14 +178,17 @@ def _details(event: Event, budget: int) -> str:
     head = event.speaker_line or ""
     link = web_url(event.url) or ""
     abstract = event.description or ""
-    full = _BREAK.join(part for part in (head, abstract, link) if part)
-    if len(full) <= budget:
-        encoded = _quote(full)
-        if len(encoded) <= budget:
-            return encoded
     ends = (_quote(head), _quote(link))
-    cost = len(_BREAK_ENCODED.join(part for part in ends if part)) + len(_BREAK_ENCODED)
-    body = _fit(abstract, budget - cost)[1]
+    # The abstract whole, with a blank line to each part around it: encoded once, and only
+    # where it may fit (each character takes one or more).
+    room = budget - sum(len(end) + len(_BREAK_ENCODED) for end in ends if end)
+    whole = None
+    if len(abstract) <= room:
+        whole = _quote(abstract)
+        if len(whole) <= room:
+            return _BREAK_ENCODED.join(part for part in (ends[0], whole, ends[1]) if part)
+    cost = len(_BREAK_ENCODED.join(end for end in ends if end)) + len(_BREAK_ENCODED)
+    body = _fit(abstract, budget - cost, whole)[1]
     if not body:
         return _fit(_BREAK.join(part for part in (head, link) if part), budget)[1]
     return _BREAK_ENCODED.join(part for part in (ends[0], body, ends[1]) if part)
