@@ -16,6 +16,7 @@ from confcal.site.links import (
     ELLIPSIS,
     MAX_LINK_LENGTH,
     _details,
+    _quote,
     feed_url,
     fit_encoded,
     google_link,
@@ -200,6 +201,11 @@ def test_links_read_back_to_the_events_text(title: str, description: str, locati
         if body in params:
             assert event.description is not None
             assert params[body] == event.description or params[body].endswith("…")
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_text_is_encoded_as_urllib_encodes_it_with_nothing_safe(text: str) -> None:
+    assert _quote(text) == urllib.parse.quote(text, safe="")
 
 
 def _details_as_written(event: Event, budget: int) -> str:
