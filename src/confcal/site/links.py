@@ -17,6 +17,7 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from confcal.model import Event
 
@@ -62,8 +63,9 @@ _UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
-#: The unreserved characters as bytes, and each byte's ``%XX``.
+#: The unreserved characters as bytes; each byte, and its ``%XX``.
 _UNRESERVED_BYTES = bytes(sorted(map(ord, _UNRESERVED)))
+_BYTE = tuple(bytes((b,)) for b in range(256))
 _PERCENT = tuple(f"%{b:02X}".encode() for b in range(256))
 _PERCENT_SIGN = ord("%")
 
@@ -85,7 +87,7 @@ def _quote(text: str) -> str:
         data = data.replace(b"%", _PERCENT[_PERCENT_SIGN])
         found.discard(_PERCENT_SIGN)
     for byte in found:
-        data = data.replace(bytes((byte,)), _PERCENT[byte])
+        data = data.replace(_BYTE[byte], _PERCENT[byte])
     return data.decode("ascii")
 
 
@@ -167,14 +169,6 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _compact(value: dt.date) -> str:
-    """``YYYYMMDD`` or ``YYYYMMDDTHHMMSSZ`` (in UTC), zero-padded in any year."""
-    if isinstance(value, dt.datetime):
-        v = _utc(value)
-        return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}Z"
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
-
-
 def utc_iso(value: dt.date) -> str:
     """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (in UTC), zero-padded in any year: Outlook's
     times, and the page's machine-readable ones."""
@@ -214,7 +208,7 @@ def google_link(event: Event, zone: str) -> str:
     right whatever zone the visitor's account is set to; ``ctz`` only picks the zone its editor
     shows. An all-day event gets ``dates=YYYYMMDD/YYYYMMDD`` with the end exclusive.
     """
-    return _with_details(_google(event, zone, *_texts(event)), "details", event, {})
+    return _with_details(_google(_Parts.of(event), zone), "details", event, {})
 
 
 def outlook_link(event: Event) -> str:
@@ -222,46 +216,63 @@ def outlook_link(event: Event) -> str:
 
     An all-day event gets ``allday=true`` and dates, the end exclusive.
     """
-    return _with_details(_outlook(event, *_texts(event)), "body", event, {})
+    return _with_details(_outlook(_Parts.of(event)), "body", event, {})
 
 
 def add_links(event: Event, zone: str) -> tuple[str, str]:
-    """``(google_link(event, zone), outlook_link(event))``, each text of the event encoded once
+    """``(google_link(event, zone), outlook_link(event))``, each part of the event written once
     for both (the details twice only where the links leave them different room: absurdly long
     titles and rooms)."""
-    texts = _texts(event)
+    parts = _Parts.of(event)
     fitted: dict[int, str] = {}
     return (
-        _with_details(_google(event, zone, *texts), "details", event, fitted),
-        _with_details(_outlook(event, *texts), "body", event, fitted),
+        _with_details(_google(parts, zone), "details", event, fitted),
+        _with_details(_outlook(parts), "body", event, fitted),
     )
 
 
-def _texts(event: Event) -> tuple[str, str]:
-    """The title and the room (``""`` if none), each cut to a fifth of a link so that even an
-    absurd one leaves a usable link, encoded."""
-    room = _fit(event.location, MAX_LINK_LENGTH // 5)[1] if event.location else ""
-    return _fit(event.title, MAX_LINK_LENGTH // 5)[1], room
+class _Parts(NamedTuple):
+    """What both links say of an event but its details."""
+
+    #: The title and the room (``""`` if none), each cut to a fifth of a link so that even an
+    #: absurd one leaves a usable link, encoded.
+    title: str
+    room: str
+    #: Its start and end in UTC (:func:`utc_iso`): digits, "-", ":", T and Z, as they are.
+    start: str
+    end: str
+    all_day: bool
+
+    @classmethod
+    def of(cls, event: Event) -> _Parts:
+        room = _fit(event.location, MAX_LINK_LENGTH // 5)[1] if event.location else ""
+        title = _fit(event.title, MAX_LINK_LENGTH // 5)[1]
+        return cls(title, room, utc_iso(event.start), utc_iso(event.end), event.all_day)
 
 
-def _google(event: Event, zone: str, title: str, room: str) -> str:
-    """The Google link but its details; ``title`` and ``room`` encoded (:func:`_texts`)."""
+#: Google's compact times: utc_iso's without "-" and ":" (``20241118T162100Z``, ``20241118``).
+_COMPACT = str.maketrans("", "", "-:")
+
+
+def _google(parts: _Parts, zone: str) -> str:
+    """The Google link but its details."""
     # All-day: the end is exclusive in Google's dates= as in Event.end.
-    dates = f"{_compact(event.start)}/{_compact(event.end)}"  # digits, T, Z and /: as they are
-    location = f"&location={room}" if room else ""
-    zone = _structural(zone)
-    return f"{GOOGLE}?action=TEMPLATE&text={title}&dates={dates}{location}&ctz={zone}"
-
-
-def _outlook(event: Event, title: str, room: str) -> str:
-    """The Outlook link but its body; ``title`` and ``room`` encoded (:func:`_texts`)."""
-    # path and rru pick the "new event" form; without them the link opens the calendar.
-    # The times are digits, "-", ":", T and Z: as they are.
-    times = f"startdt={utc_iso(event.start)}&enddt={utc_iso(event.end)}"
-    allday = "&allday=true" if event.all_day else ""
-    location = f"&location={room}" if room else ""
+    dates = f"{parts.start.translate(_COMPACT)}/{parts.end.translate(_COMPACT)}"
+    location = f"&location={parts.room}" if parts.room else ""
     return (
-        f"{OUTLOOK}?path=/calendar/action/compose&rru=addevent&subject={title}&{times}"
+        f"{GOOGLE}?action=TEMPLATE&text={parts.title}&dates={dates}{location}"
+        f"&ctz={_structural(zone)}"
+    )
+
+
+def _outlook(parts: _Parts) -> str:
+    """The Outlook link but its body."""
+    # path and rru pick the "new event" form; without them the link opens the calendar.
+    times = f"startdt={parts.start}&enddt={parts.end}"
+    allday = "&allday=true" if parts.all_day else ""
+    location = f"&location={parts.room}" if parts.room else ""
+    return (
+        f"{OUTLOOK}?path=/calendar/action/compose&rru=addevent&subject={parts.title}&{times}"
         f"{allday}{location}"
     )
 
