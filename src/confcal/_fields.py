@@ -4,11 +4,15 @@ Each rule is written once, here, with the field it guards: the readers of every 
 syntax and hand values to the model, whose validators raise located problems naming the field
 (``attribute.name``). Kept apart from :mod:`confcal.model` so that the classes read as the
 programme's shape, and these as its rules.
+
+Cache: ``_holds`` remembers (``lru_cache(maxsize=8192)``, which locks itself) whether a wall-clock
+time, zone and offset pass the time checks: the same slot recurs in every room.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -323,6 +327,8 @@ def _check_instant(field: str, value: dt.datetime) -> None:
         except Exception as error:  # as in _offset: the caller's tzinfo
             raise _broken_zone(field, value, error) from None
         exists = back == naive
+    elif _holds(naive, naive.fold, name, offset):
+        return
     else:
         _check_named_offset(field, value, name, offset)
         exists = zones.exists(naive, name)
@@ -335,6 +341,19 @@ def _check_instant(field: str, value: dt.datetime) -> None:
             "the clocks skip it (daylight saving time starts)",
             value,
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def _holds(naive: dt.datetime, fold: int, name: str, offset: dt.timedelta) -> bool:
+    """Whether a wall-clock time in zone ``name`` with ``offset`` passes every check below: a
+    programme asks the same of each slot in every room. Only a time that holds is remembered
+    (``fold`` is part of the key: naive datetimes that differ only in it compare equal)."""
+    try:
+        zones.get_zone(name)
+    except InvalidInput:
+        return False
+    candidates = {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}
+    return offset in candidates and zones.exists(naive, name)
 
 
 def _check_named_offset(field: str, value: dt.datetime, name: str, offset: dt.timedelta) -> None:
