@@ -173,9 +173,9 @@ def utc_iso(value: dt.date) -> str:
     """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (in UTC), zero-padded in any year: Outlook's
     times, and the page's machine-readable ones."""
     if isinstance(value, dt.datetime):
-        v = _utc(value)
-        return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        # isoformat pads the year to four digits; in UTC it ends "+00:00", written "Z".
+        return _utc(value).isoformat(timespec="seconds")[:19] + "Z"
+    return value.isoformat()
 
 
 def _details(event: Event, budget: int) -> str:
