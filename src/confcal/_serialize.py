@@ -190,10 +190,9 @@ _INTEGER = frozenset({"SEQUENCE"})
 
 
 def _datetime(value: dt.datetime) -> str:
-    return (
-        f"{value.year:04}{value.month:02}{value.day:02}"
-        f"T{value.hour:02}{value.minute:02}{value.second:02}"
-    )
+    # isoformat pads the year to four digits, as icalendar does: YYYYMMDDTHHMMSS without its
+    # "-" and ":" (and without any offset or fraction).
+    return value.isoformat(timespec="seconds")[:19].replace("-", "").replace(":", "")
 
 
 def _value(name: str, value: object, parameters: Mapping[str, str]) -> str | None:
