@@ -18,6 +18,7 @@ LAYERS = {
     "confcal.errors": 0,
     "confcal._version": 0,
     "confcal._choices": 0,
+    "confcal._identity": 0,
     "confcal._tzif": 1,
     "confcal._folder": 1,
     "confcal.zones": 2,

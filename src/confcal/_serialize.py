@@ -29,13 +29,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import weakref
 from collections.abc import Callable, Hashable, Mapping
 
 import icalendar
 from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 
+from ._identity import ByIdentity
 from ._vtimezone import ZoneDefinition
 from .model import Event
 
@@ -287,29 +287,8 @@ class _Remembered:
         self.zones: Zones | None = None
 
 
-class _PerEvent:
-    """A :class:`_Remembered` for each event, for as long as the event lives."""
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[Event], _Remembered]] = {}
-
-    def of(self, event: Event) -> _Remembered:
-        key = id(event)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0]() is event:
-            return entry[1]
-        entries = self._entries
-
-        def forget(ref: weakref.ref[Event]) -> None:
-            if entries.get(key, (None,))[0] is ref:
-                entries.pop(key, None)
-
-        remembered = _Remembered()
-        entries[key] = (weakref.ref(event, forget), remembered)
-        return remembered
-
-
-_EVENTS = _PerEvent()
+#: What is kept of each event, as long as it lives (see the module's doc).
+_EVENTS: ByIdentity[Event, _Remembered] = ByIdentity(lambda _: _Remembered())
 _CONTEXTS_PER_EVENT = 4
 
 

@@ -56,6 +56,7 @@ from ._fields import (
     utc,
     wrong_type,
 )
+from ._identity import ByIdentity
 from .errors import InvalidInput, Problem, shown
 
 __all__ = ["DEFAULT_REFRESH", "EPOCH", "STATUSES", "Event", "Schedule", "When"]
@@ -238,11 +239,6 @@ class Schedule:
     #: The language of the programme's text (BCP 47, ``"en"``): the ``lang`` of the attendees'
     #: pages; a session's own ``language`` marks its title and abstract.
     language: str | None = attrs.field(default=None, validator=check_language)
-    #: The events in programme order, once asked for: every calendar, list and page of a build
-    #: asks (not a field: no part of equality, of the repr, or of ``attrs.evolve``).
-    _in_order: tuple[Event, ...] | None = attrs.field(
-        default=None, init=False, repr=False, eq=False
-    )
 
     @property
     def uid_host(self) -> str:
@@ -271,11 +267,7 @@ class Schedule:
 
     def sorted_events(self) -> list[Event]:
         """The events in programme order."""
-        if self._in_order is None:
-            ordered = tuple(sorted(self.events, key=lambda e: e.sort_key(self.timezone)))
-            object.__setattr__(self, "_in_order", ordered)  # frozen: a cache, set once
-            return list(ordered)
-        return list(self._in_order)
+        return list(_ORDERS.of(self))
 
     def days(self) -> dict[dt.date, Schedule]:
         """Each conference day (a local date in the calendar's zone) with that day's events: a
@@ -466,3 +458,12 @@ def _days_phrase(days: list[dt.date]) -> str:
     if len(days) == 1:
         return f"its only day is {days[0].isoformat()}"
     return f"its days are {', '.join(d.isoformat() for d in days)}"
+
+
+def _programme_order(schedule: Schedule) -> tuple[Event, ...]:
+    return tuple(sorted(schedule.events, key=lambda e: e.sort_key(schedule.timezone)))
+
+
+#: Each schedule's events in programme order, found once: every calendar, list and page of a
+#: build asks (a frozen schedule never changes).
+_ORDERS: ByIdentity[Schedule, tuple[Event, ...]] = ByIdentity(_programme_order)
