@@ -82,7 +82,9 @@ if not TYPE_CHECKING:
             value: object = getattr(importlib.import_module(f"{__name__}.{home}"), name)
             globals()[name] = value
             return value
-        if not name.startswith("__"):
+        # Only a name that can be an attribute: getattr(confcal, ".x", None) must give None, and
+        # "site.links" is no attribute of the package (import_module would find it, or raise).
+        if name.isidentifier() and not name.startswith("__"):
             try:
                 return importlib.import_module(f"{__name__}.{name}")
             except ModuleNotFoundError as error:
