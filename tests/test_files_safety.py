@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import resource
 import shlex
 import signal
 import stat
@@ -1665,3 +1666,49 @@ def test_any_sequence_of_runs_leaves_the_last_complete_runs_files(
         last = save(Path(work, "last.json"), A)
         assert run("export", str(last), "--split", split, "-o", str(folder)).exit_code == 0
         assert_exactly(folder, expected(A, split))
+
+
+# --- Batches: as large as the limit of open files allows ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("limit", "batch"),
+    [(64, 32), (1024, 512), (20_000, 4096), (10, 16), (resource.RLIM_INFINITY, 4096)],
+)
+def test_a_batch_takes_at_most_half_the_open_file_limit(
+    monkeypatch: pytest.MonkeyPatch, limit: int, batch: int
+) -> None:
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (limit, resource.RLIM_INFINITY))
+    assert _folder._batch_size() == batch
+
+
+def test_many_files_are_written_under_a_low_limit_of_open_files(tmp_path: Path) -> None:
+    """300 session files with 64 descriptors: batches of 32, each flushed, then renamed."""
+    document = {
+        "calendar": {
+            "name": "Many",
+            "timezone": "Europe/Berlin",
+            "updated": "2024-12-01T00:00:00Z",
+        },
+        "events": [
+            {
+                "id": f"s{n:03d}",
+                "title": f"Session {n}",
+                "start": f"2024-12-{27 + n // 100}T{9 + n % 100 // 10:02d}:{n % 10 * 5:02d}",
+                "duration": "PT5M",
+            }
+            for n in range(300)
+        ],
+    }
+    events = save(tmp_path / "events.json", document)
+    folder = tmp_path / "out"
+    script = (
+        "import resource, sys; from confcal.cli import main; "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); "
+        f"sys.argv = ['confcal', 'export', {str(events)!r}, '--split', 'event', '-o', "
+        f"{str(folder)!r}]; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    written = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".ics"}
+    assert written == expected(document, "event")
