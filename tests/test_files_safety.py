@@ -1684,7 +1684,7 @@ def test_a_batch_takes_at_most_half_the_open_file_limit(
 
 def test_many_files_are_written_under_a_low_limit_of_open_files(tmp_path: Path) -> None:
     """300 session files with 64 descriptors: batches of 32, each flushed, then renamed."""
-    document = {
+    document: dict[str, object] = {
         "calendar": {
             "name": "Many",
             "timezone": "Europe/Berlin",
