@@ -309,8 +309,8 @@ class Folder:
         return stat.S_IMODE(status.st_mode)
 
     def _temporary(self, name: str, data: bytes, mode: int | None) -> tuple[int, str]:
-        """A temporary file beside ``name`` holding ``data``, open and locked (see
-        :meth:`_replace`), not yet flushed."""
+        """A temporary file beside ``name`` holding ``data``, open and locked (another run's
+        clean-up leaves a locked temporary alone), not yet flushed."""
         temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
         try:
@@ -332,20 +332,11 @@ class Folder:
         return fd, temporary
 
     def _replace(self, name: str, data: bytes, mode: int | None) -> bool:
-        """Write a temporary file and rename it over ``name``; ``False`` if another run's
-        clean-up removed the temporary file before it was locked (then try once more)."""
-        temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        """Write a temporary file (:meth:`_temporary`, 0o666 less the umask), flush it and
+        rename it over ``name``; ``False`` if another run's clean-up removed the temporary file
+        before it was locked (then try once more)."""
+        fd, temporary = self._temporary(name, data, mode)
         try:
-            fd = os.open(temporary, flags, 0o666, dir_fd=self.fd)  # 0o666 less the umask
-        except OSError as error:
-            raise failed(self.path / name, "write", error) from None
-        try:
-            # Held until the rename: another run's clean-up leaves a locked temporary alone.
-            _flock(fd, wait=True)
-            write_all(fd, data)
-            if mode is not None:
-                os.fchmod(fd, mode)
             os.fsync(fd)
             try:
                 os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
