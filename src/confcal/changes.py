@@ -34,14 +34,9 @@ class State:
 
     @classmethod
     def of(cls, event: Event) -> State:
-        return cls(_instant(event.start), _instant(event.end), event.location, event.status)
-
-
-def _instant(value: dt.date) -> str:
-    if isinstance(value, dt.datetime):
-        v = value.astimezone(dt.UTC)
-        return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
-    return value.isoformat()
+        return cls(
+            zones.utc_iso(event.start), zones.utc_iso(event.end), event.location, event.status
+        )
 
 
 class Kind(StrEnum):

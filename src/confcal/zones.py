@@ -40,6 +40,7 @@ __all__ = [
     "localize",
     "names",
     "to_local",
+    "utc_iso",
     "utc_offset",
     "zone_name",
 ]
@@ -147,6 +148,15 @@ def format_offset(offset: dt.timedelta) -> str:
     minutes, seconds = divmod(int(abs(offset).total_seconds()), 60)
     text = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
     return f"{text}:{seconds:02d}" if seconds else text
+
+
+def utc_iso(value: dt.date) -> str:
+    """``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, zero-padded in any year: how the
+    history, the page and Outlook's links write a session's time."""
+    if isinstance(value, dt.datetime):
+        # isoformat pads the year to four digits; in UTC it ends "+00:00", written "Z".
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
+    return value.isoformat()
 
 
 def localize(naive: dt.datetime, zone: str, offset: dt.timedelta | None = None) -> dt.datetime:

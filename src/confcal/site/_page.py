@@ -19,7 +19,7 @@ from confcal import zones
 from confcal.changes import State
 from confcal.files import feed_slug
 from confcal.model import Event, Schedule
-from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, utc_iso, web_url
+from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, web_url
 
 __all__ = ["Day", "Group", "Session", "groups", "paragraphs", "sessions", "sessions_by_day"]
 
@@ -159,7 +159,7 @@ def _times(event: Event, zone: str, day: dt.date) -> tuple[str, str, str]:
 def _machine_time(value: dt.date) -> str | None:
     """A timed session's start or end for the page's script (which shows it in the visitor's
     zone); ``None`` for an all-day one."""
-    return utc_iso(value) if isinstance(value, dt.datetime) else None
+    return zones.utc_iso(value) if isinstance(value, dt.datetime) else None
 
 
 def _parsed(value: str) -> dt.date:

@@ -11,7 +11,6 @@ cut to fit. Where the site puts its calendars (:data:`CALENDAR_FILE`, :data:`DAY
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import itertools
 import re
 import urllib.parse
@@ -20,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from confcal.model import Event
+from confcal.zones import utc_iso
 
 # What the page (confcal.site) uses; the limits and fit_encoded are this module's own.
 __all__ = [
@@ -165,19 +165,6 @@ def _query(base: str, params: Sequence[tuple[str, str]]) -> str:
     return f"{base}?{encoded}"
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
-
-
-def utc_iso(value: dt.date) -> str:
-    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (in UTC), zero-padded in any year: Outlook's
-    times, and the page's machine-readable ones."""
-    if isinstance(value, dt.datetime):
-        # isoformat pads the year to four digits; in UTC it ends "+00:00", written "Z".
-        return _utc(value).isoformat(timespec="seconds")[:19] + "Z"
-    return value.isoformat()
-
-
 def _details(event: Event, budget: int) -> str:
     """The text of the "add" link, percent-encoded: speakers, abstract, the session's page; at
     most ``budget`` encoded characters. Speakers come first and the page last, so cutting a long
@@ -238,7 +225,8 @@ class _Parts(NamedTuple):
     #: absurd one leaves a usable link, encoded.
     title: str
     room: str
-    #: Its start and end in UTC (:func:`utc_iso`): digits, "-", ":", T and Z, as they are.
+    #: Its start and end in UTC (:func:`confcal.zones.utc_iso`): digits, "-", ":", T and Z,
+    #: as they are.
     start: str
     end: str
     all_day: bool
