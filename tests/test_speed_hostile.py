@@ -272,7 +272,7 @@ _POISONERS: list[tuple[str, Callable[[], Event], Callable[[], Event], str]] = [
 def test_a_time_refused_cold_is_refused_the_same_after_its_wall_clock_passed(
     good: Callable[[], Event], bad: Callable[[], Event], message: str
 ) -> None:
-    _fields._holds.cache_clear()
+    _fields._named_problem.cache_clear()
     cold = _refusal(bad)
     assert message in cold
     good()
@@ -282,7 +282,7 @@ def test_a_time_refused_cold_is_refused_the_same_after_its_wall_clock_passed(
 
 
 def test_both_readings_of_a_repeated_hour_pass_and_keep_their_instants() -> None:
-    _fields._holds.cache_clear()
+    _fields._named_problem.cache_clear()
     naive = dt.datetime(2025, 10, 26, 2, 30)
     first = _event(naive.replace(tzinfo=_BERLIN_ZI, fold=0))
     second = _event(naive.replace(tzinfo=_BERLIN_ZI, fold=1))

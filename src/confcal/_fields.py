@@ -5,8 +5,8 @@ syntax and hand values to the model, whose validators raise located problems nam
 (``attribute.name``). Kept apart from :mod:`confcal.model` so that the classes read as the
 programme's shape, and these as its rules.
 
-Cache: ``_holds`` remembers (``lru_cache(maxsize=8192)``, which locks itself) whether a wall-clock
-time, zone and offset pass the time checks: the same slot recurs in every room.
+Cache: ``_named_problem`` remembers (``lru_cache(maxsize=8192)``, which locks itself) what is
+wrong, if anything, with a wall-clock time, zone and offset: the same slot recurs in every room.
 """
 
 from __future__ import annotations
@@ -318,59 +318,50 @@ def _check_instant(field: str, value: dt.datetime) -> None:
     _in_years(field, value, value)
     naive = value.replace(tzinfo=None)
     name = zones.zone_name(value)
-    if name is None:
+    if name is not None:
+        wrong = _named_problem(naive, naive.fold, name, offset)
+    else:
         # Any other tzinfo (dateutil, a fixed offset, one of the caller's): a wall-clock time
         # exists if it comes back the same from the instant it stands for.
-        name = f"its time zone, {type(value.tzinfo).__name__}"
         try:
             back = value.astimezone(dt.UTC).astimezone(value.tzinfo).replace(tzinfo=None)
         except Exception as error:  # as in _offset: the caller's tzinfo
             raise _broken_zone(field, value, error) from None
-        exists = back == naive
-    elif _holds(naive, naive.fold, name, offset):
-        return
-    else:
-        _check_named_offset(field, value, name, offset)
-        exists = zones.exists(naive, name)
-    if not exists:
-        # No clock shows it: written with its TZID, readers place it an hour apart, and any
-        # instant it is given is a guess. Refused, as the loader refuses it.
-        raise problem(
-            field,
-            f"{naive.isoformat(timespec='minutes')} does not exist in {name}: "
-            "the clocks skip it (daylight saving time starts)",
-            value,
-        )
+        own = f"its time zone, {type(value.tzinfo).__name__}"
+        wrong = None if back == naive else _skipped(naive, own)
+    if wrong is not None:
+        raise problem(field, wrong, value)
+
+
+def _skipped(naive: dt.datetime, zone: str) -> str:
+    # No clock shows it: written with its TZID, readers place it an hour apart, and any instant
+    # it is given is a guess. Refused, as the loader refuses it.
+    return (
+        f"{naive.isoformat(timespec='minutes')} does not exist in {zone}: "
+        "the clocks skip it (daylight saving time starts)"
+    )
 
 
 @functools.lru_cache(maxsize=8192)
-def _holds(naive: dt.datetime, fold: int, name: str, offset: dt.timedelta) -> bool:
-    """Whether a wall-clock time in zone ``name`` with ``offset`` passes every check below: a
-    programme asks the same of each slot in every room. Only a time that holds is remembered
-    (``fold`` is part of the key: naive datetimes that differ only in it compare equal)."""
-    try:
-        zones.get_zone(name)
-    except InvalidInput:
-        return False
-    candidates = {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}
-    return offset in candidates and zones.exists(naive, name)
+def _named_problem(naive: dt.datetime, fold: int, name: str, offset: dt.timedelta) -> str | None:
+    """What is wrong with a wall-clock time in the zone ``name`` with ``offset``, or ``None``:
+    the zone is one we know, the offset one it has at that time, and the clocks show that time.
 
-
-def _check_named_offset(field: str, value: dt.datetime, name: str, offset: dt.timedelta) -> None:
-    """The zone is one we know, and ``offset`` is one it has at that wall-clock time."""
+    Remembered: a programme asks the same of each slot in every room (``fold`` is part of the
+    key: naive datetimes that differ only in it compare equal).
+    """
     try:
         zones.get_zone(name)
     except InvalidInput as error:
-        raise problem(field, error.problems[0].message, value) from None
-    naive = value.replace(tzinfo=None)
+        return error.problems[0].message
     # replace(tzinfo=pytz_zone) silently attaches the zone's first historical offset (LMT).
     if offset not in {zones.utc_offset(naive, name, 0), zones.utc_offset(naive, name, 1)}:
-        raise problem(
-            field,
-            f"{value.isoformat()} has an offset {name} never has at that time "
-            "(a pytz zone attached with replace(tzinfo=...) instead of localize()?)",
-            value,
+        shown = naive.replace(tzinfo=dt.timezone(offset)).isoformat()  # as the value shows it
+        return (
+            f"{shown} has an offset {name} never has at that time "
+            "(a pytz zone attached with replace(tzinfo=...) instead of localize()?)"
         )
+    return None if zones.exists(naive, name) else _skipped(naive, name)
 
 
 def check_speakers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
