@@ -222,31 +222,32 @@ def _rule_definition(zone: str, first: dt.datetime) -> ZoneDefinition | None:
         )
     first_naive = first.astimezone(UTC).replace(tzinfo=None)
     starts = []
-    for date, offset_from in (
-        (posix.dst_start, posix.std_offset),
-        (posix.dst_end, posix.dst_offset),
-    ):
+    for _, _, date, offset_from in _phases(posix):
         onsets = [date.onset(y) for y in (first_naive.year - 1, first_naive.year)]
         starts.append(max(o for o in onsets if o - offset_from <= first_naive))
-    return _rule_observances(zone, posix, starts[0], starts[1])
+    return _rule_observances(zone, posix, tuple(starts))
+
+
+def _phases(posix: PosixZone) -> list[tuple[str, dt.timedelta, PosixDate, dt.timedelta]]:
+    """(name, offset, onset date, offset before the onset) of a rule with daylight time."""
+    assert posix.dst_start is not None and posix.dst_end is not None
+    assert posix.dst_offset is not None
+    return [
+        (posix.dst_name or "", posix.dst_offset, posix.dst_start, posix.std_offset),
+        (posix.std_name, posix.std_offset, posix.dst_end, posix.dst_offset),
+    ]
 
 
 @functools.lru_cache(maxsize=256)
 def _rule_observances(
-    zone: str, posix: PosixZone, dst_start: dt.datetime, dst_end: dt.datetime
+    zone: str, posix: PosixZone, starts: tuple[dt.datetime, ...]
 ) -> ZoneDefinition | None:
-    """The rule definition whose DAYLIGHT and STANDARD last began at ``dst_start`` and
-    ``dst_end``: the same for every time between two changes (a session file each)."""
-    assert posix.dst_start is not None and posix.dst_end is not None
-    assert posix.dst_offset is not None
-    phases = [
-        # (name, offset, onset date, offset before the onset, its last onset)
-        (posix.dst_name or "", posix.dst_offset, posix.dst_start, posix.std_offset, dst_start),
-        (posix.std_name, posix.std_offset, posix.dst_end, posix.dst_offset, dst_end),
-    ]
+    """The rule definition whose phases (:func:`_phases`) last began at ``starts``: the same
+    for every time between two changes (a session file each)."""
+    phases = _phases(posix)
     daylight = max(phases, key=lambda p: p[1])
     observances = []
-    for name, offset, date, offset_from, start in phases:
+    for (name, offset, date, offset_from), start in zip(phases, starts, strict=True):
         form = _rule_form(date)
         if form is None:
             return None
