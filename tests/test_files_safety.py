@@ -562,7 +562,14 @@ def test_a_fifo_that_is_the_input_is_refused_before_it_is_read(tmp_path: Path) -
 
 # --- Only what confcal wrote is replaced or removed --------------------------------------------
 
-SITE_FILES = ["index.html", "calendar.ics", "days/2024-12-27.ics", "sessions/alpha.ics"]
+SITE_FILES = [
+    "index.html",
+    "calendar.ics",
+    "days/2024-12-27.ics",
+    "days/2024-12-27.html",
+    "data/sessions.json",
+    "sessions/alpha.ics",
+]
 
 
 @pytest.mark.parametrize("planted", SITE_FILES)

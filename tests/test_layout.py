@@ -21,6 +21,7 @@ LAYERS = {
     "confcal._identity": 0,
     "confcal._tzif": 1,
     "confcal._folder": 1,
+    "confcal._background": 1,
     "confcal.zones": 2,
     "confcal._manifest": 2,
     "confcal._fields": 3,
@@ -75,7 +76,9 @@ def _group(package: str) -> frozenset[str]:
 #: The jobs above the model, each a group of modules. The layers order them in one line; these
 #: say which arrows between them may never exist, whatever the layers would allow.
 READING = _group("confcal.readers")
-WRITING = frozenset({"confcal.files", "confcal._folder", "confcal._manifest"})
+WRITING = frozenset(
+    {"confcal.files", "confcal._folder", "confcal._manifest", "confcal._background"}
+)
 PAGE = _group("confcal.site")
 LISTING = frozenset({"confcal.listing"})
 CALENDAR = frozenset({"confcal.ical", "confcal._serialize"})

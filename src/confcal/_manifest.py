@@ -9,6 +9,12 @@ file confcal made listed, each manifest first lists the old and the new files, t
 written and the old ones removed, then each manifest lists what is there (:func:`write_tree`).
 The folder's lock is held by the caller for all of it.
 
+The files of a tree may be known by name before their bytes are: the site's pages, rendered while
+its calendars are written (:func:`~confcal._background.in_background`). Every check is still made
+before anything is written: a file in the way is refused by its name alone, and the one check
+that needs the bytes (a file confcal did not list, holding what it would write) has them
+rendered first.
+
 A manifest is UTF-8 text, one name a line: a file in the folder, or a sub-folder of the site
 (``days/``, with its own manifest). Anything else (a NUL byte, a name that leaves the folder,
 more than :data:`MANIFEST_LIMIT` bytes) is not a list confcal wrote, and an error.
@@ -17,14 +23,31 @@ more than :data:`MANIFEST_LIMIT` bytes) is not a list confcal wrote, and an erro
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
+from ._background import can_fork, in_background
 from ._folder import LOCK, TEMPORARY_PREFIX, Folder, TooLarge
 from .errors import OutputError, shown, shown_path
 
-__all__ = ["MANIFEST", "MANIFEST_LIMIT", "safe_folder", "safe_name", "up_to_date", "write_tree"]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_LIMIT",
+    "Tree",
+    "safe_folder",
+    "safe_name",
+    "up_to_date",
+    "write_tree",
+]
+
+#: The fewest files at hand written in the background while the others render: forking costs
+#: some milliseconds, writing 1,000 files some hundred.
+BACKGROUND_FROM = 1000
+
+#: ``{sub-folder ("" for the folder itself): {file name: bytes}}``: what a run writes.
+Tree = Mapping[str, Mapping[str, bytes]]
 
 #: Lists the files confcal wrote into a folder, so a rebuild removes those it no longer makes.
 MANIFEST = ".confcal-files"
@@ -139,15 +162,17 @@ class _Plan:
     def __init__(
         self,
         folder: Folder,
-        files: Mapping[str, bytes],
+        files: Mapping[str, bytes | None],
         prune: bool,
         inputs: set[tuple[int, int]],
         folders: Collection[str] = (),
     ) -> None:
         self.folder = folder
-        self.files = files
+        self.files = dict(files)  # None: rendered later (fill)
         self.folders = set(folders)  # sub-folders of this run (the site's days/ and sessions/)
         self.previous, self.previous_folders, _ = _read_manifest(folder)
+        #: Files in the way whose check waits for the bytes to be rendered (check_rendered).
+        self.compare: list[str] = []
         for name, data in files.items():
             self._check_replaceable(name, data, inputs)
         gone = self.previous - set(files)
@@ -199,9 +224,25 @@ class _Plan:
         status = self.folder.lstat(name)
         return status is not None and kind(status.st_mode)
 
-    def _check_replaceable(self, name: str, data: bytes, inputs: set[tuple[int, int]]) -> None:
+    def fill(self, files: Mapping[str, bytes]) -> None:
+        """Give the files named without their bytes (``None``) their bytes, now rendered."""
+        awaited = {name for name, data in self.files.items() if data is None}
+        if set(files) != awaited:  # a file not planned would be written unchecked
+            raise AssertionError(
+                f"{self.folder.path}: rendered {sorted(set(files) ^ awaited)[:3]}..., not as named"
+            )
+        self.files.update(files)
+
+    def ready(self) -> dict[str, bytes]:
+        """The files whose bytes are at hand."""
+        return {name: data for name, data in self.files.items() if data is not None}
+
+    def _check_replaceable(
+        self, name: str, data: bytes | None, inputs: set[tuple[int, int]]
+    ) -> None:
         """Whether ``name`` may be written: nothing there, a file confcal wrote, or one holding
-        what it would write; an error (before anything is written) otherwise."""
+        what it would write (``data``; ``None``: compared once rendered, :meth:`check_rendered`);
+        an error (before anything is written) otherwise."""
         status = self.folder.lstat(name)
         if status is None:
             return
@@ -212,15 +253,30 @@ class _Plan:
             raise OutputError(f"{path}: is the input file; write the output to another folder")
         if name in self.previous:
             return
+        if data is None and stat.S_ISREG(status.st_mode):
+            self.compare.append(name)
+            return
+        self._check_same(name, data, status)
+
+    def check_rendered(self) -> None:
+        """The checks that waited for the bytes of files in the way (:attr:`compare`)."""
+        for name in self.compare:
+            self._check_same(name, self.files[name], self.folder.lstat(name))
+
+    def _check_same(self, name: str, data: bytes | None, status: os.stat_result | None) -> None:
+        """Refuse the file confcal did not write at ``name`` unless it holds ``data``."""
+        if status is None:
+            return  # gone since
         if (
-            stat.S_ISREG(status.st_mode)
+            data is not None
+            and stat.S_ISREG(status.st_mode)
             and status.st_size == len(data)
             and self.folder.read(name) == data
         ):
             return  # the same bytes: confcal's from now on, listed below
         raise OutputError(
-            f"{path}: exists and confcal did not write it (it is not in {MANIFEST}); move it "
-            "away, or remove it"
+            f"{shown_path(self.folder.path / name)}: exists and confcal did not write it (it is "
+            f"not in {MANIFEST}); move it away, or remove it"
         )
 
     def _check_removable(self, name: str, inputs: set[tuple[int, int]]) -> bool:
@@ -249,14 +305,15 @@ def _existing_folder(top: Folder, name: str) -> Folder | None:
     return top.sub(name, create=False)
 
 
-def write_tree(
+def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     top: Folder,
-    tree: Mapping[str, Mapping[str, bytes]],
+    tree: Mapping[str, Mapping[str, bytes | None]],
     *,
     prune: bool,
     inputs: set[tuple[int, int]],
     stamp: str = "",
     progress: Callable[[int, int], None] | None = None,
+    later: Callable[[], Tree] | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for top itself): {file name: bytes}}``, whose names are checked
     (:func:`safe_name`, :func:`safe_folder`), into ``top``, whose lock the caller holds; returns
@@ -266,6 +323,9 @@ def write_tree(
     listed in ``top``'s manifest and this one does not write (``site``, then ``--split event``
     into the same folder) loses the files its own manifest lists, then the manifest, then the
     folder itself if nothing else is left in it.
+
+    ``later`` renders the files ``tree`` names with ``None`` for bytes, exactly those, while the
+    others are written (:func:`_write_while_rendering`).
     """
     subs = [sub for sub in tree if sub]
     opened: list[Folder] = []
@@ -282,11 +342,10 @@ def write_tree(
         }
         top_plan = _Plan(top, tree.get("", {}), prune, inputs, folders=subs)
         if prune:
-            for name in sorted(top_plan.previous_folders - set(subs)):
-                gone = _existing_folder(top, name)
-                if gone is not None:
-                    opened.append(gone)
-                    top_plan.gone.append(_Plan(gone, {}, True, inputs))
+            top_plan.gone = _gone(top_plan, subs, inputs, opened)
+        if later is not None and any(plan.compare for plan in [*plans.values(), top_plan]):
+            tree = _render_now(later, tree, plans, top_plan)
+            later = None
         # Created only now that every plan is checked: a refused run creates nothing.
         for sub in subs:
             if existing[sub] is None:
@@ -297,10 +356,52 @@ def write_tree(
         ordered = [plans[sub] if sub else top_plan for sub in tree]
         if "" not in tree:
             ordered.append(top_plan)
-        return _carry_out(ordered, top_plan, stamp if prune else "", progress)
+        render = None if later is None else _renderer(later, plans, top_plan)
+        return _carry_out(ordered, top_plan, stamp if prune else "", progress, render)
     finally:
         for folder in opened:
             folder.close()
+
+
+def _gone(
+    top: _Plan, subs: Collection[str], inputs: set[tuple[int, int]], opened: list[Folder]
+) -> list[_Plan]:
+    """The plans that empty the sub-folders ``top``'s manifest lists and this run does not
+    write, each opened (into ``opened``, for the caller to close)."""
+    plans = []
+    for name in sorted(top.previous_folders - set(subs)):
+        gone = _existing_folder(top.folder, name)
+        if gone is not None:
+            opened.append(gone)
+            plans.append(_Plan(gone, {}, True, inputs))
+    return plans
+
+
+def _renderer(
+    later: Callable[[], Tree], plans: Mapping[str, _Plan], top: _Plan
+) -> Callable[[], None]:
+    """What renders the files named without their bytes, into their plans."""
+
+    def render() -> None:
+        for sub, files in later().items():
+            (plans[sub] if sub else top).fill(files)
+
+    return render
+
+
+def _render_now(
+    later: Callable[[], Tree],
+    tree: Mapping[str, Mapping[str, bytes | None]],
+    plans: Mapping[str, _Plan],
+    top: _Plan,
+) -> dict[str, dict[str, bytes | None]]:
+    """Render the files named without their bytes before anything is written or created, for a
+    file in the way to be compared with what would replace it; ``tree`` with their bytes."""
+    rendered = later()
+    for sub, plan in [*plans.items(), ("", top)]:
+        plan.fill(rendered.get(sub, {}))
+        plan.check_rendered()
+    return {sub: {**files, **rendered.get(sub, {})} for sub, files in tree.items()}
 
 
 def _carry_out(
@@ -308,16 +409,17 @@ def _carry_out(
     top: _Plan,
     stamp: str,
     progress: Callable[[int, int], None] | None = None,
+    render: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Carry out the plans in the crash-safe order (see the module's docstring); ``progress``
-    is told ``(files written, files)``."""
+    is told ``(files written, files)``; ``render`` first renders the files still without bytes."""
     gone = [sub for plan in plans for sub in plan.gone]
     for plan in [*plans, *gone]:
         plan.folder.clean({*plan.files, *plan.previous, MANIFEST})
     if [plan.folder.write(MANIFEST, plan.union) for plan in plans].count(True):
         for plan in plans:
             plan.folder.sync()
-    changed = _write_files(plans, progress)
+    changed = _write_while_rendering(plans, render, progress)
     for plan in [*plans, *gone]:
         for name in plan.remove:
             plan.folder.remove(name)
@@ -332,18 +434,58 @@ def _carry_out(
     return changed
 
 
-def _write_files(plans: list[_Plan], progress: Callable[[int, int], None] | None) -> list[Path]:
-    """Write every plan's files, in batches (:meth:`~confcal._folder.Folder.write_many`); the
-    ones whose content changed."""
-    total = sum(len(plan.files) for plan in plans)
+def _write_files(
+    parts: Sequence[tuple[Folder, Mapping[str, bytes]]],
+    progress: Callable[[int, int], None] | None,
+    done: int = 0,
+    total: int | None = None,
+) -> list[Path]:
+    """Write each folder's files, in batches (:meth:`~confcal._folder.Folder.write_many`); the
+    ones whose content changed. ``progress`` is told ``(done + files written, total)``."""
+    if total is None:
+        total = done + sum(len(files) for _, files in parts)
     changed = []
-    base = 0
-    for plan in plans:
-        tell = None if progress is None else _offset(progress, base, total)
-        written = plan.folder.write_many(plan.files, tell)
-        changed += [plan.folder.path / name for name in written]
-        base += len(plan.files)
+    for folder, files in parts:
+        tell = None if progress is None else _offset(progress, done, total)
+        changed += [folder.path / name for name in folder.write_many(files, tell)]
+        done += len(files)
     return changed
+
+
+def _write_while_rendering(
+    plans: list[_Plan],
+    render: Callable[[], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[Path]:
+    """Write every plan's files; ``render`` (if any) first renders those without their bytes.
+
+    With :data:`BACKGROUND_FROM` files at hand or more, where the system allows
+    (:func:`~confcal._background.can_fork`), those are written by a child process while
+    ``render`` runs, then the rendered ones, then the last plan's files, after every other (the
+    site's own folder, its page last). Otherwise everything is rendered first. The changed
+    files are returned in the plans' order either way."""
+    *others, last = plans
+    at_hand = [(plan.folder, plan.ready()) for plan in others]
+    if render is not None and (
+        sum(len(files) for _, files in at_hand) < BACKGROUND_FROM or not can_fork()
+    ):
+        render()
+        render = None
+    if render is None:
+        return _write_files([(plan.folder, plan.ready()) for plan in plans], progress)
+    with in_background(lambda: _write_files(at_hand, None)) as written:
+        render()
+        rendered = [
+            (plan.folder, {n: data for n, data in plan.ready().items() if n not in ready})
+            for plan, (_, ready) in zip(others, at_hand, strict=True)
+        ]
+        total = sum(len(plan.files) for plan in plans)
+        changed = set(_write_files(rendered, progress, 0, total))
+        changed.update(written())
+    done = total - len(last.files)
+    changed.update(_write_files([(last.folder, last.ready())], progress, done, total))
+    paths = (plan.folder.path / name for plan in plans for name in plan.files)
+    return [path for path in paths if path in changed]
 
 
 def _offset(progress: Callable[[int, int], None], base: int, total: int) -> Callable[[int], None]:

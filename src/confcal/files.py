@@ -39,7 +39,7 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -591,13 +591,14 @@ def _open_folder(folder: Path, needed_by: str) -> Folder:
 
 def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     folder: Path,
-    tree: Mapping[str, Mapping[str, bytes]],
+    tree: Mapping[str, Mapping[str, bytes | None]],
     *,
     prune: bool = True,
     inputs: Collection[Path] = (),
     needed_by: str = "confcal",
     stamp: str = "",
     progress: Progress | None = None,
+    later: Callable[[], _manifest.Tree] | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -610,7 +611,14 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     the caller in the error for a file at ``folder``. ``stamp``: what the tree was made from
     (see :func:`up_to_date`), recorded in the folder's manifest with what was written;
     ``progress`` is told ``(files written, files)``.
+
+    ``later`` renders the files that ``tree`` lists with ``None`` for their bytes (exactly
+    those, by folder) while the others are written: on Linux, by a forked child where the
+    process has no other thread; the folder that comes last in ``tree`` is written after every
+    other file. Everything is still checked before anything is written.
     """
+    if later is None and any(data is None for files in tree.values() for data in files.values()):
+        raise ValueError("files without their bytes (None) need later= to render them")
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
             raise OutputError(f"{shown_path(folder)}: refusing the folder name {shown(sub)}")
@@ -623,7 +631,13 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     try:
         with locked(top, limit):
             return _manifest.write_tree(
-                top, tree, prune=prune, inputs=protected, stamp=stamp, progress=progress
+                top,
+                tree,
+                prune=prune,
+                inputs=protected,
+                stamp=stamp,
+                progress=progress,
+                later=later,
             )
     finally:
         top.close()

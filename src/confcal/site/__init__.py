@@ -187,6 +187,11 @@ def _feeds(schedule: Schedule, listed: list[Session]) -> tuple[list[Group], list
     return tracks, with_feed(ROOMS_FOLDER, lambda s: s.location)
 
 
+def _html(stem: str) -> str:
+    """The file of a day's, a track's or a room's list (its date or its feed's slug)."""
+    return f"{stem}.html"
+
+
 def _lists(
     schedule: Schedule,
     of: list[Group],
@@ -195,7 +200,7 @@ def _lists(
     cards: Mapping[str, Html],
 ) -> dict[str, bytes]:
     return {
-        f"{group.slug}.html": _list(
+        _html(group.slug): _list(
             schedule, f"{what} {group.name}", f"{what}: {group.name}", group.days, language,
             cards=cards, group=group,
         ).encode("utf-8")
@@ -244,6 +249,107 @@ _FOLDERS = {
 }
 
 
+#: The site's data for the page's script, known by name before it is rendered (with the links).
+_DATA = ("sessions.json", "abstracts.json")
+
+
+@attrs.frozen
+class _Site:
+    """The site of one schedule: its calendars rendered, its pages named and rendered on demand
+    (:meth:`pages`), so that the calendars may be written meanwhile."""
+
+    schedule: Schedule
+    language: str
+    listed: list[Session]
+    days: list[Day]
+    tracks: list[Group]
+    rooms: list[Group]
+    #: Every file, in the order written: the calendars' bytes, the pages' ``None`` until rendered.
+    files: dict[str, dict[str, bytes | None]]
+
+    @classmethod
+    def of(
+        cls,
+        schedule: Schedule,
+        language: str | None,
+        alarm: dt.timedelta | None,
+        progress: Progress | None,
+        changes: Mapping[str, State] | None,
+    ) -> _Site:
+        """The calendars are exactly those of ``confcal export``, for every split (whole,
+        ``--split day``, ``event``, ``track``, ``room``), all from one schedule
+        (:func:`render_all`): each VEVENT is serialized once. ``progress`` is told how the
+        calendars' sessions go."""
+        listed = sessions(schedule, changes)
+        days = list(sessions_by_day(listed))
+        tracks, rooms = _feeds(schedule, listed)
+        calendars = render_all(schedule, alarm=alarm, progress=progress)
+        whole = calendars.pop(Split.NONE)[""]
+        files: dict[str, dict[str, bytes | None]] = {
+            _FOLDERS[split]: dict(part) for split, part in calendars.items() if part
+        }
+        for day in days:
+            files[DAYS_FOLDER][_html(day.date)] = None
+        links = _data.links_names(sum(len(day.sessions) for day in days))
+        files[DATA_FOLDER] = dict.fromkeys([*_DATA, *links])
+        # A programme without tracks (or rooms) has no such folder, rather than an empty one.
+        for folder, of in ((TRACKS_FOLDER, tracks), (ROOMS_FOLDER, rooms)):
+            if of:
+                files.setdefault(folder, {}).update(dict.fromkeys(_html(g.slug) for g in of))
+        # The site's own folder last, the worker in it (its scope is the folder it is served
+        # from), and index.html the last file of all: never published before what it links to.
+        files[""] = {CALENDAR_FILE: whole, SCRIPT: _script(), WORKER: None, "index.html": None}
+        language = _language(schedule, language)
+        return cls(schedule, language, listed, days, tracks, rooms, files)
+
+    def pages(self) -> dict[str, dict[str, bytes]]:
+        """The files named without their bytes: the lists, the script's data, the front page
+        and the worker."""
+        schedule, language, days = self.schedule, self.language, self.days
+        cards = _cards(schedule, self.listed)
+        whole = self.files[""][CALENDAR_FILE]
+        assert whole is not None
+        pages: dict[str, dict[str, bytes]] = {DAYS_FOLDER: {}}
+        for day in days:
+            html = _list(schedule, day.label, day.label, [day], language, cards=cards)
+            pages[DAYS_FOLDER][_html(day.date)] = html.encode("utf-8")
+        data = dict(
+            zip(
+                _DATA,
+                (
+                    _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
+                    _data.abstracts_json(days),
+                ),
+                strict=True,
+            )
+        )
+        data.update(_data.links_json(schedule, days))
+        pages[DATA_FOLDER] = data
+        for folder, of, what in (
+            (TRACKS_FOLDER, self.tracks, "Track"),
+            (ROOMS_FOLDER, self.rooms, "Room"),
+        ):
+            if of:
+                pages[folder] = _lists(schedule, of, what, language, cards)
+        pages[""] = {
+            "index.html": _index(schedule, days, self.tracks, self.rooms, language).encode()
+        }
+        # The worker's version covers every other file of the site.
+        without = {**self.files, "": {n: d for n, d in self.files[""].items() if n != WORKER}}
+        pages[""] = {WORKER: _worker(_filled(without, pages)), **pages[""]}
+        return pages
+
+
+def _filled(
+    files: Mapping[str, Mapping[str, bytes | None]], rendered: Mapping[str, Mapping[str, bytes]]
+) -> dict[str, dict[str, bytes]]:
+    """``files``, those named without their bytes (``None``) given them from ``rendered``."""
+    return {
+        folder: {n: rendered[folder][n] if data is None else data for n, data in part.items()}
+        for folder, part in files.items()
+    }
+
+
 def _render_site(
     schedule: Schedule,
     language: str | None = None,
@@ -252,43 +358,10 @@ def _render_site(
     progress: Progress | None = None,
     changes: Mapping[str, State] | None = None,
 ) -> dict[str, dict[str, bytes]]:
-    """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``.
-
-    The calendars are exactly those of ``confcal export``, for every split (whole, ``--split
-    day``, ``event``, ``track``, ``room``), all from one schedule (:func:`render_all`): each
-    VEVENT is serialized once. ``progress`` is told how the calendars' sessions go.
-    """
-    language = _language(schedule, language)
-    listed = sessions(schedule, changes)
-    days = list(sessions_by_day(listed))
-    tracks, rooms = _feeds(schedule, listed)
-    calendars = render_all(schedule, alarm=alarm, progress=progress)
-    whole = calendars.pop(Split.NONE)[""]
-    site: dict[str, dict[str, bytes]] = {
-        _FOLDERS[split]: files for split, files in calendars.items() if files
-    }
-    cards = _cards(schedule, listed)
-    for day in days:
-        html = _list(schedule, day.label, day.label, [day], language, cards=cards)
-        site[DAYS_FOLDER][f"{day.date}.html"] = html.encode("utf-8")
-    data = {
-        "sessions.json": _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
-        "abstracts.json": _data.abstracts_json(days),
-    }
-    data.update(_data.links_json(schedule, days))
-    site[DATA_FOLDER] = data
-    # A programme without tracks (or rooms) has no such folder, rather than an empty one.
-    for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
-        if of:
-            site.setdefault(folder, {}).update(_lists(schedule, of, what, language, cards))
-    # The site's own folder last, the worker in it (its scope is the folder it is served from),
-    # and index.html the last file of all: never published before what it links to.
-    index = _index(schedule, days, tracks, rooms, language).encode("utf-8")
-    site[""] = {CALENDAR_FILE: whole, SCRIPT: _script(), "index.html": index}
-    worker = _worker(site)
-    del site[""]["index.html"]
-    site[""].update({WORKER: worker, "index.html": index})
-    return site
+    """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``,
+    in the order written."""
+    site = _Site.of(schedule, language, alarm, progress, changes)
+    return _filled(site.files, site.pages())
 
 
 def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
@@ -305,10 +378,13 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
 ) -> list[Path]:
     """Write the site into ``folder``; returns the files whose content changed.
 
-    Everything is rendered before anything is written, so bad input writes nothing. The whole
-    site is written in one pass under one lock on ``folder`` (its sub-folders included), each
-    file atomically (in batches flushed together) and left alone when unchanged; a rebuild
-    removes the files of days, tracks, rooms and sessions that are gone. ``inputs``: files never
+    The calendars are rendered, and every file's place checked, before anything is written, so
+    bad input writes nothing; the pages render while the calendars are written (by a child
+    process on Linux, beside a second processor: see :func:`confcal.files.write_tree`), and the
+    front page is written last. The whole site is written in one pass under one lock on
+    ``folder`` (its sub-folders included), each file atomically (in batches flushed together)
+    and left alone when unchanged; a rebuild removes the files of days, tracks, rooms and
+    sessions that are gone. ``inputs``: files never
     to replace (the programme read). ``language``: the ``lang`` of the pages, if not the
     programme's (``calendar.language``; else English); a session's own language is marked on its
     title and abstract. ``alarm``: a reminder in every calendar (see :func:`confcal.to_vevent`).
@@ -322,7 +398,13 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
         OutputError: as :func:`confcal.files.write_tree`, for the folder and every
             file in it.
     """
-    tree = _render_site(schedule, language, alarm=alarm, progress=rendering, changes=changes)
+    site = _Site.of(schedule, language, alarm, rendering, changes)
     return write_tree(
-        folder, tree, inputs=inputs, needed_by="the site", stamp=stamp, progress=writing
+        folder,
+        site.files,
+        inputs=inputs,
+        needed_by="the site",
+        stamp=stamp,
+        progress=writing,
+        later=site.pages,
     )

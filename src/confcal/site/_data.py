@@ -26,6 +26,7 @@ __all__ = [
     "agenda_parts",
     "dump",
     "links_json",
+    "links_names",
     "sessions_json",
 ]
 
@@ -137,10 +138,15 @@ def links_json(schedule: Schedule, days: list[Day]) -> dict[str, bytes]:
         for day in days
         for s in day.sessions
     ]
+    names = links_names(len(rows))
     return {
-        f"links-{n // LINKS_CHUNK}.json": dump(rows[n : n + LINKS_CHUNK])
-        for n in range(0, len(rows), LINKS_CHUNK)
+        name: dump(rows[n * LINKS_CHUNK : (n + 1) * LINKS_CHUNK]) for n, name in enumerate(names)
     }
+
+
+def links_names(rows: int) -> list[str]:
+    """The files of :func:`links_json` for ``rows`` sessions, known before they are rendered."""
+    return [f"links-{n}.json" for n in range(-(-rows // LINKS_CHUNK))]
 
 
 def agenda_parts(schedule: Schedule, whole: bytes) -> dict[str, str]:

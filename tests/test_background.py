@@ -1,0 +1,317 @@
+"""Writing the site's calendars in a forked child while its pages render (confcal._background).
+
+The fork happens only in a process without other threads; pytest-xdist's workers run one of
+their own, so each case runs in a fresh interpreter, as ``confcal site`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from confcal import _background
+from confcal._background import in_background
+from confcal.errors import OutputError
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="the background writer runs only beside a second processor",
+)
+
+#: Patches the helpers below apply in the fresh interpreter: count the children forked, and
+#: write in the background from the first file.
+_PRELUDE = """
+import json, os, signal, sys, time
+from pathlib import Path
+import confcal
+from confcal import _background, _manifest
+_manifest.BACKGROUND_FROM = 0
+FORKS = []
+_start = _background._Child.__init__
+def _counted(self, work):
+    _start(self, work)
+    FORKS.append(self.pid)
+_background._Child.__init__ = _counted
+PARENT = os.getpid()
+"""
+
+
+def _python(*code: str, cwd: Path) -> dict[str, object]:
+    """Run ``code`` after :data:`_PRELUDE` in a fresh interpreter; what it prints, as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", "\n".join(textwrap.dedent(part) for part in (_PRELUDE, *code))],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def _programme(path: Path, sessions: int = 60) -> Path:
+    """A programme over three days, with tracks and rooms, some sessions cancelled."""
+    events = [
+        {
+            "id": f"s{n}",
+            "title": f"Session {n} ✨" if n % 7 else "Repeated title",
+            "start": f"2024-11-{18 + n % 3}T{9 + n % 8:02}:{n % 4 * 15:02}",
+            "duration": "PT45M",
+            "location": f"Room {n % 5}",
+            "track": f"Track {n % 4}",
+            "description": f"About\tsession {n}.",
+            **({"status": "cancelled"} if n % 11 == 0 else {}),
+        }
+        for n in range(sessions)
+    ]
+    calendar = {"name": "Test", "timezone": "America/New_York", "updated": "2024-11-14T00:00:00Z"}
+    path.write_text(json.dumps({"calendar": calendar, "events": events}), encoding="utf-8")
+    return path
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` but the fingerprint of the manifest's build line."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.name == ".confcal-files":
+                data = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"/"))
+            found[str(path.relative_to(folder))] = data
+    return found
+
+
+_BUILD = """
+from confcal.site import build_site
+def build(out, **options):
+    schedule = confcal.load(Path("events.json"))
+    return [str(p) for p in build_site(schedule, Path(out), **options)]
+"""
+
+
+def test_the_site_written_in_the_background_is_the_one_written_in_one_process(
+    tmp_path: Path,
+) -> None:
+    _programme(tmp_path / "events.json")
+    result = _python(
+        _BUILD,
+        """
+        background = build("bg")
+        forks = len(FORKS)
+        _background.can_fork = _manifest.can_fork = lambda: False
+        alone = build("alone")
+        print(json.dumps({"forks": forks, "after": len(FORKS), "bg": background, "alone": alone}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result["forks"] == result["after"] == 1
+    names = [Path(p).relative_to("bg") for p in result["bg"]]  # type: ignore[attr-defined]
+    assert names == [Path(p).relative_to("alone") for p in result["alone"]]  # type: ignore[attr-defined]
+    assert names[-1] == Path("index.html")  # the page last, after the background's files
+    assert _tree(tmp_path / "bg") == _tree(tmp_path / "alone")
+    assert not list((tmp_path / "bg").rglob(".confcal-tmp-*"))
+
+
+def test_a_rebuild_in_the_background_reports_only_what_changed(tmp_path: Path) -> None:
+    path = _programme(tmp_path / "events.json")
+    programme = json.loads(path.read_text(encoding="utf-8"))
+    programme["events"][3]["location"] = "Moved hall"
+    moved = json.dumps(programme)
+    result = _python(
+        _BUILD,
+        f"""
+        build("site")
+        Path("events.json").write_text({moved!r}, encoding="utf-8")
+        changed = build("site")
+        print(json.dumps({{"forks": len(FORKS), "changed": changed}}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result["forks"] == 2
+    changed = {str(Path(p).relative_to("site")) for p in result["changed"]}  # type: ignore[attr-defined]
+    assert "sessions/s3.ics" in changed
+    assert "calendar.ics" in changed
+    assert "sessions/s4.ics" not in changed
+    assert "rooms/room-3.ics" in changed  # s3's old room loses it, its new one gains it
+
+
+def test_a_write_failing_in_the_background_fails_the_run_and_the_next_run_repairs(
+    tmp_path: Path,
+) -> None:
+    _programme(tmp_path / "events.json")
+    result = _python(
+        _BUILD,
+        """
+        from confcal._folder import Folder
+        from confcal.errors import OutputError
+        real = Folder._temporary
+        def failing(self, name, data, mode):
+            if os.getpid() != PARENT and name == "s30.ics":
+                raise OutputError(f"{self.path / name}: cannot write: No space left on device")
+            return real(self, name, data, mode)
+        Folder._temporary = failing
+        try:
+            build("site")
+        except OutputError as error:
+            message = str(error)
+        Folder._temporary = real
+        build("site")
+        _background.can_fork = _manifest.can_fork = lambda: False
+        build("fresh")
+        print(json.dumps({"forks": len(FORKS), "message": message}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result["forks"] == 2
+    assert result["message"] == "site/sessions/s30.ics: cannot write: No space left on device"
+    assert _tree(tmp_path / "site") == _tree(tmp_path / "fresh")
+    assert not list((tmp_path / "site").rglob(".confcal-tmp-*"))
+
+
+def test_a_page_failing_to_render_stops_the_background_writer_before_the_folder_is_let_go(
+    tmp_path: Path,
+) -> None:
+    _programme(tmp_path / "events.json", sessions=400)
+    result = _python(
+        _BUILD,
+        """
+        from confcal import site
+        real = site._Site.pages
+        def failing(self):
+            raise MemoryError("rendering the page")
+        site._Site.pages = failing
+        try:
+            build("site")
+        except MemoryError:
+            pass
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            reaped = False
+        except ChildProcessError:
+            reaped = True
+        lock = Path("site/.confcal-lock").exists()
+        site._Site.pages = real
+        build("site")
+        _background.can_fork = _manifest.can_fork = lambda: False
+        build("fresh")
+        print(json.dumps({"forks": len(FORKS), "reaped": reaped, "lock": lock}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result == {"forks": 2, "reaped": True, "lock": False}
+    assert _tree(tmp_path / "site") == _tree(tmp_path / "fresh")
+    assert not list((tmp_path / "site").rglob(".confcal-tmp-*"))
+
+
+def test_the_childs_outcome_reaches_the_parent_whatever_it_is(tmp_path: Path) -> None:
+    result = _python(
+        """
+        from confcal.errors import OutputError
+        outcomes = {}
+        def outcome(work):
+            try:
+                with _background.in_background(work) as result:
+                    return repr(result())
+            except BaseException as error:
+                last = str(error).splitlines()[-1] if str(error) else ""
+                return f"{type(error).__name__}: {last}"
+        def refused():
+            raise OutputError("out/a.ics: cannot write: Read-only file system")
+        def broken():
+            raise ValueError("a bug")
+        def interrupted():
+            raise KeyboardInterrupt
+        def killed():
+            os.kill(os.getpid(), signal.SIGKILL)
+        outcomes["value"] = outcome(lambda: [os.getpid() != PARENT, "é"])
+        outcomes["refused"] = outcome(refused)
+        outcomes["broken"] = outcome(broken)
+        outcomes["interrupted"] = outcome(interrupted)
+        outcomes["killed"] = outcome(killed)
+        print(json.dumps({"forks": len(FORKS), **outcomes}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result == {
+        "forks": 5,
+        "value": "[True, 'é']",
+        "refused": "OutputError: out/a.ics: cannot write: Read-only file system",
+        "broken": "RuntimeError: ValueError: a bug",
+        "interrupted": "KeyboardInterrupt: ",
+        "killed": "OutputError: the process writing the files ended without a result (killed "
+        "by signal 9)",
+    }
+
+
+def test_leaving_the_block_early_stops_the_child_and_waits_for_it(tmp_path: Path) -> None:
+    result = _python(
+        """
+        def slow():
+            for _ in range(600):
+                time.sleep(0.1)
+        started = time.monotonic()
+        try:
+            with _background.in_background(slow):
+                raise LookupError("the caller fails")
+        except LookupError:
+            pass
+        try:
+            os.kill(FORKS[0], 0)
+            gone = False
+        except ProcessLookupError:
+            gone = True
+        print(json.dumps({"gone": gone, "quick": time.monotonic() - started < 30}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result == {"gone": True, "quick": True}
+
+
+def test_no_child_is_forked_beside_another_thread(tmp_path: Path) -> None:
+    result = _python(
+        """
+        import threading
+        alone = _background.can_fork()
+        stop = threading.Event()
+        thread = threading.Thread(target=stop.wait)
+        thread.start()
+        with _background.in_background(os.getpid) as pid:
+            done_here = pid() == os.getpid()
+        beside = _background.can_fork()
+        stop.set()
+        thread.join()
+        found = {"alone": alone, "beside": beside, "here": done_here, "forks": len(FORKS)}
+        print(json.dumps(found))
+        """,
+        cwd=tmp_path,
+    )
+    assert result == {"alone": True, "beside": False, "here": True, "forks": 0}
+
+
+def test_where_none_may_fork_the_work_is_done_at_once_and_its_error_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_background, "can_fork", lambda: False)
+    done = []
+
+    def write() -> str:
+        done.append(os.getpid())
+        return "written"
+
+    with in_background(write) as result:
+        assert done == [os.getpid()]
+        assert result() == "written"
+
+    def refused() -> None:
+        raise OutputError("out: cannot write")
+
+    with pytest.raises(OutputError, match="out: cannot write"), in_background(refused):
+        pass
