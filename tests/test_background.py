@@ -6,6 +6,7 @@ their own, so each case runs in a fresh interpreter, as ``confcal site`` does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from confcal import _background
+from confcal import _background, files
 from confcal._background import in_background
+from confcal._tree import Digests, Rendering, Tree
 from confcal.errors import OutputError
 
 pytestmark = pytest.mark.skipif(
@@ -30,8 +32,8 @@ _PRELUDE = """
 import json, os, signal, sys, time
 from pathlib import Path
 import confcal
-from confcal import _background, _manifest
-_manifest.BACKGROUND_FROM = 0
+from confcal import _background, _tree
+_tree.BACKGROUND_FROM = 0
 FORKS = []
 _start = _background._Child.__init__
 def _counted(self, work):
@@ -106,7 +108,7 @@ def test_the_site_written_in_the_background_is_the_one_written_in_one_process(
         """
         background = build("bg")
         forks = len(FORKS)
-        _background.can_fork = _manifest.can_fork = lambda: False
+        _background.can_fork = _tree.can_fork = lambda: False
         alone = build("alone")
         print(json.dumps({"forks": forks, "after": len(FORKS), "bg": background, "alone": alone}))
         """,
@@ -164,7 +166,7 @@ def test_a_write_failing_in_the_background_fails_the_run_and_the_next_run_repair
             message = str(error)
         Folder._temporary = real
         build("site")
-        _background.can_fork = _manifest.can_fork = lambda: False
+        _background.can_fork = _tree.can_fork = lambda: False
         build("fresh")
         print(json.dumps({"forks": len(FORKS), "message": message}))
         """,
@@ -200,7 +202,7 @@ def test_a_page_failing_to_render_stops_the_background_writer_before_the_folder_
         lock = Path("site/.confcal-lock").exists()
         site._Site.pages = real
         build("site")
-        _background.can_fork = _manifest.can_fork = lambda: False
+        _background.can_fork = _tree.can_fork = lambda: False
         build("fresh")
         print(json.dumps({"forks": len(FORKS), "reaped": reaped, "lock": lock}))
         """,
@@ -315,3 +317,61 @@ def test_where_none_may_fork_the_work_is_done_at_once_and_its_error_raised(
 
     with pytest.raises(OutputError, match="out: cannot write"), in_background(refused):
         pass
+
+
+def _rendering(
+    background: dict[str, dict[str, bytes]],
+    foreground: dict[str, dict[str, bytes]],
+    seen: list[dict[str, dict[str, bytes]]],
+) -> Rendering:
+    def last(digests: Digests) -> Tree:
+        seen.append({sub: dict(files) for sub, files in digests.items()})
+        return {"": {"last.txt": b"last"}}
+
+    return Rendering(lambda: background, lambda: foreground, last)
+
+
+def test_each_file_named_without_bytes_is_made_by_one_part_and_the_last_sees_every_digest(
+    tmp_path: Path,
+) -> None:
+    seen: list[dict[str, dict[str, bytes]]] = []
+    rendering = _rendering({"a": {"1.ics": b"one"}}, {"": {"index.html": b"page"}}, seen)
+    tree: dict[str, dict[str, bytes | None]] = {
+        "a": {"1.ics": None, "2.ics": b"two"},
+        "": {"last.txt": None, "index.html": None},
+    }
+    written = files.write_tree(tmp_path / "out", tree, rendering=rendering)
+    assert [p.relative_to(tmp_path / "out") for p in written] == [
+        Path("a/1.ics"), Path("a/2.ics"), Path("last.txt"), Path("index.html")
+    ]  # fmt: skip
+    assert (tmp_path / "out" / "a" / "1.ics").read_bytes() == b"one"
+    assert seen == [
+        {
+            "a": {
+                "1.ics": hashlib.sha256(b"one").digest(),
+                "2.ics": hashlib.sha256(b"two").digest(),
+            },
+            "": {"index.html": hashlib.sha256(b"page").digest()},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("background", "why"),
+    [
+        ({"a": {"1.ics": b"one", "3.ics": b"unplanned"}}, "not named without bytes"),
+        ({"a": {"2.ics": b"at hand already"}}, "not named without bytes"),
+        ({}, "named but never rendered"),
+    ],
+)
+def test_a_file_made_but_not_planned_or_planned_but_not_made_is_a_bug_caught_before_writing(
+    tmp_path: Path, background: dict[str, dict[str, bytes]], why: str
+) -> None:
+    rendering = _rendering(background, {}, [])
+    tree: dict[str, dict[str, bytes | None]] = {
+        "a": {"1.ics": None, "2.ics": b"two"},
+        "": {"last.txt": None},
+    }
+    with pytest.raises(AssertionError, match=why):
+        files.write_tree(tmp_path / "out", tree, rendering=rendering)
+    assert not list((tmp_path / "out").rglob("*.ics"))

@@ -24,6 +24,7 @@ LAYERS = {
     "confcal._background": 1,
     "confcal.zones": 2,
     "confcal._manifest": 2,
+    "confcal._tree": 3,
     "confcal._fields": 3,
     "confcal._vtimezone": 3,
     "confcal.model": 4,
@@ -77,7 +78,13 @@ def _group(package: str) -> frozenset[str]:
 #: say which arrows between them may never exist, whatever the layers would allow.
 READING = _group("confcal.readers")
 WRITING = frozenset(
-    {"confcal.files", "confcal._folder", "confcal._manifest", "confcal._background"}
+    {
+        "confcal.files",
+        "confcal._folder",
+        "confcal._manifest",
+        "confcal._tree",
+        "confcal._background",
+    }
 )
 PAGE = _group("confcal.site")
 LISTING = frozenset({"confcal.listing"})

@@ -12,4 +12,4 @@ from confcal import _manifest
 def test_the_manifest_limit_holds_a_hundred_thousand_sessions() -> None:
     """The limit README gives: 100,000 sessions with ids of 150 characters."""
     names = [f"{n:06d}-{'x' * 143}.ics" for n in range(100_000)]
-    assert len(_manifest._listing(names)) <= _manifest.MANIFEST_LIMIT
+    assert len(_manifest.listing(names)) <= _manifest.MANIFEST_LIMIT

@@ -21,7 +21,6 @@ import pytest
 import vobject
 
 import confcal
-from confcal.ical import to_ical
 from confcal.site import _data, build_site
 from test_site_browser import (
     CHROMIUM,
@@ -370,7 +369,7 @@ def test_my_agendas_head_survives_a_programme_description_saying_begin_vevent() 
         "events": [{"id": "a", "title": "T", "start": f"{DAY}T10:00", "end": f"{DAY}T11:00"}],
     }
     schedule = confcal.loads(json.dumps(programme))
-    head = _data.agenda_parts(schedule, to_ical(schedule))["head"]
+    head = _data.agenda_parts(schedule)["head"]
     assert "X-WR-CALNAME:N: my agenda\r\n" in head
     assert head.endswith("\r\n")
 

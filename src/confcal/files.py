@@ -21,9 +21,10 @@ The input is never the output: :func:`check_output` and :func:`check_stdout` ref
 anything is read, an output that is an input file, by device and inode, whether named, linked or
 open (``/dev/fd/3``, stdout); :func:`stderr_input` finds a stderr that is one. This module decides
 where a path the user names leads (links, each checked for its owner, devices, ``/dev/stdout``);
-the writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s.
-Every OSError becomes an :class:`~confcal.errors.OutputError` naming the path as
-:func:`~confcal.errors.shown_path` shows it. Writing files is POSIX only; ``import confcal``,
+the writing inside a folder is :mod:`confcal._folder`'s, the manifest :mod:`confcal._manifest`'s,
+the order of writing a tree :mod:`confcal._tree`'s. Every OSError becomes an
+:class:`~confcal.errors.OutputError` naming the path as :func:`~confcal.errors.shown_path` shows
+it. Writing files is POSIX only; ``import confcal``,
 :func:`render` and :func:`write_stdout` work anywhere.
 """
 
@@ -39,11 +40,11 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from . import _manifest
+from . import _manifest, _tree
 from ._choices import Split
 from ._fields import RESERVED_NAMES
 from ._folder import Folder, failed, lock_timeout, locked, lstat, require_posix, write_all
@@ -51,7 +52,7 @@ from ._manifest import MANIFEST, safe_folder, safe_name
 from ._version import __version__
 from .errors import OutputError, PipeClosed, shown, shown_path
 from .ical import Progress, part_to_ical, to_ical
-from .model import Schedule
+from .model import Event, Schedule
 
 __all__ = [
     "MANIFEST",
@@ -63,6 +64,7 @@ __all__ = [
     "render",
     "render_all",
     "silence_stdout",
+    "split_names",
     "stderr_input",
     "up_to_date",
     "write_atomic",
@@ -119,10 +121,22 @@ def _sessions(
     for done, event in enumerate(events, start=1):
         # A calendar's name is one line; a title may hold line breaks.
         name = " ".join(event.title.split())
-        files[f"{event.id}.ics"] = part_to_ical(schedule, [event], name=name, alarm=alarm)
+        files[_session_file(event)] = part_to_ical(schedule, [event], name=name, alarm=alarm)
         if progress is not None:
             progress(done, len(events))
     return files
+
+
+def _session_file(event: Event) -> str:
+    return f"{event.id}.ics"
+
+
+def split_names(schedule: Schedule, split: Split) -> list[str]:
+    """The names of a split's files, as :func:`render` names them and in its order, without
+    rendering them (``[""]`` for NONE)."""
+    if split is Split.EVENT:
+        return [_session_file(event) for event in schedule.sorted_events()]
+    return list(_parts(schedule, split, ()))
 
 
 def _parts(schedule: Schedule, split: Split, days: Collection[dt.date]) -> dict[str, Schedule]:
@@ -598,7 +612,7 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     needed_by: str = "confcal",
     stamp: str = "",
     progress: Progress | None = None,
-    later: Callable[[], _manifest.Tree] | None = None,
+    rendering: _tree.Rendering | None = None,
 ) -> list[Path]:
     """Write ``{sub-folder ("" for the folder itself): {file name: bytes}}`` into ``folder``,
     in that order, under its lock; remove what an earlier run wrote and this one did not.
@@ -612,13 +626,14 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     (see :func:`up_to_date`), recorded in the folder's manifest with what was written;
     ``progress`` is told ``(files written, files)``.
 
-    ``later`` renders the files that ``tree`` lists with ``None`` for their bytes (exactly
-    those, by folder) while the others are written: on Linux, by a forked child where the
-    process has no other thread; the folder that comes last in ``tree`` is written after every
-    other file. Everything is still checked before anything is written.
+    ``rendering`` makes the files that ``tree`` lists with ``None`` for their bytes, some in a
+    child process that writes them while this one renders the others (on Linux, with two
+    processors, in a process without other threads): see :class:`confcal._tree.Rendering`.
+    Every file's place is still checked before anything is written, and the folder that comes
+    last in ``tree`` is written after every other.
     """
-    if later is None and any(data is None for files in tree.values() for data in files.values()):
-        raise ValueError("files without their bytes (None) need later= to render them")
+    if rendering is None and any(d is None for files in tree.values() for d in files.values()):
+        raise ValueError("files without their bytes (None) need rendering= to make them")
     for sub, files in tree.items():
         if sub and not safe_folder(sub):
             raise OutputError(f"{shown_path(folder)}: refusing the folder name {shown(sub)}")
@@ -630,14 +645,14 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
     top = _open_folder(folder, needed_by)
     try:
         with locked(top, limit):
-            return _manifest.write_tree(
+            return _tree.write_tree(
                 top,
                 tree,
                 prune=prune,
                 inputs=protected,
                 stamp=stamp,
                 progress=progress,
-                later=later,
+                rendering=rendering,
             )
     finally:
         top.close()

@@ -51,7 +51,7 @@ def to_vevent(
             one outside 1900-2199, an ``alarm`` that is no duration up to 366 days, or
             an argument of the wrong type, naming the parameter.
     """
-    _check_alarm(alarm)
+    check_alarm(alarm)
     # The model's rules for Schedule.uid_domain and Schedule.dtstamp, not a second wording.
     if uid_domain is None:
         raise wrong_type("uid_domain", "a domain name (text)", uid_domain)
@@ -137,7 +137,7 @@ def to_calendar(schedule: Schedule, *, alarm: dt.timedelta | None = None) -> ica
             duration up to 366 days.
     """
     _check_schedule(schedule)
-    _check_alarm(alarm)
+    check_alarm(alarm)
     events, definitions, context = _plan(schedule, alarm)
     cal = _calendar_properties(schedule)
     for definition in definitions:
@@ -165,7 +165,7 @@ def to_ical(
             duration up to 366 days.
     """
     _check_schedule(schedule)
-    _check_alarm(alarm)  # before it is part of a cache key
+    check_alarm(alarm)  # before it is part of a cache key
     return _assemble(schedule, schedule.sorted_events(), alarm, progress=progress)
 
 
@@ -179,7 +179,7 @@ def part_to_ical(
 ) -> bytes:
     """``to_ical(schedule.subset(events, name=name, feed=feed), alarm=alarm)``, ``events`` in
     programme order, without making the part: a build writes one per session."""
-    _check_alarm(alarm)
+    check_alarm(alarm)
     return _assemble(schedule, events, alarm, part=(name, feed))
 
 
@@ -201,7 +201,7 @@ def _assemble(
         return _calendar_properties(made)
 
     parts = [_serialize.head_bytes(_calendar_context(schedule, refresh), name, properties)]
-    parts += [_serialize.vtimezone_bytes(definition) for definition in _definitions(events)]
+    parts.append(_vtimezones(events))
     if progress is None:
         parts += [_serialize.vevent_bytes(event, context, _event_properties) for event in events]
     else:
@@ -210,6 +210,17 @@ def _assemble(
             progress(done, len(events))
     parts.append(_serialize.END)
     return b"".join(parts)
+
+
+def vtimezones(schedule: Schedule) -> bytes:
+    """The VTIMEZONEs of ``to_ical(schedule)``, as it writes them: what a calendar of any of its
+    sessions needs, made without its VEVENTs."""
+    _check_schedule(schedule)
+    return _vtimezones(schedule.sorted_events())
+
+
+def _vtimezones(events: list[Event]) -> bytes:
+    return b"".join(_serialize.vtimezone_bytes(definition) for definition in _definitions(events))
 
 
 def _definitions(events: list[Event]) -> list[ZoneDefinition]:
@@ -270,7 +281,7 @@ def _description(event: Event) -> str | None:
     return "\n\n".join(parts) or None
 
 
-def _check_alarm(alarm: dt.timedelta | None) -> None:
+def check_alarm(alarm: dt.timedelta | None) -> None:
     """``alarm`` is ``None`` or a duration of zero or more (before the start)."""
     if alarm is None:
         return

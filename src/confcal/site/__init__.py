@@ -37,9 +37,10 @@ from pathlib import Path
 import attrs
 import jinja2
 
+from confcal._tree import Rendering, render_here
 from confcal.changes import State
-from confcal.files import Split, feed_slug, render_all, write_tree
-from confcal.ical import Progress
+from confcal.files import Split, feed_slug, render_all, split_names, write_tree
+from confcal.ical import Progress, check_alarm
 from confcal.model import Schedule
 from confcal.site import _data
 from confcal.site._card import Html, card
@@ -212,9 +213,10 @@ def _lists(
 _CORE = ("index.html", SCRIPT, f"{DATA_FOLDER}/sessions.json")
 
 
-def _worker(files: Mapping[str, Mapping[str, bytes]]) -> bytes:
+def _worker(digests: Mapping[str, Mapping[str, bytes]]) -> bytes:
     """``sw.js``: the files it keeps for offline use, and a version that changes with any file
-    of the site, so a rebuilt site replaces what visitors' browsers kept.
+    of the site (``digests``: each file's SHA-256 digest, by folder and name), so a rebuilt site
+    replaces what visitors' browsers kept.
 
     The page, its script and ``sessions.json`` are kept as the worker installs; the rest (the
     abstracts, the lists, the calendars) once the page has shown, a few at a time. The sessions'
@@ -223,10 +225,10 @@ def _worker(files: Mapping[str, Mapping[str, bytes]]) -> bytes:
     """
     digest = hashlib.sha256()
     rest: list[str] = []
-    for folder, names in sorted(files.items()):
-        for name, data in sorted(names.items()):
+    for folder, names in sorted(digests.items()):
+        for name, file_digest in sorted(names.items()):
             path = f"{folder}/{name}" if folder else name
-            digest.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
+            digest.update(path.encode() + b"\0" + file_digest)
             if path not in _CORE and folder != SESSIONS_FOLDER and not name.startswith("links-"):
                 rest.append(path)
     script = importlib.resources.files("confcal.site").joinpath("static", WORKER).read_text("utf-8")
@@ -255,16 +257,20 @@ _DATA = ("sessions.json", "abstracts.json")
 
 @attrs.frozen
 class _Site:
-    """The site of one schedule: its calendars rendered, its pages named and rendered on demand
-    (:meth:`pages`), so that the calendars may be written meanwhile."""
+    """The site of one schedule: every file named first, then made in three parts
+    (:class:`confcal._tree.Rendering`): the calendars (:meth:`calendars`), written by a child
+    process where the system allows while this one renders the pages (:meth:`pages`), then the
+    worker (:meth:`worker`), whose version covers them all."""
 
     schedule: Schedule
     language: str
+    alarm: dt.timedelta | None
+    progress: Progress | None
     listed: list[Session]
     days: list[Day]
     tracks: list[Group]
     rooms: list[Group]
-    #: Every file, in the order written: the calendars' bytes, the pages' ``None`` until rendered.
+    #: Every file, in the order written: ``None`` for bytes still to be made.
     files: dict[str, dict[str, bytes | None]]
 
     @classmethod
@@ -276,18 +282,15 @@ class _Site:
         progress: Progress | None,
         changes: Mapping[str, State] | None,
     ) -> _Site:
-        """The calendars are exactly those of ``confcal export``, for every split (whole,
-        ``--split day``, ``event``, ``track``, ``room``), all from one schedule
-        (:func:`render_all`): each VEVENT is serialized once. ``progress`` is told how the
-        calendars' sessions go."""
+        """``progress`` is told how the calendars' sessions go."""
+        check_alarm(alarm)  # here, before any file is written: the calendars come later
         listed = sessions(schedule, changes)
         days = list(sessions_by_day(listed))
         tracks, rooms = _feeds(schedule, listed)
-        calendars = render_all(schedule, alarm=alarm, progress=progress)
-        whole = calendars.pop(Split.NONE)[""]
-        files: dict[str, dict[str, bytes | None]] = {
-            _FOLDERS[split]: dict(part) for split, part in calendars.items() if part
-        }
+        files: dict[str, dict[str, bytes | None]] = {}
+        for split, folder in _FOLDERS.items():
+            if names := split_names(schedule, split):
+                files[folder] = dict.fromkeys(names)
         for day in days:
             files[DAYS_FOLDER][_html(day.date)] = None
         links = _data.links_names(sum(len(day.sessions) for day in days))
@@ -298,28 +301,35 @@ class _Site:
                 files.setdefault(folder, {}).update(dict.fromkeys(_html(g.slug) for g in of))
         # The site's own folder last, the worker in it (its scope is the folder it is served
         # from), and index.html the last file of all: never published before what it links to.
-        files[""] = {CALENDAR_FILE: whole, SCRIPT: _script(), WORKER: None, "index.html": None}
+        files[""] = {CALENDAR_FILE: None, SCRIPT: _script(), WORKER: None, "index.html": None}
         language = _language(schedule, language)
-        return cls(schedule, language, listed, days, tracks, rooms, files)
+        return cls(schedule, language, alarm, progress, listed, days, tracks, rooms, files)
+
+    def rendering(self) -> Rendering:
+        return Rendering(self.calendars, self.pages, self.worker)
+
+    def calendars(self) -> dict[str, dict[str, bytes]]:
+        """Exactly those of ``confcal export``, for every split (whole, ``--split day``,
+        ``event``, ``track``, ``room``), all from one schedule (:func:`render_all`): each VEVENT
+        is serialized once."""
+        calendars = render_all(self.schedule, alarm=self.alarm, progress=self.progress)
+        whole = calendars.pop(Split.NONE)[""]
+        files = {_FOLDERS[split]: part for split, part in calendars.items() if part}
+        return {**files, "": {CALENDAR_FILE: whole}}
 
     def pages(self) -> dict[str, dict[str, bytes]]:
-        """The files named without their bytes: the lists, the script's data, the front page
-        and the worker."""
+        """The lists, the script's data and the front page."""
         schedule, language, days = self.schedule, self.language, self.days
         cards = _cards(schedule, self.listed)
-        whole = self.files[""][CALENDAR_FILE]
-        assert whole is not None
         pages: dict[str, dict[str, bytes]] = {DAYS_FOLDER: {}}
         for day in days:
             html = _list(schedule, day.label, day.label, [day], language, cards=cards)
             pages[DAYS_FOLDER][_html(day.date)] = html.encode("utf-8")
+        agenda = _data.agenda_parts(schedule)
         data = dict(
             zip(
                 _DATA,
-                (
-                    _data.sessions_json(schedule, days, _data.agenda_parts(schedule, whole)),
-                    _data.abstracts_json(days),
-                ),
+                (_data.sessions_json(schedule, days, agenda), _data.abstracts_json(days)),
                 strict=True,
             )
         )
@@ -331,23 +341,13 @@ class _Site:
         ):
             if of:
                 pages[folder] = _lists(schedule, of, what, language, cards)
-        pages[""] = {
-            "index.html": _index(schedule, days, self.tracks, self.rooms, language).encode()
-        }
-        # The worker's version covers every other file of the site.
-        without = {**self.files, "": {n: d for n, d in self.files[""].items() if n != WORKER}}
-        pages[""] = {WORKER: _worker(_filled(without, pages)), **pages[""]}
+        index = _index(schedule, days, self.tracks, self.rooms, language)
+        pages[""] = {"index.html": index.encode("utf-8")}
         return pages
 
-
-def _filled(
-    files: Mapping[str, Mapping[str, bytes | None]], rendered: Mapping[str, Mapping[str, bytes]]
-) -> dict[str, dict[str, bytes]]:
-    """``files``, those named without their bytes (``None``) given them from ``rendered``."""
-    return {
-        folder: {n: rendered[folder][n] if data is None else data for n, data in part.items()}
-        for folder, part in files.items()
-    }
+    def worker(self, digests: Mapping[str, Mapping[str, bytes]]) -> dict[str, dict[str, bytes]]:
+        """``sw.js``, from the digests of every other file."""
+        return {"": {WORKER: _worker(digests)}}
 
 
 def _render_site(
@@ -361,7 +361,7 @@ def _render_site(
     """Every file of the site, in memory: ``{folder relative to the site: {file name: bytes}}``,
     in the order written."""
     site = _Site.of(schedule, language, alarm, progress, changes)
-    return _filled(site.files, site.pages())
+    return render_here(site.rendering(), site.files)
 
 
 def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
@@ -406,5 +406,5 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
         needed_by="the site",
         stamp=stamp,
         progress=writing,
-        later=site.pages,
+        rendering=site.rendering(),
     )

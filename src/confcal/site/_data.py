@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 
-from confcal.ical import to_ical
+from confcal.ical import to_ical, vtimezones
 from confcal.model import Schedule
 from confcal.site._page import Day, Session
 from confcal.site.links import add_links
@@ -42,7 +42,6 @@ FIELDS = (
 
 # At the start of a line: a text such as a description may say "BEGIN:VEVENT" too.
 _COMPONENT = re.compile(rb"^BEGIN:(VTIMEZONE|VEVENT)\r\n", re.MULTILINE)
-_VTIMEZONE = re.compile(rb"^BEGIN:VTIMEZONE\r\n.*?^END:VTIMEZONE\r\n", re.DOTALL | re.MULTILINE)
 
 
 def dump(value: object) -> bytes:
@@ -149,7 +148,7 @@ def links_names(rows: int) -> list[str]:
     return [f"links-{n}.json" for n in range(-(-rows // LINKS_CHUNK))]
 
 
-def agenda_parts(schedule: Schedule, whole: bytes) -> dict[str, str]:
+def agenda_parts(schedule: Schedule) -> dict[str, str]:
     """The head of "My agenda" (a session file's lines before its first component, named
     "<conference>: my agenda") and the whole calendar's VTIMEZONEs, which cover every session;
     the script puts the starred sessions' VEVENTs, as their files have them, between."""
@@ -159,5 +158,4 @@ def agenda_parts(schedule: Schedule, whole: bytes) -> dict[str, str]:
     part = to_ical(schedule.subset([first], name=f"{schedule.name}: my agenda"))
     found = _COMPONENT.search(part)
     head = part[: found.start()] if found else part
-    zones = b"".join(m.group(0) for m in _VTIMEZONE.finditer(whole))
-    return {"head": head.decode("utf-8"), "zones": zones.decode("utf-8")}
+    return {"head": head.decode("utf-8"), "zones": vtimezones(schedule).decode("utf-8")}
