@@ -44,7 +44,16 @@ from confcal.ical import Progress, check_alarm
 from confcal.model import Schedule
 from confcal.site import _data
 from confcal.site._card import Html, card
-from confcal.site._page import Day, Group, Session, groups, paragraphs, sessions, sessions_by_day
+from confcal.site._page import (
+    Day,
+    Group,
+    Session,
+    groups,
+    layout,
+    paragraphs,
+    sessions,
+    sessions_by_day,
+)
 from confcal.site.links import (
     CALENDAR_FILE,
     DAYS_FOLDER,
@@ -266,10 +275,7 @@ class _Site:
     language: str
     alarm: dt.timedelta | None
     progress: Progress | None
-    listed: list[Session]
-    days: list[Day]
-    tracks: list[Group]
-    rooms: list[Group]
+    changes: Mapping[str, State] | None
     #: Every file, in the order written: ``None`` for bytes still to be made.
     files: dict[str, dict[str, bytes | None]]
 
@@ -284,26 +290,23 @@ class _Site:
     ) -> _Site:
         """``progress`` is told how the calendars' sessions go."""
         check_alarm(alarm)  # here, before any file is written: the calendars come later
-        listed = sessions(schedule, changes)
-        days = list(sessions_by_day(listed))
-        tracks, rooms = _feeds(schedule, listed)
         files: dict[str, dict[str, bytes | None]] = {}
         for split, folder in _FOLDERS.items():
             if names := split_names(schedule, split):
                 files[folder] = dict.fromkeys(names)
-        for day in days:
-            files[DAYS_FOLDER][_html(day.date)] = None
-        links = _data.links_names(sum(len(day.sessions) for day in days))
-        files[DATA_FOLDER] = dict.fromkeys([*_DATA, *links])
+        pages = layout(schedule)
+        for date in pages.days:
+            files[DAYS_FOLDER][_html(date)] = None
+        files[DATA_FOLDER] = dict.fromkeys([*_DATA, *_data.links_names(pages.listed)])
         # A programme without tracks (or rooms) has no such folder, rather than an empty one.
-        for folder, of in ((TRACKS_FOLDER, tracks), (ROOMS_FOLDER, rooms)):
-            if of:
-                files.setdefault(folder, {}).update(dict.fromkeys(_html(g.slug) for g in of))
+        for folder, slugs in ((TRACKS_FOLDER, pages.tracks), (ROOMS_FOLDER, pages.rooms)):
+            if slugs:
+                files.setdefault(folder, {}).update(dict.fromkeys(map(_html, slugs)))
         # The site's own folder last, the worker in it (its scope is the folder it is served
         # from), and index.html the last file of all: never published before what it links to.
         files[""] = {CALENDAR_FILE: None, SCRIPT: _script(), WORKER: None, "index.html": None}
         language = _language(schedule, language)
-        return cls(schedule, language, alarm, progress, listed, days, tracks, rooms, files)
+        return cls(schedule, language, alarm, progress, changes, files)
 
     def rendering(self) -> Rendering:
         return Rendering(self.calendars, self.pages, self.worker)
@@ -319,8 +322,11 @@ class _Site:
 
     def pages(self) -> dict[str, dict[str, bytes]]:
         """The lists, the script's data and the front page."""
-        schedule, language, days = self.schedule, self.language, self.days
-        cards = _cards(schedule, self.listed)
+        schedule, language = self.schedule, self.language
+        listed = sessions(schedule, self.changes)
+        days = list(sessions_by_day(listed))
+        tracks, rooms = _feeds(schedule, listed)
+        cards = _cards(schedule, listed)
         pages: dict[str, dict[str, bytes]] = {DAYS_FOLDER: {}}
         for day in days:
             html = _list(schedule, day.label, day.label, [day], language, cards=cards)
@@ -335,13 +341,10 @@ class _Site:
         )
         data.update(_data.links_json(schedule, days))
         pages[DATA_FOLDER] = data
-        for folder, of, what in (
-            (TRACKS_FOLDER, self.tracks, "Track"),
-            (ROOMS_FOLDER, self.rooms, "Room"),
-        ):
+        for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
             if of:
                 pages[folder] = _lists(schedule, of, what, language, cards)
-        index = _index(schedule, days, self.tracks, self.rooms, language)
+        index = _index(schedule, days, tracks, rooms, language)
         pages[""] = {"index.html": index.encode("utf-8")}
         return pages
 

@@ -21,7 +21,18 @@ from confcal.files import feed_slug
 from confcal.model import Event, Schedule
 from confcal.site.links import DAYS_FOLDER, ELLIPSIS, SESSIONS_FOLDER, web_url
 
-__all__ = ["Day", "Group", "Session", "groups", "paragraphs", "sessions", "sessions_by_day"]
+__all__ = [
+    "Day",
+    "Group",
+    "Layout",
+    "Session",
+    "groups",
+    "layout",
+    "listed_day",
+    "paragraphs",
+    "sessions",
+    "sessions_by_day",
+]
 
 DASH = "\N{EN DASH}"
 
@@ -248,14 +259,46 @@ def sessions(schedule: Schedule, changes: Mapping[str, State] | None = None) -> 
     """
     changes = changes or {}
     return [
-        _session(
-            event,
-            schedule,
-            event.days(schedule.timezone, schedule.day_change)[0],
-            changes.get(event.id),
-        )
+        _session(event, schedule, listed_day(event, schedule), changes.get(event.id))
         for event in schedule.sorted_events()
     ]
+
+
+def listed_day(event: Event, schedule: Schedule) -> dt.date:
+    """The conference day a session is listed under: its first (see :func:`sessions`)."""
+    return event.days(schedule.timezone, schedule.day_change)[0]
+
+
+@attrs.frozen
+class Layout:
+    """The pages of a schedule by name, known before they are made (the site's files are
+    checked, and its calendars begin to be written, meanwhile)."""
+
+    #: The days on which sessions are listed (``YYYY-MM-DD``), as :func:`sessions_by_day` has.
+    days: list[str]
+    #: The file names (without ``.html``) of the tracks' and the rooms' lists, as :func:`groups`
+    #: names them.
+    tracks: list[str]
+    rooms: list[str]
+    #: How many sessions the pages list: each once.
+    listed: int
+
+
+def layout(schedule: Schedule) -> Layout:
+    """What :func:`sessions` and :func:`groups` will make of ``schedule``, by name only."""
+    events = schedule.events
+    return Layout(
+        days=sorted({listed_day(event, schedule).isoformat() for event in events}),
+        tracks=_slugs(event.track for event in events),
+        rooms=_slugs(event.location for event in events),
+        listed=len(events),
+    )
+
+
+def _slugs(names: Iterable[str | None]) -> list[str]:
+    """The slug of each group of ``names`` (ignoring case, without the sessions that have no
+    name), as :func:`groups` makes them."""
+    return sorted({feed_slug(name) for name in names if name})
 
 
 def _days(listed: Iterable[Session]) -> list[Day]:
