@@ -1,7 +1,9 @@
 """Calendars as files: the split into per-day and per-event files, and the one place that writes.
 
-Everything is rendered in memory first (:func:`render`), so bad input writes nothing. Then this
-module writes, and no other part of confcal does:
+Everything is checked before anything is written, so bad input writes nothing: the programme as
+it is read, the files' names and places as they are planned; the exports are rendered in memory
+first (:func:`render`), the site's pages while its calendars are written (:func:`write_tree`).
+This module writes, and no other part of confcal does:
 
 - a regular file atomically (:func:`write_atomic`): a temporary file beside it, fsynced and
   renamed over it, then its folder fsynced. A file whose content would not change is left alone,

@@ -381,17 +381,18 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
 ) -> list[Path]:
     """Write the site into ``folder``; returns the files whose content changed.
 
-    The calendars are rendered, and every file's place checked, before anything is written, so
-    bad input writes nothing; the pages render while the calendars are written (by a child
-    process on Linux, beside a second processor: see :func:`confcal.files.write_tree`), and the
+    Every file is named and its place checked, and the options too, before anything is written,
+    so bad input writes nothing. Then the calendars are rendered and written by a child process
+    while this one renders the pages (on Linux, with a second processor, in a process without
+    other threads: see :func:`confcal.files.write_tree`; elsewhere one after the other), and the
     front page is written last. The whole site is written in one pass under one lock on
     ``folder`` (its sub-folders included), each file atomically (in batches flushed together)
     and left alone when unchanged; a rebuild removes the files of days, tracks, rooms and
-    sessions that are gone. ``inputs``: files never
-    to replace (the programme read). ``language``: the ``lang`` of the pages, if not the
-    programme's (``calendar.language``; else English); a session's own language is marked on its
-    title and abstract. ``alarm``: a reminder in every calendar (see :func:`confcal.to_vevent`).
-    ``stamp``: what the schedule was made from, recorded for :func:`confcal.files.up_to_date`.
+    sessions that are gone. ``inputs``: files never to replace (the programme read).
+    ``language``: the ``lang`` of the pages, if not the programme's (``calendar.language``; else
+    English); a session's own language is marked on its title and abstract. ``alarm``: a
+    reminder in every calendar (see :func:`confcal.to_vevent`). ``stamp``: what the schedule
+    was made from, recorded for :func:`confcal.files.up_to_date`.
     ``rendering`` and ``writing`` are told ``(done, total)`` as the calendars are rendered and
     as the files are written. ``changes``: what the last publication changed, each session's
     state before it by id (:func:`confcal.history.last_changes`); the cards mark those sessions
