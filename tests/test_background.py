@@ -277,6 +277,20 @@ def test_leaving_the_block_early_stops_the_child_and_waits_for_it(tmp_path: Path
     assert result == {"gone": True, "quick": True}
 
 
+def test_a_program_that_ignores_its_children_still_gets_the_result(tmp_path: Path) -> None:
+    """With SIGCHLD ignored (daemons do), the system reaps the child: waitpid finds none."""
+    result = _python(
+        """
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        with _background.in_background(lambda: "written") as written:
+            value = written()
+        print(json.dumps({"value": value, "forks": len(FORKS)}))
+        """,
+        cwd=tmp_path,
+    )
+    assert result == {"value": "written", "forks": 1}
+
+
 def test_no_child_is_forked_beside_another_thread(tmp_path: Path) -> None:
     result = _python(
         """

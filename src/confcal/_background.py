@@ -110,6 +110,8 @@ class _Child(Generic[T]):
     def _wait(self) -> str:
         try:
             _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored: the system reaped it, once it ended
+            return "its exit status unknown"
         finally:
             self._unfreeze()
         if os.WIFSIGNALED(status):
