@@ -155,10 +155,10 @@ def test_a_write_failing_in_the_background_fails_the_run_and_the_next_run_repair
         from confcal._folder import Folder
         from confcal.errors import OutputError
         real = Folder._temporary
-        def failing(self, name, data, mode):
+        def failing(self, name, data, mode, temporary):
             if os.getpid() != PARENT and name == "s30.ics":
                 raise OutputError(f"{self.path / name}: cannot write: No space left on device")
-            return real(self, name, data, mode)
+            return real(self, name, data, mode, temporary)
         Folder._temporary = failing
         try:
             build("site")

@@ -934,3 +934,21 @@ def test_last_changes_are_those_of_the_latest_publication_that_changed_anything(
     )
     assert last_changes(schedule(a, b), history) == {"a": old}
     assert last_changes(schedule(a, b), History()) == {}
+
+
+def test_the_site_tells_its_rendering_step_by_step_and_its_writing_up_to_every_file(
+    tmp_path: Path,
+) -> None:
+    rendering: list[tuple[int, int]] = []
+    writing: list[tuple[int, int]] = []
+    written = build_site(
+        schedule(timed(), timed(id="b", title="B", track="T")),
+        tmp_path,
+        rendering=lambda done, total: rendering.append((done, total)),
+        writing=lambda done, total: writing.append((done, total)),
+    )
+    assert rendering == [(done, 6) for done in range(7)]
+    total = writing[-1][1]
+    assert writing[-1] == (total, total)
+    assert total == len(written)  # a fresh folder: every file written
+    assert [done for done, _ in writing] == sorted(done for done, _ in writing)

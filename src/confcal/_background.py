@@ -51,6 +51,7 @@ class _Child(Generic[T]):
 
     def __init__(self, work: Callable[[], T]) -> None:
         reading, writing = os.pipe()
+        parent = os.getpid()
         # Objects alive now are left out of this process's collections until the child is done:
         # a collection writes to each object it visits, which would copy the memory shared with
         # the child page by page. Not where the program froze objects of its own.
@@ -66,7 +67,7 @@ class _Child(Generic[T]):
             raise
         if self.pid == 0:  # pragma: no cover - the child; its effects are tested
             os.close(reading)
-            _run_child(work, writing)
+            _run_child(work, writing, parent)
         os.close(writing)
         self._reading: int | None = reading
 
@@ -123,13 +124,39 @@ class _Child(Generic[T]):
 _RESULT, _ERROR, _INTERRUPTED, _FAILED = "result", "error", "interrupted", "failed"
 
 
-def _run_child(work: Callable[[], object], pipe: int) -> None:  # pragma: no cover - in the child
-    """Do ``work`` and send its outcome through ``pipe``, then end the process. ``SIGTERM`` (the
-    parent's :meth:`_Child.stop`) interrupts the work as Ctrl-C would, so it cleans up."""
+def _interrupted(signum: int, frame: object) -> None:  # pragma: no cover - in the child
+    """Stop the work as Ctrl-C would, once: a second signal (Ctrl-C reaches both processes, then
+    the parent's :meth:`_Child.stop` follows) must not cut short the removal of the temporary
+    files the first one began."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+#: Linux's prctl(2) option: the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _run_child(
+    work: Callable[[], object], pipe: int, parent: int
+) -> None:  # pragma: no cover - in the child
+    """Do ``work`` and send its outcome through ``pipe``, then end the process.
+
+    ``SIGTERM`` (the parent's :meth:`_Child.stop`), and Ctrl-C unless the program ignores it,
+    interrupt the work as Ctrl-C would, so it cleans up. So does the parent's death (killed by
+    a supervisor, the OOM killer): no orphan goes on writing in a folder whose lock its parent
+    no longer holds."""
     code = 1
     try:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _interrupted)
+        signal.signal(signal.SIGTERM, _interrupted)
+        import ctypes  # only here: Linux, where the child is forked
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         try:
+            if os.getppid() != parent:  # died before the line above
+                raise KeyboardInterrupt
             outcome: tuple[str, object] = (_RESULT, work())
         except OutputError as error:
             outcome = (_ERROR, str(error))

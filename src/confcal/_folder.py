@@ -270,12 +270,14 @@ class Folder:
     ) -> None:
         """Temporaries for ``batch`` (name, data, mode), flushed together, then renamed, each
         told to ``progress`` counting from ``done``."""
-        opened: list[tuple[int, str]] = []
+        temporaries: list[str] = []  # each listed before it is created, for Ctrl-C's clean-up
+        fds: list[int] = []
         try:
             for name, data, mode in batch:
-                opened.append(self._temporary(name, data, mode))
-            _sync_files(self, [fd for fd, _ in opened])
-            for (name, data, _), (_, temporary) in zip(batch, opened, strict=True):
+                temporaries.append(_temporary_name())
+                fds.append(self._temporary(name, data, mode, temporaries[-1]))
+            _sync_files(self, fds)
+            for (name, data, _), temporary in zip(batch, temporaries, strict=True):
                 try:
                     os.replace(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
                 except FileNotFoundError:  # another run's clean-up took it: one at a time
@@ -286,12 +288,12 @@ class Folder:
                     done += 1
                     progress(done)
         except BaseException:  # also Ctrl-C: leave no temporary file
-            for _, temporary in opened:
+            for temporary in temporaries:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary, dir_fd=self.fd)
             raise
         finally:
-            for fd, _ in opened:
+            for fd in fds:
                 os.close(fd)
 
     def _mode(self, name: str, data: bytes) -> int | None:
@@ -308,10 +310,11 @@ class Folder:
             return _UNCHANGED
         return stat.S_IMODE(status.st_mode)
 
-    def _temporary(self, name: str, data: bytes, mode: int | None) -> tuple[int, str]:
-        """A temporary file beside ``name`` holding ``data``, open and locked (another run's
-        clean-up leaves a locked temporary alone), not yet flushed."""
-        temporary = TEMPORARY_PREFIX + secrets.token_hex(8)
+    def _temporary(self, name: str, data: bytes, mode: int | None, temporary: str) -> int:
+        """The temporary file ``temporary`` (:func:`_temporary_name`) beside ``name``, holding
+        ``data``, open and locked (another run's clean-up leaves a locked temporary alone), not
+        yet flushed. The caller knows its name before it exists: a Ctrl-C just as it is created
+        leaves nothing behind."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
         try:
             fd = os.open(temporary, flags, 0o666, dir_fd=self.fd)
@@ -329,13 +332,19 @@ class Folder:
             if isinstance(error, OSError):
                 raise failed(self.path / name, "write", error) from None
             raise
-        return fd, temporary
+        return fd
 
     def _replace(self, name: str, data: bytes, mode: int | None) -> bool:
         """Write a temporary file (:meth:`_temporary`, 0o666 less the umask), flush it and
         rename it over ``name``; ``False`` if another run's clean-up removed the temporary file
         before it was locked (then try once more)."""
-        fd, temporary = self._temporary(name, data, mode)
+        temporary = _temporary_name()
+        try:
+            fd = self._temporary(name, data, mode, temporary)
+        except BaseException:  # also Ctrl-C just as it was created
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=self.fd)
+            raise
         try:
             os.fsync(fd)
             try:
@@ -419,6 +428,11 @@ class Folder:
         """Whether ``name`` is still the file ``status`` describes (not removed, not replaced)."""
         now = lstat(name, dir_fd=self.fd)
         return now is not None and (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino)
+
+
+def _temporary_name() -> str:
+    """A name for a temporary file: :data:`TEMPORARY_PREFIX` and 64 random bits."""
+    return TEMPORARY_PREFIX + secrets.token_hex(8)
 
 
 #: What :meth:`Folder._mode` says of a file that already holds what would be written.

@@ -288,7 +288,7 @@ class _Site:
         progress: Progress | None,
         changes: Mapping[str, State] | None,
     ) -> _Site:
-        """``progress`` is told how the calendars' sessions go."""
+        """``progress`` is told how the pages' rendering goes (:meth:`pages`)."""
         check_alarm(alarm)  # here, before any file is written: the calendars come later
         files: dict[str, dict[str, bytes | None]] = {}
         for split, folder in _FOLDERS.items():
@@ -315,22 +315,28 @@ class _Site:
         """Exactly those of ``confcal export``, for every split (whole, ``--split day``,
         ``event``, ``track``, ``room``), all from one schedule (:func:`render_all`): each VEVENT
         is serialized once."""
-        calendars = render_all(self.schedule, alarm=self.alarm, progress=self.progress)
+        # No progress told from here: this runs in the child process, where the caller's
+        # callback would run out of its sight (and its exceptions change type on the way back).
+        calendars = render_all(self.schedule, alarm=self.alarm)
         whole = calendars.pop(Split.NONE)[""]
         files = {_FOLDERS[split]: part for split, part in calendars.items() if part}
         return {**files, "": {CALENDAR_FILE: whole}}
 
     def pages(self) -> dict[str, dict[str, bytes]]:
-        """The lists, the script's data and the front page."""
+        """The lists, the script's data and the front page; ``progress`` is told each step."""
         schedule, language = self.schedule, self.language
+        step = _Steps(self.progress, _PAGE_STEPS)
         listed = sessions(schedule, self.changes)
         days = list(sessions_by_day(listed))
         tracks, rooms = _feeds(schedule, listed)
+        step()
         cards = _cards(schedule, listed)
+        step()
         pages: dict[str, dict[str, bytes]] = {DAYS_FOLDER: {}}
         for day in days:
             html = _list(schedule, day.label, day.label, [day], language, cards=cards)
             pages[DAYS_FOLDER][_html(day.date)] = html.encode("utf-8")
+        step()
         agenda = _data.agenda_parts(schedule)
         data = dict(
             zip(
@@ -339,18 +345,40 @@ class _Site:
                 strict=True,
             )
         )
+        step()
         data.update(_data.links_json(schedule, days))
         pages[DATA_FOLDER] = data
+        step()
         for folder, of, what in ((TRACKS_FOLDER, tracks, "Track"), (ROOMS_FOLDER, rooms, "Room")):
             if of:
                 pages[folder] = _lists(schedule, of, what, language, cards)
         index = _index(schedule, days, tracks, rooms, language)
         pages[""] = {"index.html": index.encode("utf-8")}
+        step()
         return pages
 
     def worker(self, digests: Mapping[str, Mapping[str, bytes]]) -> dict[str, dict[str, bytes]]:
         """``sw.js``, from the digests of every other file."""
         return {"": {WORKER: _worker(digests)}}
+
+
+#: The steps of :meth:`_Site.pages` told to its progress: the sessions as the pages show them,
+#: their cards, the days' lists, the script's data, its links, the other lists and the page.
+_PAGE_STEPS = 6
+
+
+class _Steps:
+    """Tells ``progress`` ``(done, total)`` at the start (0) and after each step."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        if progress is not None:
+            progress(0, total)
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 def _render_site(
@@ -393,10 +421,12 @@ def build_site(  # noqa: PLR0913 - keyword-only options, each with a default
     English); a session's own language is marked on its title and abstract. ``alarm``: a
     reminder in every calendar (see :func:`confcal.to_vevent`). ``stamp``: what the schedule
     was made from, recorded for :func:`confcal.files.up_to_date`.
-    ``rendering`` and ``writing`` are told ``(done, total)`` as the calendars are rendered and
-    as the files are written. ``changes``: what the last publication changed, each session's
-    state before it by id (:func:`confcal.history.last_changes`); the cards mark those sessions
-    ("moved from Hall 1, 14:00") and the front page lists them. None: no marks (no history).
+    ``rendering`` is told ``(done, total)`` as the pages are rendered, step by step (the
+    calendars are rendered by the child process, which tells no callback of the caller's), and
+    ``writing`` as this process writes files (the child's are counted once it is done).
+    ``changes``: what the last publication changed, each session's state before it by id
+    (:func:`confcal.history.last_changes`); the cards mark those sessions ("moved from Hall 1,
+    14:00") and the front page lists them. None: no marks (no history).
 
     Raises:
         OutputError: as :func:`confcal.files.write_tree`, for the folder and every
