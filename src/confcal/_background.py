@@ -78,6 +78,9 @@ class _Child(Generic[T]):
             with os.fdopen(self._reading, "rb", closefd=True) as pipe:
                 self._reading = None
                 payload = pipe.read()
+        except BaseException:  # Ctrl-C to this process alone, say: the child stops too
+            self._signal()
+            raise
         finally:
             status = self._wait()
         if not payload:
@@ -97,11 +100,14 @@ class _Child(Generic[T]):
         of the folder."""
         if self._reading is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
+        self._signal()
         os.close(self._reading)
         self._reading = None
         self._wait()
+
+    def _signal(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
 
     def _unfreeze(self) -> None:
         if self._frozen:
