@@ -429,13 +429,13 @@ def _write_in_background(
     if final.keys() - {last_sub}:
         raise AssertionError(f"the last files are the last folder's, not in {sorted(final)}")
     last.fill(final.get(last_sub, {}))
+    unmade = [n for sub, plan in every for n in plan.awaited() if n not in digests.get(sub, {})]
+    if unmade:  # before the front page: the site is not published without them
+        raise AssertionError(f"named but never rendered: {unmade[:3]}")
     ours = {*here.get(last_sub, {}), *final.get(last_sub, {})}
     done = total - len(ours)
     rest = {name: data for name, data in last.ready().items() if name in ours}  # its order
     changed.update(_write_files([(last.folder, rest)], progress, done, total))
-    unmade = [n for sub, plan in every for n in plan.awaited() if n not in digests.get(sub, {})]
-    if unmade:
-        raise AssertionError(f"named but never rendered: {unmade[:3]}")
     paths = (plan.folder.path / name for plan in plans.values() for name in plan.files)
     return [path for path in paths if path in changed]
 
