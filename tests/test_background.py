@@ -9,9 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,91 +17,16 @@ from confcal import _background, files
 from confcal._background import in_background
 from confcal._tree import Digests, Rendering, Tree
 from confcal.errors import OutputError
+from forking import forking, programme, python, site_files
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
-    reason="the background writer runs only beside a second processor",
-)
-
-#: Patches the helpers below apply in the fresh interpreter: count the children forked, and
-#: write in the background from the first file.
-_PRELUDE = """
-import json, os, signal, sys, time
-from pathlib import Path
-import confcal
-from confcal import _background, _tree
-_tree.BACKGROUND_FROM = 0
-FORKS = []
-_start = _background._Child.__init__
-def _counted(self, work):
-    _start(self, work)
-    FORKS.append(self.pid)
-_background._Child.__init__ = _counted
-PARENT = os.getpid()
-"""
-
-
-def _python(*code: str, cwd: Path) -> dict[str, object]:
-    """Run ``code`` after :data:`_PRELUDE` in a fresh interpreter; what it prints, as JSON."""
-    done = subprocess.run(
-        [sys.executable, "-c", "\n".join(textwrap.dedent(part) for part in (_PRELUDE, *code))],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
-    return result
-
-
-def _programme(path: Path, sessions: int = 60) -> Path:
-    """A programme over three days, with tracks and rooms, some sessions cancelled."""
-    events = [
-        {
-            "id": f"s{n}",
-            "title": f"Session {n} ✨" if n % 7 else "Repeated title",
-            "start": f"2024-11-{18 + n % 3}T{9 + n % 8:02}:{n % 4 * 15:02}",
-            "duration": "PT45M",
-            "location": f"Room {n % 5}",
-            "track": f"Track {n % 4}",
-            "description": f"About\tsession {n}.",
-            **({"status": "cancelled"} if n % 11 == 0 else {}),
-        }
-        for n in range(sessions)
-    ]
-    calendar = {"name": "Test", "timezone": "America/New_York", "updated": "2024-11-14T00:00:00Z"}
-    path.write_text(json.dumps({"calendar": calendar, "events": events}), encoding="utf-8")
-    return path
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` but the fingerprint of the manifest's build line."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            if path.name == ".confcal-files":
-                data = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"/"))
-            found[str(path.relative_to(folder))] = data
-    return found
-
-
-_BUILD = """
-from confcal.site import build_site
-def build(out, **options):
-    schedule = confcal.load(Path("events.json"))
-    return [str(p) for p in build_site(schedule, Path(out), **options)]
-"""
+pytestmark = forking
 
 
 def test_the_site_written_in_the_background_is_the_one_written_in_one_process(
     tmp_path: Path,
 ) -> None:
-    _programme(tmp_path / "events.json")
-    result = _python(
-        _BUILD,
+    programme(tmp_path / "events.json")
+    result = python(
         """
         background = build("bg")
         forks = len(FORKS)
@@ -118,17 +40,16 @@ def test_the_site_written_in_the_background_is_the_one_written_in_one_process(
     names = [Path(p).relative_to("bg") for p in result["bg"]]  # type: ignore[attr-defined]
     assert names == [Path(p).relative_to("alone") for p in result["alone"]]  # type: ignore[attr-defined]
     assert names[-1] == Path("index.html")  # the page last, after the background's files
-    assert _tree(tmp_path / "bg") == _tree(tmp_path / "alone")
+    assert site_files(tmp_path / "bg") == site_files(tmp_path / "alone")
     assert not list((tmp_path / "bg").rglob(".confcal-tmp-*"))
 
 
 def test_a_rebuild_in_the_background_reports_only_what_changed(tmp_path: Path) -> None:
-    path = _programme(tmp_path / "events.json")
-    programme = json.loads(path.read_text(encoding="utf-8"))
-    programme["events"][3]["location"] = "Moved hall"
-    moved = json.dumps(programme)
-    result = _python(
-        _BUILD,
+    path = programme(tmp_path / "events.json")
+    edited = json.loads(path.read_text(encoding="utf-8"))
+    edited["events"][3]["location"] = "Moved hall"
+    moved = json.dumps(edited)
+    result = python(
         f"""
         build("site")
         Path("events.json").write_text({moved!r}, encoding="utf-8")
@@ -148,9 +69,8 @@ def test_a_rebuild_in_the_background_reports_only_what_changed(tmp_path: Path) -
 def test_a_write_failing_in_the_background_fails_the_run_and_the_next_run_repairs(
     tmp_path: Path,
 ) -> None:
-    _programme(tmp_path / "events.json")
-    result = _python(
-        _BUILD,
+    programme(tmp_path / "events.json")
+    result = python(
         """
         from confcal._folder import Folder
         from confcal.errors import OutputError
@@ -174,16 +94,15 @@ def test_a_write_failing_in_the_background_fails_the_run_and_the_next_run_repair
     )
     assert result["forks"] == 2
     assert result["message"] == "site/sessions/s30.ics: cannot write: No space left on device"
-    assert _tree(tmp_path / "site") == _tree(tmp_path / "fresh")
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "fresh")
     assert not list((tmp_path / "site").rglob(".confcal-tmp-*"))
 
 
 def test_a_page_failing_to_render_stops_the_background_writer_before_the_folder_is_let_go(
     tmp_path: Path,
 ) -> None:
-    _programme(tmp_path / "events.json", sessions=400)
-    result = _python(
-        _BUILD,
+    programme(tmp_path / "events.json", sessions=400)
+    result = python(
         """
         from confcal import site
         real = site._Site.pages
@@ -209,12 +128,12 @@ def test_a_page_failing_to_render_stops_the_background_writer_before_the_folder_
         cwd=tmp_path,
     )
     assert result == {"forks": 2, "reaped": True, "lock": False}
-    assert _tree(tmp_path / "site") == _tree(tmp_path / "fresh")
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "fresh")
     assert not list((tmp_path / "site").rglob(".confcal-tmp-*"))
 
 
 def test_the_childs_outcome_reaches_the_parent_whatever_it_is(tmp_path: Path) -> None:
-    result = _python(
+    result = python(
         """
         from confcal.errors import OutputError
         outcomes = {}
@@ -254,7 +173,7 @@ def test_the_childs_outcome_reaches_the_parent_whatever_it_is(tmp_path: Path) ->
 
 
 def test_leaving_the_block_early_stops_the_child_and_waits_for_it(tmp_path: Path) -> None:
-    result = _python(
+    result = python(
         """
         def slow():
             for _ in range(600):
@@ -279,7 +198,7 @@ def test_leaving_the_block_early_stops_the_child_and_waits_for_it(tmp_path: Path
 
 def test_a_program_that_ignores_its_children_still_gets_the_result(tmp_path: Path) -> None:
     """With SIGCHLD ignored (daemons do), the system reaps the child: waitpid finds none."""
-    result = _python(
+    result = python(
         """
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         with _background.in_background(lambda: "written") as written:
@@ -292,7 +211,7 @@ def test_a_program_that_ignores_its_children_still_gets_the_result(tmp_path: Pat
 
 
 def test_no_child_is_forked_beside_another_thread(tmp_path: Path) -> None:
-    result = _python(
+    result = python(
         """
         import threading
         alone = _background.can_fork()

@@ -9,12 +9,10 @@ its child).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -22,101 +20,18 @@ import pytest
 
 from confcal import files
 from confcal._folder import TEMPORARY_PREFIX
-
-#: The cases that fork: only beside a second processor.
-_forking = pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
-    reason="the background writer runs only beside a second processor",
-)
-
-#: Write in the background from the first file; count the children; build from events.json.
-_PRELUDE = """
-import json, os, signal, sys, time
-from pathlib import Path
-import confcal
-from confcal import _background, _tree
-from confcal.site import build_site
-_tree.BACKGROUND_FROM = 0
-FORKS = []
-_start = _background._Child.__init__
-def _counted(self, work):
-    _start(self, work)
-    FORKS.append(self.pid)
-_background._Child.__init__ = _counted
-PARENT = os.getpid()
-def build(out, **options):
-    schedule = confcal.load(Path("events.json"))
-    return [str(p) for p in build_site(schedule, Path(out), **options)]
-def alone(out, **options):
-    real = _tree.can_fork
-    _background.can_fork = _tree.can_fork = lambda: False
-    try:
-        return build(out, **options)
-    finally:
-        _background.can_fork = _tree.can_fork = real
-"""
+from forking import forking, programme, python, script, site_files
 
 
-def _script(*code: str) -> str:
-    return "\n".join(textwrap.dedent(part) for part in (_PRELUDE, *code))
-
-
-def _python(*code: str, cwd: Path) -> dict[str, object]:
-    """Run ``code`` after :data:`_PRELUDE` in a fresh interpreter in a session of its own; what
-    it prints last, as JSON."""
-    done = subprocess.run(
-        [sys.executable, "-c", _script(*code)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-        start_new_session=True,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
-    return result
-
-
-def _programme(path: Path, sessions: int = 300) -> Path:
-    """A programme over three days, with tracks and rooms."""
-    events = [
-        {
-            "id": f"s{n}",
-            "title": f"Session {n}",
-            "start": f"2024-11-{18 + n % 3}T{9 + n % 8:02}:{n % 4 * 15:02}",
-            "duration": "PT45M",
-            "location": f"Room {n % 5}",
-            "track": f"Track {n % 4}",
-        }
-        for n in range(sessions)
-    ]
-    calendar = {"name": "Test", "timezone": "Europe/Berlin", "updated": "2024-11-14T00:00:00Z"}
-    path.write_text(json.dumps({"calendar": calendar, "events": events}), encoding="utf-8")
-    return path
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` but the fingerprint of the manifest's build line."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            if path.name == ".confcal-files":
-                data = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"/"))
-            found[str(path.relative_to(folder))] = data
-    return found
-
-
-@_forking
+@forking
 def test_ctrl_c_while_the_child_cleans_up_leaves_no_temporary_file(tmp_path: Path) -> None:
     """Ctrl-C reaches the parent and the child (the whole foreground group). The child starts
     removing its batch of temporaries; the parent, interrupted too, tells it to stop with
     SIGTERM, which the child turns into a second KeyboardInterrupt in the middle of that
     clean-up: the rest of the batch stays in sessions/ (hundreds to thousands of
     .confcal-tmp-* files in a 10,000-session publish, most Ctrl-Cs while the child writes)."""
-    _programme(tmp_path / "events.json")
-    result = _python(
+    programme(tmp_path / "events.json")
+    result = python(
         """
         from confcal import _folder, site
         real_sync, real_unlink = _folder._sync_files, os.unlink
@@ -148,13 +63,13 @@ def test_ctrl_c_while_the_child_cleans_up_leaves_no_temporary_file(tmp_path: Pat
     assert result == {"forks": 1, "interrupted": True, "left": []}
 
 
-@_forking
+@forking
 def test_a_program_that_ignores_sigchld_gets_its_site_written(tmp_path: Path) -> None:
     """SIGCHLD ignored (a daemon's habit, inherited across exec by `confcal site` too): the
     kernel reaps the child itself and waitpid() fails with ECHILD; the publish must not fail
     with ChildProcessError after the child wrote its files, leaving no index.html."""
-    _programme(tmp_path / "events.json")
-    result = _python(
+    programme(tmp_path / "events.json")
+    result = python(
         """
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         try:
@@ -168,16 +83,16 @@ def test_a_program_that_ignores_sigchld_gets_its_site_written(tmp_path: Path) ->
         cwd=tmp_path,
     )
     assert result == {"forks": 1, "error": None}
-    assert _tree(tmp_path / "site") == _tree(tmp_path / "fresh")
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "fresh")
 
 
-@_forking
+@forking
 def test_the_rendering_progress_is_told_to_the_caller_not_to_the_child(tmp_path: Path) -> None:
     """build_site(rendering=...) is told (done, total) "as the calendars are rendered": in the
     two-process path the callback runs in the forked child, so the caller hears nothing (and
     a callback that writes to a socket or a terminal does so from another process)."""
-    _programme(tmp_path / "events.json")
-    result = _python(
+    programme(tmp_path / "events.json")
+    result = python(
         """
         told = []
         build("site", rendering=lambda done, total: told.append(os.getpid()))
@@ -193,14 +108,14 @@ def test_the_rendering_progress_is_told_to_the_caller_not_to_the_child(tmp_path:
     assert result == {"forks": 1, "told": True, "one": True, "elsewhere": []}
 
 
-@_forking
+@forking
 def test_an_exception_from_a_progress_callback_reaches_the_caller_as_it_was_raised(
     tmp_path: Path,
 ) -> None:
     """A program cancels a publish by raising its own exception from the progress callback; it
     gets that exception back in one process, a RuntimeError holding a traceback's text in two."""
-    _programme(tmp_path / "events.json")
-    result = _python(
+    programme(tmp_path / "events.json")
+    result = python(
         """
         class Cancelled(Exception):
             pass
@@ -228,14 +143,14 @@ def _alive(pid: int) -> bool:
     return status.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@_forking
+@forking
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_parent_killed_with_sigterm_leaves_no_child_writing_on(tmp_path: Path) -> None:
     """`kill PID` (SIGTERM to confcal alone, as a supervisor or a user does) ends the parent at
     once; the child, an orphan, goes on writing into the folder (holding its lock) for as long
     as its work takes. It should stop too, removing its temporary files."""
-    _programme(tmp_path / "events.json")
-    code = _script(
+    programme(tmp_path / "events.json")
+    code = script(
         """
         from confcal import _folder
         real = _folder.Folder._temporary
