@@ -11,7 +11,7 @@ import pytz
 
 from confcal import Event, InvalidInput, Schedule
 from confcal.zones import localize
-from fields import EventFields, ScheduleOptions, untyped
+from fields import EventFields, ScheduleOptions, all_day, timed, untyped
 
 NY = "America/New_York"
 
@@ -181,3 +181,21 @@ def test_names_that_differ_only_outside_ascii_give_different_uids() -> None:
 def test_missing_text_is_an_invalid_input_not_a_crash(field: str) -> None:
     with pytest.raises(InvalidInput):
         event(**untyped({field: None}))
+
+
+def test_days_of_gives_each_event_its_conference_days_in_the_programmes_zone_and_day_change() -> (
+    None
+):
+    late = timed(
+        id="late", start=dt.datetime(2024, 11, 19, 1, 30), end=dt.datetime(2024, 11, 19, 2)
+    )
+    fair = all_day(dt.date(2024, 11, 18), dt.date(2024, 11, 19), id="fair")
+    sched = Schedule(
+        name="C", timezone="America/New_York", events=[late, fair], day_change=dt.time(4)
+    )
+    assert (
+        sched.days_of(late) == late.days("America/New_York", dt.time(4)) == [dt.date(2024, 11, 18)]
+    )
+    assert sched.days_of(fair) == [dt.date(2024, 11, 18), dt.date(2024, 11, 19)]
+    outsider = timed(id="x", start=dt.datetime(2024, 11, 20, 3), end=dt.datetime(2024, 11, 20, 4))
+    assert sched.days_of(outsider) == [dt.date(2024, 11, 19)]  # not one of its events: worked out

@@ -269,12 +269,18 @@ class Schedule:
         """The events in programme order."""
         return list(_ORDERS.of(self))
 
+    def days_of(self, event: Event) -> list[dt.date]:
+        """``event.days()`` in this programme's zone and day change, found once for each of
+        its events: the day files, the site's lists and :meth:`select` all ask."""
+        found = _DAYS.of(self).get(id(event))
+        return event.days(self.timezone, self.day_change) if found is None else list(found)
+
     def days(self) -> dict[dt.date, Schedule]:
         """Each conference day (a local date in the calendar's zone) with that day's events: a
         download each, without refresh hints."""
         by_day: dict[dt.date, list[Event]] = {}
         for event in self.sorted_events():
-            for day in event.days(self.timezone, self.day_change):
+            for day in self.days_of(event):
                 by_day.setdefault(day, []).append(event)
         return {
             day: self.subset(by_day[day], name=f"{self.name} ({day.isoformat()})", feed=False)
@@ -350,7 +356,7 @@ class Schedule:
         chosen_days = set(_filter("days", days, dt.date, "dates (datetime.date)"))
         if not (chosen_days or any(texts.values())):
             return self
-        event_days = {e.id: set(e.days(self.timezone, self.day_change)) for e in self.events}
+        event_days = {e.id: set(self.days_of(e)) for e in self.events}
         problems = self._unmatched(texts, chosen_days, event_days)
         if problems:
             raise InvalidInput(problems)
@@ -467,3 +473,13 @@ def _programme_order(schedule: Schedule) -> tuple[Event, ...]:
 #: Each schedule's events in programme order, found once: every calendar, list and page of a
 #: build asks (a frozen schedule never changes).
 _ORDERS: ByIdentity[Schedule, tuple[Event, ...]] = ByIdentity(_programme_order)
+
+
+def _conference_days(schedule: Schedule) -> dict[int, tuple[dt.date, ...]]:
+    zone, change = schedule.timezone, schedule.day_change
+    return {id(event): tuple(event.days(zone, change)) for event in schedule.events}
+
+
+#: Each schedule's events' conference days, by the event's identity (the schedule holds its
+#: events, so an id stays theirs while the entry lives): found once (``Schedule.days_of``).
+_DAYS: ByIdentity[Schedule, dict[int, tuple[dt.date, ...]]] = ByIdentity(_conference_days)

@@ -266,7 +266,7 @@ def sessions(schedule: Schedule, changes: Mapping[str, State] | None = None) -> 
 
 def listed_day(event: Event, schedule: Schedule) -> dt.date:
     """The conference day a session is listed under: its first (see :func:`sessions`)."""
-    return event.days(schedule.timezone, schedule.day_change)[0]
+    return schedule.days_of(event)[0]
 
 
 @attrs.frozen
