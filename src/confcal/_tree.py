@@ -249,9 +249,8 @@ def write_tree(  # noqa: PLR0913 - keyword-only options, each with a default
         if rendering is not None and any(plan.compare for plan in [*plans.values(), top_plan]):
             # A file in the way is compared with what would replace it before anything is
             # written or created: everything is rendered first.
-            tree = render_here(rendering, tree)
-            for sub, plan in [*plans.items(), ("", top_plan)]:
-                plan.fill({name: tree[sub][name] for name in plan.awaited()})
+            tree = _render_into(rendering, tree, {**plans, "": top_plan})
+            for plan in [*plans.values(), top_plan]:
                 plan.check_rendered()
             rendering = None
         # Created only now that every plan is checked: a refused run creates nothing.
@@ -301,6 +300,18 @@ def render_here(
         sub: {name: d for name, d in files.items() if d is not None}
         for sub, files in filled.items()
     }
+
+
+def _render_into(
+    rendering: Rendering,
+    tree: Mapping[str, Mapping[str, bytes | None]],
+    plans: Mapping[str, _Plan],
+) -> dict[str, dict[str, bytes]]:
+    """:func:`render_here`, each of ``plans`` (by sub-folder) given its files' bytes."""
+    rendered = render_here(rendering, tree)
+    for sub, plan in plans.items():
+        plan.fill({name: rendered[sub][name] for name in plan.awaited()})
+    return rendered
 
 
 def _merge(tree: dict[str, dict[str, bytes | None]], rendered: Tree) -> None:
@@ -383,9 +394,7 @@ def _write_rendering(
     everything is rendered first, then written in the plans' order."""
     total = sum(len(plan.files) for plan in plans.values())
     if rendering is not None and (total < BACKGROUND_FROM or not can_fork()):
-        rendered = render_here(rendering, {sub: plan.files for sub, plan in plans.items()})
-        for sub, plan in plans.items():
-            plan.fill({name: rendered[sub][name] for name in plan.awaited()})
+        _render_into(rendering, {sub: plan.files for sub, plan in plans.items()}, plans)
         rendering = None
     if rendering is None:
         return _write_files([(plan.folder, plan.ready()) for plan in plans.values()], progress)
